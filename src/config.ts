@@ -1,0 +1,214 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { defaultBinaryCacheDirs } from './db/provision/memory-server.js';
+import type { ProvisionOptions } from './db/provision/provision.js';
+
+/**
+ * The only reader of process.env. `loadConfig` validates everything at boot and refuses to start
+ * with one message listing every missing or invalid variable. `.env.example` documents each.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const httpsOrHttpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be http(s)');
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: int(0, 65535).default(4000),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+
+    /** Where Microsoft can reach this hub (webhooks) and where admin consent returns. */
+    PUBLIC_BASE_URL: httpsOrHttpUrl.optional(),
+    /** Where the browser lands after admin consent; the outcome is appended as query params. */
+    PORTAL_URL: httpsOrHttpUrl.default('http://localhost:3000/connectors'),
+
+    /** `kid:base64key` pairs (32-byte keys), comma separated; the first one encrypts. */
+    ENCRYPTION_KEYS: z.string().min(1),
+
+    AUTH_JWT_ISSUER: z.string().min(1).default('entra-connector-hub'),
+    AUTH_JWT_AUDIENCE: z.string().min(1).default('entra-connector-hub'),
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    AUTH_JWKS_URL: z.string().url().optional(),
+
+    ENTRA_AUTHORITY_HOST: z.string().url().default('https://login.microsoftonline.com'),
+    GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com'),
+    /** Extra PEM CA bundle trusted for Entra and Graph calls (a proxy's or the emulator's). */
+    ENTRA_CA_FILE: z.string().optional(),
+
+    SYNC_POLL_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
+    SYNC_RECONCILE_INTERVAL_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
+    SYNC_RUN_RETENTION_DAYS: int(1, 3650).default(90),
+    GRAPH_MAX_CONCURRENCY_PER_TENANT: int(1, 64).default(4),
+    /** `mongo` shares live status across hub instances; `memory` is for one instance only. */
+    PUBSUB_MODE: z.enum(['mongo', 'memory']).default('mongo'),
+    GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
+    GRAPHQL_INTROSPECTION: bool.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL',
+      });
+    }
+    if (parseEncryptionKeys(env.ENCRYPTION_KEYS) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_KEYS'],
+        message: 'must be comma-separated kid:base64 pairs with 32-byte keys',
+      });
+    }
+  });
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  http: { host: string; port: number; publicBaseUrl?: string; portalUrl: string };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  mongodbUri: string;
+  encryption: { activeKey: EncryptionKey; keys: readonly EncryptionKey[] };
+  auth: { issuer: string; audience: string; hs256Secret?: string; jwksUrl?: string };
+  entra: { authorityHost: string; graphBaseUrl: string; caFile?: string };
+  sync: {
+    pollIntervalMs: number;
+    reconcileIntervalMs: number;
+    runRetentionDays: number;
+    graphMaxConcurrencyPerTenant: number;
+  };
+  pubsub: { mode: 'mongo' | 'memory' };
+  graphql: { maxDepth: number; introspection: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = schema.safeParse(blankAsMissing(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const keys = parseEncryptionKeys(e.ENCRYPTION_KEYS)!;
+  const config: Config = {
+    env: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, '') } : {}),
+      portalUrl: e.PORTAL_URL,
+    },
+    logLevel: e.LOG_LEVEL,
+    mongodbUri: e.MONGODB_URI,
+    encryption: { activeKey: keys[0]!, keys },
+    auth: {
+      issuer: e.AUTH_JWT_ISSUER,
+      audience: e.AUTH_JWT_AUDIENCE,
+      ...(e.AUTH_JWT_SECRET ? { hs256Secret: e.AUTH_JWT_SECRET } : {}),
+      ...(e.AUTH_JWKS_URL ? { jwksUrl: e.AUTH_JWKS_URL } : {}),
+    },
+    entra: {
+      authorityHost: e.ENTRA_AUTHORITY_HOST.replace(/\/$/, ''),
+      graphBaseUrl: e.GRAPH_BASE_URL.replace(/\/$/, ''),
+      ...(e.ENTRA_CA_FILE ? { caFile: e.ENTRA_CA_FILE } : {}),
+    },
+    sync: {
+      pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
+      reconcileIntervalMs: e.SYNC_RECONCILE_INTERVAL_MS,
+      runRetentionDays: e.SYNC_RUN_RETENTION_DAYS,
+      graphMaxConcurrencyPerTenant: e.GRAPH_MAX_CONCURRENCY_PER_TENANT,
+    },
+    pubsub: { mode: e.PUBSUB_MODE },
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** Settings of the dev/test database provisioning (scripts/dev and the jest global setup). */
+export function loadProvisionConfig(env: NodeJS.ProcessEnv = process.env): ProvisionOptions {
+  const e = blankAsMissing(env);
+  const provider = z
+    .enum(['auto', 'uri', 'memory-server', 'ferretdb'])
+    .default('auto')
+    .parse(e['HUB_DB_PROVIDER']);
+  const root = projectRoot();
+  return {
+    ...(e['MONGODB_URI'] ? { mongodbUri: e['MONGODB_URI'] } : {}),
+    provider,
+    memoryServer: {
+      timeoutMs: int(1_000, 600_000).default(120_000).parse(e['HUB_MEMORY_SERVER_TIMEOUT_MS']),
+      ...(e['MONGOMS_SYSTEM_BINARY'] ? { systemBinary: e['MONGOMS_SYSTEM_BINARY'] } : {}),
+      binaryCacheDirs: [
+        ...(e['MONGOMS_DOWNLOAD_DIR'] ? [e['MONGOMS_DOWNLOAD_DIR']] : []),
+        ...defaultBinaryCacheDirs(root),
+      ],
+      downloadHost: new URL(e['MONGOMS_DOWNLOAD_MIRROR'] ?? 'https://fastdl.mongodb.org').hostname,
+    },
+    ferretDb: {
+      sourceDir: path.join(root, 'tools', 'ferretdb'),
+      cacheDir: path.join(root, '.cache', 'ferretdb'),
+    },
+  };
+}
+
+/** The repository root: the nearest folder above this module that holds package.json. */
+export function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above src/config');
+    dir = parent;
+  }
+  return dir;
+}
+
+function parseEncryptionKeys(raw: string): EncryptionKey[] | undefined {
+  const keys = raw.split(',').map((pair) => {
+    const [id, b64] = pair.trim().split(':');
+    const key = Buffer.from(b64 ?? '', 'base64');
+    return id && key.length === 32 ? { id, key } : undefined;
+  });
+  if (keys.length === 0 || keys.some((k) => k === undefined)) return undefined;
+  const valid = keys as EncryptionKey[];
+  return new Set(valid.map((k) => k.id)).size === valid.length ? valid : undefined;
+}
+
+function blankAsMissing(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

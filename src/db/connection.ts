@@ -1,0 +1,22 @@
+import mongoose, { type Connection } from 'mongoose';
+
+export interface DatabaseOptions {
+  uri: string;
+  /** How long a query waits for a server before failing; short enough to surface outages. */
+  serverSelectionTimeoutMs?: number;
+}
+
+/**
+ * Opens the hub's mongoose connection. Nothing here (or anywhere in src/) uses multi-document
+ * transactions or change streams: the offline FerretDB fallback supports neither.
+ */
+export async function connectDatabase(options: DatabaseOptions): Promise<Connection> {
+  const connection = mongoose.createConnection(options.uri, {
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5_000,
+    // Mongoose would otherwise queue operations forever while the database is down.
+    bufferCommands: false,
+    autoIndex: true,
+  });
+  await connection.asPromise();
+  return connection;
+}

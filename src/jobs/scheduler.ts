@@ -1,0 +1,34 @@
+import { Agenda } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Db } from 'mongodb';
+
+export interface SchedulerOptions {
+  db: Db;
+  /** Names this instance in Agenda's `lastModifiedBy`/lock fields; handy with several replicas. */
+  instanceName: string;
+  /**
+   * How often Agenda looks for due jobs. A number of milliseconds: Agenda 6 accepts strings too
+   * but silently never runs jobs for forms it cannot parse (e.g. "200 milliseconds").
+   */
+  processEveryMs: number;
+  /** A job whose lock is older than this is considered dead and may run elsewhere. */
+  defaultLockLifetimeMs: number;
+  maxConcurrency?: number;
+}
+
+export const AGENDA_COLLECTION = 'agendaJobs';
+
+/**
+ * Agenda on the hub's own database. Its locking (findOneAndUpdate on `lockedAt`) is what keeps
+ * several hub instances from running the same job at once; it needs no transactions or change
+ * streams, so it works on MongoDB and on the offline FerretDB fallback alike.
+ */
+export function createScheduler(options: SchedulerOptions): Agenda {
+  return new Agenda({
+    backend: new MongoBackend({ mongo: options.db, collection: AGENDA_COLLECTION }),
+    name: options.instanceName,
+    processEvery: options.processEveryMs,
+    defaultLockLifetime: options.defaultLockLifetimeMs,
+    maxConcurrency: options.maxConcurrency ?? 20,
+  });
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MongoClient } from 'mongodb';
+import { testDatabaseUri } from '../helpers/database.js';
+
+/**
+ * Locks (Agenda's and the hub's own) are conditional single-document updates. MongoDB makes each
+ * atomic; FerretDB v1 does not on its own, which tools/ferretdb's serializer fixes. This proves
+ * the guarantee on whichever server the run uses.
+ */
+describe('conditional updates are atomic', () => {
+  const uri = testDatabaseUri();
+  let clients: MongoClient[] = [];
+
+  beforeAll(async () => {
+    clients = await Promise.all(
+      Array.from({ length: 6 }, () => MongoClient.connect(uri, { maxPoolSize: 4 })),
+    );
+  });
+  afterAll(async () => {
+    await clients[0]?.db().dropDatabase();
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('lets exactly one of many concurrent findOneAndUpdate calls take a lock', async () => {
+    const rounds = 20;
+    const winnersPerRound: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const locks = clients[0]!.db().collection('locks');
+      const { insertedId } = await locks.insertOne({ round, lockedBy: null });
+      const attempts = clients.flatMap((client, i) =>
+        [0, 1, 2].map((j) =>
+          client
+            .db()
+            .collection('locks')
+            .findOneAndUpdate(
+              { _id: insertedId, lockedBy: null },
+              { $set: { lockedBy: `${i}-${j}` } },
+              { returnDocument: 'after' },
+            ),
+        ),
+      );
+      winnersPerRound.push((await Promise.all(attempts)).filter(Boolean).length);
+    }
+    expect(winnersPerRound).toEqual(Array.from({ length: rounds }, () => 1));
+  });
+
+  it('applies concurrent $inc updates without losing any', async () => {
+    const counters = clients[0]!.db().collection('counters');
+    const { insertedId } = await counters.insertOne({ n: 0 });
+    await Promise.all(
+      clients.flatMap((client) =>
+        Array.from({ length: 10 }, () =>
+          client
+            .db()
+            .collection('counters')
+            .updateOne({ _id: insertedId }, { $inc: { n: 1 } }),
+        ),
+      ),
+    );
+    expect((await counters.findOne({ _id: insertedId }))?.['n']).toBe(60);
+  });
+});

@@ -1,0 +1,133 @@
+// Command ferretdb-launcher runs FerretDB v1 embedded with its SQLite handler: a
+// MongoDB-wire-compatible server built from the Go module proxy, for machines and CI runs
+// that cannot download a real mongod. The hub's test setup and dev launcher build and start
+// it (src/db/provision/); nothing in the hub itself depends on it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on; port 0 picks a free port")
+	dataDir := flag.String("data-dir", "", "directory for the SQLite files (required)")
+	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
+	watchStdin := flag.Bool("exit-on-stdin-eof", false, "stop when stdin closes, i.e. when the parent process dies")
+	flag.Parse()
+
+	if *dataDir == "" {
+		fail("-data-dir is required")
+	}
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		fail(fmt.Sprintf("cannot create data dir: %v", err))
+	}
+
+	// Bind the public address first so port 0 yields a port nobody else can take meanwhile.
+	public, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fail(fmt.Sprintf("cannot listen on %s: %v", *listen, err))
+	}
+	addr := public.Addr().String()
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fail(fmt.Sprintf("bad -log-level: %v", err))
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	// FerretDB listens on a private loopback port; clients reach it through the serializer.
+	internal, err := resolveFreeAddr("127.0.0.1:0")
+	if err != nil {
+		fail(err.Error())
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: internal},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + ensureSlash(*dataDir),
+	})
+	if err != nil {
+		fail(err.Error())
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if *watchStdin {
+		go func() {
+			// Read until EOF: the parent holds the write end, so EOF means it has gone.
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		f.Run(ctx)
+		close(done)
+	}()
+
+	if err := waitListening(ctx, internal); err != nil {
+		fail(err.Error())
+	}
+	go (&serializer{backend: internal}).serve(public)
+	go func() {
+		<-ctx.Done()
+		public.Close()
+	}()
+	// One JSON line on stdout: the parent process reads it to learn where we listen.
+	ready, _ := json.Marshal(map[string]string{"event": "listening", "address": addr, "uri": "mongodb://" + addr + "/"})
+	fmt.Println(string(ready))
+
+	<-done
+}
+
+// resolveFreeAddr picks a free port for FerretDB's private listener, because its embedded API
+// neither accepts a listener nor reports the port it bound.
+func resolveFreeAddr(listen string) (string, error) {
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		return "", fmt.Errorf("cannot find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitListening(ctx context.Context, addr string) error {
+	for {
+		conn, err := net.Dial("tcp", addr)
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func ensureSlash(dir string) string {
+	if len(dir) > 0 && dir[len(dir)-1] != '/' {
+		return dir + "/"
+	}
+	return dir
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, "ferretdb-launcher: "+msg)
+	os.Exit(1)
+}
