@@ -1,0 +1,77 @@
+import type { ErrorCode } from './errors.js';
+import type { SyncRules } from './sync-rules.js';
+
+/**
+ * The contract between the connector lifecycle (src/graph, src/db connector models) and the sync
+ * engine (src/sync). Each side implements one port; only src/main.ts wires them together.
+ */
+
+export enum ConnectorStatus {
+  /** Saved and active, first successful sync not yet done. */
+  WAITING_FOR_CONNECTION = 'WAITING_FOR_CONNECTION',
+  CONNECTED = 'CONNECTED',
+  /** Entra refused the token, consent was revoked or permissions are missing. */
+  UNAUTHORIZED = 'UNAUTHORIZED',
+  /** Something the admin must fix that is not auth, e.g. the sync group was deleted. */
+  ERROR = 'ERROR',
+  DISABLED = 'DISABLED',
+}
+
+export enum SyncTrigger {
+  INITIAL = 'INITIAL',
+  MANUAL = 'MANUAL',
+  WEBHOOK = 'WEBHOOK',
+  POLL = 'POLL',
+  RECONCILE = 'RECONCILE',
+}
+
+export enum SyncMode {
+  FULL = 'FULL',
+  DELTA = 'DELTA',
+}
+
+/** What the sync engine needs to run one connector; the client secret is decrypted. */
+export interface ConnectorSyncConfig {
+  connectorId: string;
+  companyId: string;
+  partnerId: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  syncGroupId: string;
+  syncedGroupIds: readonly string[];
+  rules: SyncRules;
+  /** The company's seat limit; null = unlimited. */
+  seatLimit: number | null;
+}
+
+export type SyncOutcome =
+  | { ok: true; at: Date }
+  | {
+      ok: false;
+      at: Date;
+      code: ErrorCode;
+      /** Client-safe message saying what went wrong and what to do. */
+      message: string;
+      /** The connector status this failure implies (UNAUTHORIZED or ERROR). */
+      status: ConnectorStatus.UNAUTHORIZED | ConnectorStatus.ERROR;
+    };
+
+/** Implemented by the connector lifecycle side. */
+export interface ConnectorRegistry {
+  /** Null when the connector does not exist, is not activated, or is disabled/uninstalled. */
+  loadSyncConfig(connectorId: string): Promise<ConnectorSyncConfig | null>;
+  /** Ids of connectors that are activated and enabled (for polling and reconciliation). */
+  listActiveConnectorIds(): Promise<string[]>;
+  /** Moves WAITING_FOR_CONNECTION/UNAUTHORIZED/ERROR -> CONNECTED on success, and back. */
+  recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void>;
+}
+
+/** Implemented by the sync side; returns the id of the run that will do (or does) the work. */
+export interface SyncRequester {
+  requestSync(
+    connectorId: string,
+    trigger: SyncTrigger,
+    options?: { mode?: SyncMode },
+  ): Promise<{ runId: string }>;
+}
