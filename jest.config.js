@@ -25,6 +25,7 @@ export default {
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',
   setupFilesAfterEnv: ['<rootDir>/test/setup/fail-on-console.ts'],
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   testTimeout: 60_000,
   // Two cores: more workers than that only adds contention with the database and emulator.
   maxWorkers: 2,
