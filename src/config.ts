@@ -56,6 +56,12 @@ const schema = z
     GRAPH_MAX_CONCURRENCY_PER_TENANT: int(1, 64).default(4),
     /** `mongo` shares live status across hub instances; `memory` is for one instance only. */
     PUBSUB_MODE: z.enum(['mongo', 'memory']).default('mongo'),
+    /** Size of the `live_events` capped collection that carries live status between instances. */
+    LIVE_EVENTS_CAPPED_BYTES: int(65_536, 1_073_741_824).default(33_554_432),
+    /** Graph caps user/group subscriptions at 41,760 minutes; stay a little under it. */
+    GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: int(45, 41_760).default(41_000),
+    /** Largest Graph notification body the receiver reads; larger ones get 413. */
+    WEBHOOK_MAX_BODY_BYTES: int(1_024, 16_777_216).default(1_048_576),
     GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
     GRAPHQL_INTROSPECTION: bool.optional(),
   })
@@ -95,7 +101,8 @@ export interface Config {
     runRetentionDays: number;
     graphMaxConcurrencyPerTenant: number;
   };
-  pubsub: { mode: 'mongo' | 'memory' };
+  pubsub: { mode: 'mongo' | 'memory'; cappedBytes: number };
+  realtime: { subscriptionLifetimeMinutes: number; webhookMaxBodyBytes: number };
   graphql: { maxDepth: number; introspection: boolean };
 }
 
@@ -143,7 +150,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       runRetentionDays: e.SYNC_RUN_RETENTION_DAYS,
       graphMaxConcurrencyPerTenant: e.GRAPH_MAX_CONCURRENCY_PER_TENANT,
     },
-    pubsub: { mode: e.PUBSUB_MODE },
+    pubsub: { mode: e.PUBSUB_MODE, cappedBytes: e.LIVE_EVENTS_CAPPED_BYTES },
+    realtime: {
+      subscriptionLifetimeMinutes: e.GRAPH_SUBSCRIPTION_LIFETIME_MINUTES,
+      webhookMaxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
+    },
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',

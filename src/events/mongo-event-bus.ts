@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db, FindCursor, MongoServerError } from 'mongodb';
+import type { Logger } from 'pino';
+import type { EventBus, EventPayload, TopicMap } from './event-bus.js';
+import { Fanout } from './fanout.js';
+import { busClosed } from './memory-event-bus.js';
+
+export const LIVE_EVENTS_COLLECTION = 'live_events';
+const SEQUENCE_COLLECTION = 'live_events_seq';
+/** Sentinel stored in an empty collection: a tailable cursor needs a first match (see below). */
+const START_TOPIC = '__start__';
+
+export interface MongoEventBusOptions {
+  db: Db;
+  /** Size of the capped collection: old events roll off, nothing else cleans it. */
+  cappedBytes: number;
+  logger: Logger;
+  collectionName?: string;
+  /** How long one getMore waits for new events before returning an empty batch. */
+  maxAwaitTimeMs?: number;
+  /** Reconnect backoff after a cursor error (database down, restarted, collection dropped). */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /**
+   * How far back (in sequence numbers) a resumed cursor re-reads. Sequence numbers are handed out
+   * before the insert, so two instances can insert 41 before 40; re-reading a window and skipping
+   * what was already delivered means a reconnect in that instant loses neither.
+   */
+  resumeWindow?: number;
+  maxBufferedPerSubscriber?: number;
+}
+
+interface StoredEvent {
+  _id: number;
+  topic: string;
+  payload: EventPayload;
+  publishedAt: Date;
+  origin: string;
+}
+
+interface PendingPublish {
+  topic: string;
+  payload: EventPayload;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Live events across hub instances through a capped collection, because the CI database
+ * (FerretDB v1) has no change streams. Each process runs ONE tailable cursor and fans events out
+ * to its local subscribers; publishing inserts a document with a sequence number from a counter
+ * document (a single atomic `$inc`), batching concurrent publishes into one insertMany.
+ *
+ * FerretDB quirks this works around (probed on FerretDB v1 with the SQLite handler):
+ * - a tailable cursor whose FIRST query matches nothing is closed at the first getMore
+ *   ("iterator is read to the end"), so the cursor always starts at an `_id` that exists
+ *   (`$gte` the last delivered one, or the sentinel in an empty collection);
+ * - it must be opened with `batchSize: 0` and `maxAwaitTimeMS`, or a short first batch ends it.
+ */
+export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M> {
+  private readonly fanout: Fanout;
+  private readonly events: Collection<StoredEvent>;
+  private readonly origin = randomUUID();
+  private readonly options: Required<Omit<MongoEventBusOptions, 'db' | 'logger'>>;
+  private readonly log: Logger;
+  /** Events with `_id <= floor` are never delivered: older than this process or long seen. */
+  private floor = 0;
+  private highest = 0;
+  private readonly delivered = new Set<number>();
+  private cursor: FindCursor<StoredEvent> | undefined;
+  private tailing: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private pending: PendingPublish[] = [];
+  private flushing: Promise<void> | undefined;
+  /** Cursor (re)opens after the first; exposed for tests and health checks. */
+  reconnects = 0;
+
+  private constructor(
+    private readonly db: Db,
+    options: MongoEventBusOptions,
+  ) {
+    this.options = {
+      cappedBytes: options.cappedBytes,
+      collectionName: options.collectionName ?? LIVE_EVENTS_COLLECTION,
+      maxAwaitTimeMs: options.maxAwaitTimeMs ?? 1_000,
+      retryInitialMs: options.retryInitialMs ?? 100,
+      retryMaxMs: options.retryMaxMs ?? 5_000,
+      resumeWindow: options.resumeWindow ?? 1_000,
+      maxBufferedPerSubscriber: options.maxBufferedPerSubscriber ?? 10_000,
+    };
+    this.log = options.logger.child({ component: 'mongo-event-bus' });
+    this.events = db.collection<StoredEvent>(this.options.collectionName);
+    this.fanout = new Fanout(this.options.maxBufferedPerSubscriber);
+  }
+
+  /** Creates the capped collection if needed, positions at its end and starts tailing. */
+  static async start<M extends TopicMap = TopicMap>(
+    options: MongoEventBusOptions,
+  ): Promise<MongoEventBus<M>> {
+    const bus = new MongoEventBus<M>(options.db, options);
+    await bus.ensureCollection();
+    bus.floor = await bus.lastId();
+    bus.highest = bus.floor;
+    bus.tailing = bus.tailLoop();
+    return bus;
+  }
+
+  publish<K extends keyof M & string>(topic: K, payload: M[K]): Promise<void> {
+    if (this.closed) return Promise.reject(busClosed());
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ topic, payload, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  subscribe<K extends keyof M & string>(
+    topic: K,
+    filter?: (payload: M[K]) => boolean,
+  ): AsyncIterableIterator<M[K]> {
+    const queue = this.fanout.subscribe(
+      topic,
+      filter as ((p: EventPayload) => boolean) | undefined,
+    );
+    if (this.closed) queue.end();
+    return queue as AsyncIterableIterator<M[K]>;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake?.();
+    await this.cursor?.close().catch(() => undefined);
+    await this.tailing;
+    await this.flushing;
+    this.fanout.endAll();
+  }
+
+  /** One flush at a time per process, so this instance's events keep their publication order. */
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, 500);
+      try {
+        await this.insertBatch(batch);
+        for (const item of batch) item.resolve();
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    // Cleared in the same synchronous step as the emptiness check above: a publish that comes
+    // after it starts a new flush, one that came before it was in the batch.
+    this.flushing = undefined;
+  }
+
+  private async insertBatch(batch: readonly PendingPublish[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const last = await this.allocate(batch.length);
+      const first = last - batch.length + 1;
+      const publishedAt = new Date();
+      const docs = batch.map((item, i) => ({
+        _id: first + i,
+        topic: item.topic,
+        payload: item.payload,
+        publishedAt,
+        origin: this.origin,
+      }));
+      try {
+        await this.events.insertMany(docs, { ordered: true });
+        return;
+      } catch (error) {
+        // A counter document lost or restored from an old backup would hand out ids that are
+        // already taken: move it past the collection's end once, then retry.
+        if (attempt > 0 || (error as MongoServerError).code !== 11000) throw error;
+        await this.db
+          .collection<{ _id: string; seq: number }>(SEQUENCE_COLLECTION)
+          .updateOne(
+            { _id: this.options.collectionName },
+            { $max: { seq: await this.lastId() } },
+            { upsert: true },
+          );
+      }
+    }
+  }
+
+  private async allocate(count: number): Promise<number> {
+    const counter = await this.db
+      .collection<{ _id: string; seq: number }>(SEQUENCE_COLLECTION)
+      .findOneAndUpdate(
+        { _id: this.options.collectionName },
+        { $inc: { seq: count } },
+        { upsert: true, returnDocument: 'after' },
+      );
+    return counter!.seq;
+  }
+
+  private async ensureCollection(): Promise<void> {
+    const existing = await this.db
+      .listCollections({ name: this.options.collectionName }, { nameOnly: false })
+      .toArray();
+    if (existing.length === 0) {
+      try {
+        await this.db.createCollection(this.options.collectionName, {
+          capped: true,
+          size: this.options.cappedBytes,
+        });
+      } catch (error) {
+        // Another instance created it between our check and our create.
+        if ((error as MongoServerError).code !== 48) throw error;
+      }
+    } else if ((existing[0] as { options?: { capped?: boolean } }).options?.capped !== true) {
+      throw new Error(
+        `collection ${this.options.collectionName} exists but is not capped; drop it so the hub ` +
+          'can recreate it as a capped collection (tailable cursors need one)',
+      );
+    }
+    if ((await this.events.estimatedDocumentCount()) === 0) {
+      await this.events
+        .insertOne({ _id: 0, topic: START_TOPIC, payload: {}, publishedAt: new Date(), origin: '' })
+        .catch((error: MongoServerError) => {
+          if (error.code !== 11000) throw error;
+        });
+    }
+  }
+
+  private async lastId(): Promise<number> {
+    const last = await this.events
+      .find({}, { projection: { _id: 1 } })
+      .sort({ _id: -1 })
+      .limit(1)
+      .next();
+    return last?._id ?? 0;
+  }
+
+  private async tailLoop(): Promise<void> {
+    let failures = 0;
+    let opened = false;
+    while (!this.closed) {
+      let received = false;
+      try {
+        if (opened) this.reconnects += 1;
+        opened = true;
+        this.cursor = this.events.find(
+          { _id: { $gte: this.floor } },
+          {
+            tailable: true,
+            awaitData: true,
+            batchSize: 0,
+            maxAwaitTimeMS: this.options.maxAwaitTimeMs,
+          },
+        );
+        for await (const doc of this.cursor) {
+          if (this.closed) break;
+          this.accept(doc);
+          received = true;
+        }
+        // The server ended the cursor without an error (it may kill idle cursors): reopen soon.
+        failures = 0;
+      } catch (error) {
+        if (this.closed) break;
+        failures = received ? 1 : failures + 1;
+        this.log.warn(
+          { err: describe(error), failures },
+          'live events cursor failed; resuming after a pause',
+        );
+        await this.repairPosition();
+      } finally {
+        await this.cursor?.close().catch(() => undefined);
+        this.cursor = undefined;
+      }
+      if (this.closed) break;
+      const { retryInitialMs, retryMaxMs } = this.options;
+      const delay = Math.min(retryInitialMs * 2 ** Math.max(failures - 1, 0), retryMaxMs);
+      await this.sleep(delay + Math.floor(Math.random() * delay * 0.2));
+    }
+  }
+
+  private accept(doc: StoredEvent): void {
+    const id = doc._id;
+    if (id <= this.floor || this.delivered.has(id)) return;
+    this.delivered.add(id);
+    if (id > this.highest) this.highest = id;
+    // Keep only the resume window: older ids can no longer arrive through a fresh cursor.
+    const newFloor = this.highest - this.options.resumeWindow;
+    if (newFloor > this.floor) {
+      this.floor = newFloor;
+      for (const seen of this.delivered) if (seen <= newFloor) this.delivered.delete(seen);
+    }
+    if (doc.topic !== START_TOPIC) this.fanout.deliver(doc.topic, doc.payload);
+  }
+
+  /**
+   * After an error: recreate the collection if it was dropped, and if it restarted below our
+   * position (dropped, restored) start again from its end, since `$gte floor` would match nothing.
+   */
+  private async repairPosition(): Promise<void> {
+    try {
+      await this.ensureCollection();
+      const last = await this.lastId();
+      if (last < this.floor) {
+        this.floor = last;
+        this.highest = last;
+        this.delivered.clear();
+      }
+    } catch {
+      // Still down: the next attempt repairs again.
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function describe(error: unknown): { name: string; message: string; code?: unknown } {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
+  }
+  return { name: 'unknown', message: String(error) };
+}
