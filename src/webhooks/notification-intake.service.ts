@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChangeMarkerModel } from '../db/models/change-marker.model.js';
 import type { GraphSubscriptionModel } from '../db/models/graph-subscription.model.js';
+import { markConnectorChanged } from './change-markers.js';
 import { clientStateMatches } from './client-state.js';
 import {
   isLifecycle,
@@ -168,7 +169,9 @@ export class NotificationIntake {
     const now = new Date();
     const { subscriptions } = this.deps;
     await Promise.all([
-      ...[...changes].map(([connectorId, change]) => this.markDirty(connectorId, change, now)),
+      ...[...changes].map(([connectorId, change]) =>
+        markConnectorChanged(this.deps.markers, connectorId, change, now),
+      ),
       reauthorize.length > 0 &&
         subscriptions.updateMany(
           { _id: { $in: reauthorize } },
@@ -178,29 +181,5 @@ export class NotificationIntake {
         subscriptions.updateMany({ _id: { $in: removed } }, { $set: { removedAt: now } }),
     ]);
     for (const id of removed) this.deps.lookup.forget(id);
-  }
-
-  private async markDirty(
-    connectorId: string,
-    change: { count: number; missed: boolean },
-    now: Date,
-  ): Promise<void> {
-    const update = {
-      $inc: { seq: change.count },
-      $set: { dirty: true, lastNotifiedAt: now, ...(change.missed ? { missed: true } : {}) },
-      $setOnInsert: {
-        processedSeq: 0,
-        processedAt: null,
-        ...(change.missed ? {} : { missed: false }),
-      },
-    };
-    const options = { upsert: true, setDefaultsOnInsert: false } as const;
-    try {
-      await this.deps.markers.updateOne({ _id: connectorId }, update, options);
-    } catch (error) {
-      // Two first-ever upserts for one connector can race on MongoDB; the loser just updates.
-      if ((error as { code?: number }).code !== 11000) throw error;
-      await this.deps.markers.updateOne({ _id: connectorId }, update, options);
-    }
   }
 }

@@ -1,0 +1,60 @@
+import type { Agenda } from 'agenda';
+import type { Logger } from 'pino';
+import type { NotificationScheduler } from '../webhooks/notification-intake.service.js';
+import { enqueueForConnector } from './enqueue.js';
+import { JobName } from './job-names.js';
+
+/**
+ * The receiver's hand-off to Agenda. A burst for one connector (hundreds of POSTs a second) is
+ * coalesced in-process first: the first notification enqueues at once, later ones within
+ * `coalesceMs` only set a flag, and one trailing enqueue at the end of the window covers them.
+ * That keeps the burst from becoming hundreds of Agenda upserts, while a notification that
+ * lands just after a job finished still gets a job of its own (the trailing one).
+ */
+export class AgendaNotificationScheduler implements NotificationScheduler {
+  private readonly windows = new Map<string, { trailing: boolean; timer: NodeJS.Timeout }>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly agenda: Agenda,
+    logger: Logger,
+    private readonly coalesceMs = 250,
+  ) {
+    this.log = logger.child({ component: 'notification-scheduler' });
+  }
+
+  connectorChanged(connectorId: string): Promise<void> {
+    return this.coalesced(JobName.PROCESS_CONNECTOR_NOTIFICATIONS, connectorId);
+  }
+
+  subscriptionsNeedAttention(connectorId: string): Promise<void> {
+    return this.coalesced(JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS, connectorId);
+  }
+
+  /** Drops pending trailing enqueues (shutdown); the sweep covers their markers. */
+  close(): void {
+    for (const window of this.windows.values()) clearTimeout(window.timer);
+    this.windows.clear();
+  }
+
+  private coalesced(name: JobName, connectorId: string): Promise<void> {
+    const key = `${name}:${connectorId}`;
+    const open = this.windows.get(key);
+    if (open) {
+      open.trailing = true;
+      return Promise.resolve();
+    }
+    const timer = setTimeout(() => {
+      const window = this.windows.get(key);
+      this.windows.delete(key);
+      if (window?.trailing) {
+        enqueueForConnector(this.agenda, name, connectorId).catch((error: unknown) => {
+          this.log.warn({ err: error, connectorId, job: name }, 'trailing enqueue failed');
+        });
+      }
+    }, this.coalesceMs);
+    timer.unref();
+    this.windows.set(key, { trailing: false, timer });
+    return enqueueForConnector(this.agenda, name, connectorId);
+  }
+}

@@ -1,0 +1,62 @@
+import type { Agenda } from 'agenda';
+import type { Logger } from 'pino';
+import type { JobCursorModel } from '../db/models/job-cursor.model.js';
+import { SyncTrigger, type ConnectorRegistry, type SyncRequester } from '../domain/connector.js';
+import { JobName } from './job-names.js';
+import { SpreadDispatcher } from './spread-dispatcher.js';
+
+/** Optional port from the sync side: connectors with a run in progress are not polled again. */
+export interface SyncActivity {
+  runningConnectorIds(): Promise<ReadonlySet<string>>;
+}
+
+export interface PollConnectorsDeps {
+  cursors: JobCursorModel;
+  registry: Pick<ConnectorRegistry, 'listActiveConnectorIds'>;
+  syncRequester: SyncRequester;
+  syncActivity?: SyncActivity;
+  pollIntervalMs: number;
+  /** How often the tick runs; the interval is covered in slices of this size. */
+  tickMs: number;
+  concurrency?: number;
+  logger: Logger;
+}
+
+/** The one-minute fallback: a POLL delta sync per active connector per interval, spread out. */
+export function definePollConnectorsJob(
+  agenda: Agenda,
+  deps: PollConnectorsDeps,
+): SpreadDispatcher {
+  const log = deps.logger.child({ job: JobName.POLL_CONNECTORS });
+  const dispatcher = new SpreadDispatcher({
+    key: JobName.POLL_CONNECTORS,
+    salt: 'poll',
+    intervalMs: deps.pollIntervalMs,
+    firstWindowMs: deps.tickMs,
+    // A missed slice is caught up only if it is recent; otherwise the next interval covers it.
+    maxCatchUpMs: Math.min(deps.tickMs * 3, deps.pollIntervalMs),
+    concurrency: deps.concurrency ?? 32,
+    cursors: deps.cursors,
+    listIds: () => deps.registry.listActiveConnectorIds(),
+    dispatch: async (id) => {
+      await deps.syncRequester.requestSync(id, SyncTrigger.POLL);
+    },
+    ...(deps.syncActivity ? { busyIds: () => deps.syncActivity!.runningConnectorIds() } : {}),
+    logger: log,
+  });
+  agenda.define(
+    JobName.POLL_CONNECTORS,
+    async () => {
+      const result = await dispatcher.tick();
+      if (result.failed > 0) log.warn(result, 'poll tick finished with failures');
+      else log.debug(result, 'poll tick');
+    },
+    { concurrency: 1, lockLimit: 1, lockLifetime: Math.max(deps.pollIntervalMs, 60_000) },
+  );
+  return dispatcher;
+}
+
+/** The tick: a twelfth of the interval, between 1 s and 60 s (5 s for the default minute). */
+export function pollTickMs(pollIntervalMs: number): number {
+  return Math.min(Math.max(Math.round(pollIntervalMs / 12), 1_000), 60_000);
+}

@@ -1,0 +1,49 @@
+import type { Agenda } from 'agenda';
+import type { Logger } from 'pino';
+import type { NotificationProcessor } from '../webhooks/notification-processor.js';
+import { forEachLimit } from './concurrency.js';
+import { JobName, type ConnectorJobData } from './job-names.js';
+
+export interface ProcessNotificationsDeps {
+  processor: NotificationProcessor;
+  logger: Logger;
+  /** A marker untouched for this long is the sweep's to process (its own job went missing). */
+  sweepQuietMs: number;
+}
+
+/**
+ * Two jobs: one per connector, queued by the receiver right after its 202; and a recurring sweep
+ * for markers nobody processed (crash between ack and enqueue, a lost coalescing race, a failed
+ * requestSync). Between them, a notification that was acknowledged is never lost.
+ */
+export function defineProcessNotificationJobs(
+  agenda: Agenda,
+  deps: ProcessNotificationsDeps,
+): void {
+  const log = deps.logger.child({ job: JobName.PROCESS_CONNECTOR_NOTIFICATIONS });
+  const processQuietly = async (connectorId: string): Promise<void> => {
+    try {
+      await deps.processor.processConnector(connectorId);
+    } catch (error) {
+      // Never rethrown: a failed job would stay in the collection and, being unique
+      // insert-only, swallow later enqueues. The marker stays dirty; the sweep retries.
+      log.warn({ connectorId, err: error }, 'processing notifications failed; the sweep retries');
+    }
+  };
+
+  agenda.define<ConnectorJobData>(
+    JobName.PROCESS_CONNECTOR_NOTIFICATIONS,
+    (job) => processQuietly(job.attrs.data.connectorId),
+    { concurrency: 8, removeOnComplete: true, lockLifetime: 5 * 60_000 },
+  );
+
+  agenda.define(
+    JobName.SWEEP_CHANGE_MARKERS,
+    async () => {
+      const ids = await deps.processor.staleDirtyConnectorIds(deps.sweepQuietMs);
+      if (ids.length > 0) log.info({ connectors: ids.length }, 'sweeping unprocessed markers');
+      await forEachLimit(ids, 8, processQuietly);
+    },
+    { concurrency: 1, lockLimit: 1, lockLifetime: 10 * 60_000 },
+  );
+}

@@ -1,0 +1,124 @@
+import type { Agenda } from 'agenda';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { changeMarkerModel } from '../db/models/change-marker.model.js';
+import { jobCursorModel } from '../db/models/job-cursor.model.js';
+import { leaseModel } from '../db/models/lease.model.js';
+import type { ConnectorRegistry, SyncRequester } from '../domain/connector.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { RealtimeTopics } from '../events/topics.js';
+import { NotificationProcessor } from '../webhooks/notification-processor.js';
+import type { SubscriptionService } from '../webhooks/subscription.service.js';
+import { JobName } from './job-names.js';
+import { definePollConnectorsJob, pollTickMs, type SyncActivity } from './poll-connectors.job.js';
+import { defineProcessNotificationJobs } from './process-notifications.job.js';
+import { defineReconcileConnectorsJob, reconcileTickMs } from './reconcile-connectors.job.js';
+import { defineRenewSubscriptionJobs } from './renew-subscriptions.job.js';
+import { defineRunRetentionJob, type SyncRunRetention } from './run-retention.job.js';
+import {
+  defineSecretExpiryWarningsJob,
+  type SecretExpirySource,
+} from './secret-expiry-warnings.job.js';
+import type { SpreadDispatcher } from './spread-dispatcher.js';
+
+export interface RealtimeJobTiming {
+  pollTickMs: number;
+  reconcileTickMs: number;
+  sweepEveryMs: number;
+  sweepQuietMs: number;
+  renewEveryMs: number;
+  dailyEveryMs: number;
+}
+
+export interface RealtimeJobsDeps {
+  agenda: Agenda;
+  connection: Connection;
+  registry: ConnectorRegistry;
+  syncRequester: SyncRequester;
+  /** Optional: connectors with a sync in progress are skipped by the poll. */
+  syncActivity?: SyncActivity;
+  subscriptions: SubscriptionService;
+  secretExpiry: SecretExpirySource;
+  runRetention: SyncRunRetention;
+  events: Pick<EventBus<RealtimeTopics>, 'publish'>;
+  sync: Pick<Config['sync'], 'pollIntervalMs' | 'reconcileIntervalMs' | 'runRetentionDays'>;
+  logger: Logger;
+  /** Overrides for tests and benchmarks; production derives everything from `sync`. */
+  timing?: Partial<RealtimeJobTiming>;
+}
+
+export interface RealtimeJobs {
+  processor: NotificationProcessor;
+  poll: SpreadDispatcher;
+  reconcile: SpreadDispatcher;
+  timing: RealtimeJobTiming;
+}
+
+/**
+ * Defines every real-time job on `agenda` and schedules the recurring ones. Call it on every hub
+ * instance before `agenda.start()`: recurring jobs are single documents (`every`), and Agenda's
+ * lock lets one instance at a time run each; each job is also safe if two ever do.
+ */
+export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<RealtimeJobs> {
+  const { agenda, connection, logger } = deps;
+  const timing: RealtimeJobTiming = {
+    pollTickMs: pollTickMs(deps.sync.pollIntervalMs),
+    reconcileTickMs: reconcileTickMs(deps.sync.reconcileIntervalMs),
+    sweepEveryMs: 15_000,
+    sweepQuietMs: 5_000,
+    renewEveryMs: 60 * 60_000,
+    dailyEveryMs: 86_400_000,
+    ...deps.timing,
+  };
+  const cursors = jobCursorModel(connection);
+  const leases = leaseModel(connection);
+  const processor = new NotificationProcessor({
+    markers: changeMarkerModel(connection),
+    syncRequester: deps.syncRequester,
+    logger,
+  });
+
+  defineProcessNotificationJobs(agenda, { processor, logger, sweepQuietMs: timing.sweepQuietMs });
+  const poll = definePollConnectorsJob(agenda, {
+    cursors,
+    registry: deps.registry,
+    syncRequester: deps.syncRequester,
+    ...(deps.syncActivity ? { syncActivity: deps.syncActivity } : {}),
+    pollIntervalMs: deps.sync.pollIntervalMs,
+    tickMs: timing.pollTickMs,
+    logger,
+  });
+  const reconcile = defineReconcileConnectorsJob(agenda, {
+    cursors,
+    registry: deps.registry,
+    syncRequester: deps.syncRequester,
+    subscriptions: deps.subscriptions,
+    reconcileIntervalMs: deps.sync.reconcileIntervalMs,
+    tickMs: timing.reconcileTickMs,
+    logger,
+  });
+  defineRenewSubscriptionJobs(agenda, { subscriptions: deps.subscriptions, logger });
+  defineSecretExpiryWarningsJob(agenda, {
+    source: deps.secretExpiry,
+    events: deps.events,
+    leases,
+    logger,
+  });
+  defineRunRetentionJob(agenda, {
+    retention: deps.runRetention,
+    retentionDays: deps.sync.runRetentionDays,
+    logger,
+  });
+
+  // Agenda 6 takes milliseconds as numbers; strings it cannot parse silently never run.
+  await Promise.all([
+    agenda.every(timing.pollTickMs, JobName.POLL_CONNECTORS),
+    agenda.every(timing.sweepEveryMs, JobName.SWEEP_CHANGE_MARKERS),
+    agenda.every(timing.renewEveryMs, JobName.RENEW_SUBSCRIPTIONS),
+    agenda.every(timing.reconcileTickMs, JobName.RECONCILE_CONNECTORS),
+    agenda.every(timing.dailyEveryMs, JobName.SECRET_EXPIRY_WARNINGS),
+    agenda.every(timing.dailyEveryMs, JobName.RUN_RETENTION),
+  ]);
+  return { processor, poll, reconcile, timing };
+}

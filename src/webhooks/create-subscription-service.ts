@@ -1,0 +1,45 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { changeMarkerModel } from '../db/models/change-marker.model.js';
+import { graphSubscriptionModel } from '../db/models/graph-subscription.model.js';
+import { leaseModel } from '../db/models/lease.model.js';
+import type { ConnectorRegistry, ConnectorSyncConfig } from '../domain/connector.js';
+import type { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
+import { markConnectorChanged } from './change-markers.js';
+import type { NotificationScheduler } from './notification-intake.service.js';
+import { SubscriptionService } from './subscription.service.js';
+
+export interface CreateSubscriptionServiceDeps {
+  connection: Connection;
+  registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
+  graphFor: (config: ConnectorSyncConfig) => GraphSubscriptionsApi;
+  publicBaseUrl: string | undefined;
+  lifetimeMinutes: number;
+  scheduler: NotificationScheduler;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/**
+ * The subscription service wired to the change markers: once a subscription is (re)created, the
+ * connector is marked changed so a delta sync covers whatever happened while none existed.
+ */
+export function createSubscriptionService(
+  deps: CreateSubscriptionServiceDeps,
+): SubscriptionService {
+  const markers = changeMarkerModel(deps.connection);
+  return new SubscriptionService({
+    subscriptions: graphSubscriptionModel(deps.connection),
+    leases: leaseModel(deps.connection),
+    registry: deps.registry,
+    graphFor: deps.graphFor,
+    publicBaseUrl: deps.publicBaseUrl,
+    lifetimeMinutes: deps.lifetimeMinutes,
+    logger: deps.logger,
+    ...(deps.now ? { now: deps.now } : {}),
+    afterSubscribed: async (connectorId) => {
+      await markConnectorChanged(markers, connectorId, { count: 1, missed: false });
+      await deps.scheduler.connectorChanged(connectorId);
+    },
+  });
+}

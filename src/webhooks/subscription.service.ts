@@ -1,0 +1,283 @@
+import type { Logger } from 'pino';
+import { withLease } from '../db/lease.js';
+import type {
+  GraphSubscriptionModel,
+  GraphSubscriptionRecord,
+} from '../db/models/graph-subscription.model.js';
+import type { LeaseModel } from '../db/models/lease.model.js';
+import type { ConnectorRegistry, ConnectorSyncConfig } from '../domain/connector.js';
+import { AppError, ErrorCode, isAppError } from '../domain/errors.js';
+import type { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
+import { hashClientState, newClientState } from './client-state.js';
+import { desiredSubscriptions, renewAfter, type DesiredSubscription } from './subscription-plan.js';
+import { LIFECYCLE_PATH, WEBHOOK_PATH } from './webhook.router.js';
+
+/** Whether a connector hears about changes in seconds (webhooks) or within a poll interval. */
+export type RealtimeMode = 'WEBHOOKS' | 'POLLING_ONLY';
+
+export interface RealtimeStatus {
+  mode: RealtimeMode;
+  subscriptions: { resource: string; expiresAt: Date }[];
+}
+
+export interface SubscriptionReconcileResult {
+  mode: RealtimeMode;
+  created: number;
+  renewed: number;
+  reauthorized: number;
+  deleted: number;
+  failed: number;
+  /** The first upstream failure's code, e.g. UPSTREAM_UNAUTHORIZED. */
+  errorCode?: ErrorCode;
+}
+
+export interface SubscriptionServiceDeps {
+  subscriptions: GraphSubscriptionModel;
+  leases: LeaseModel;
+  registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
+  /** Graph subscription calls with one connector's credentials (EntraClientFactory-backed). */
+  graphFor: (config: ConnectorSyncConfig) => GraphSubscriptionsApi;
+  /** Without it Graph cannot reach the hub: connectors run on polling alone. */
+  publicBaseUrl: string | undefined;
+  lifetimeMinutes: number;
+  logger: Logger;
+  /** Called after a subscription was created: what changed before it existed needs a delta. */
+  afterSubscribed?: (connectorId: string) => Promise<void>;
+  now?: () => Date;
+}
+
+/**
+ * Keeps each active connector's Graph subscriptions matching what it syncs: `/users` plus the
+ * sync group and each selected group (membership changes arrive as `updated` on the group).
+ * Renews with a quarter of the lifetime left, recreates what Graph lost (404, expired,
+ * `subscriptionRemoved`), reauthorizes on `reauthorizationRequired`, and deletes the rest. One
+ * instance works on a connector at a time (a lease), so Graph's quota is never spent on doubles.
+ */
+export class SubscriptionService {
+  private readonly log: Logger;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: SubscriptionServiceDeps) {
+    this.log = deps.logger.child({ component: 'subscription-service' });
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Hub-wide: webhooks need PUBLIC_BASE_URL. */
+  get webhooksEnabled(): boolean {
+    return this.deps.publicBaseUrl !== undefined;
+  }
+
+  async getRealtimeStatus(connectorId: string): Promise<RealtimeStatus> {
+    const docs = await this.deps.subscriptions.find({ connectorId }).lean();
+    const now = this.now();
+    const live = docs.filter((d) => d.expiresAt > now && d.removedAt === null);
+    const covered =
+      live.some((d) => d.resource === '/users') && live.some((d) => d.resource !== '/users');
+    return {
+      mode: this.webhooksEnabled && covered ? 'WEBHOOKS' : 'POLLING_ONLY',
+      subscriptions: live.map((d) => ({ resource: d.resource, expiresAt: d.expiresAt })),
+    };
+  }
+
+  /** Brings one connector's subscriptions in line (activation, group selection changed, renew). */
+  async reconcileSubscriptions(connectorId: string): Promise<SubscriptionReconcileResult> {
+    return withLease(
+      this.deps.leases,
+      `subscriptions:${connectorId}`,
+      { ttlMs: 120_000, waitMs: 15_000 },
+      () => this.reconcileLocked(connectorId),
+    );
+  }
+
+  /**
+   * Uninstall: deletes the connector's subscriptions at Graph (with `config` when the caller
+   * still has the credentials, else whatever the registry returns) and always locally. Ones that
+   * cannot be deleted at Graph expire on their own; their notifications are ignored as unknown.
+   */
+  async removeSubscriptions(connectorId: string, config?: ConnectorSyncConfig): Promise<number> {
+    return withLease(
+      this.deps.leases,
+      `subscriptions:${connectorId}`,
+      { ttlMs: 120_000, waitMs: 15_000 },
+      async () => {
+        const creds = config ?? (await this.deps.registry.loadSyncConfig(connectorId));
+        const docs = await this.deps.subscriptions.find({ connectorId }).lean();
+        const graph = creds ? this.deps.graphFor(creds) : undefined;
+        for (const doc of docs) await this.deleteOne(doc, graph);
+        return docs.length;
+      },
+    );
+  }
+
+  /** Connectors with a subscription due for renewal or flagged by a lifecycle event. */
+  async connectorIdsNeedingMaintenance(): Promise<string[]> {
+    const ids = await this.deps.subscriptions.distinct('connectorId', {
+      $or: [
+        { renewAfter: { $lte: this.now() } },
+        { reauthorizationRequestedAt: { $ne: null } },
+        { removedAt: { $ne: null } },
+      ],
+    });
+    return ids.map(String);
+  }
+
+  private async reconcileLocked(connectorId: string): Promise<SubscriptionReconcileResult> {
+    const result: SubscriptionReconcileResult = {
+      mode: 'POLLING_ONLY',
+      created: 0,
+      renewed: 0,
+      reauthorized: 0,
+      deleted: 0,
+      failed: 0,
+    };
+    const config = await this.deps.registry.loadSyncConfig(connectorId);
+    const existing = await this.deps.subscriptions.find({ connectorId }).lean();
+    const baseUrl = this.deps.publicBaseUrl;
+    if (!config || baseUrl === undefined) {
+      const graph = config ? this.deps.graphFor(config) : undefined;
+      for (const doc of existing) await this.guard(result, () => this.deleteOne(doc, graph));
+      result.deleted = existing.length - result.failed;
+      return result;
+    }
+
+    const graph = this.deps.graphFor(config);
+    const desired = desiredSubscriptions(config);
+    const keep = new Map<string, GraphSubscriptionRecord>();
+    for (const doc of existing) {
+      const wanted = desired.some((d) => d.resource === doc.resource);
+      const stale = doc.tenantId !== config.tenantId || keep.has(doc.resource);
+      if (wanted && !stale) keep.set(doc.resource, doc);
+      else if (await this.guard(result, () => this.deleteOne(doc, graph))) result.deleted += 1;
+    }
+
+    for (const want of desired) {
+      const doc = keep.get(want.resource);
+      await this.guard(result, async () => {
+        const outcome = await this.maintainOne(graph, config, want, doc, baseUrl);
+        if (outcome !== 'unchanged') result[outcome] += 1;
+      });
+      if (result.errorCode === ErrorCode.UPSTREAM_UNAUTHORIZED) break;
+    }
+    if (result.created > 0) await this.deps.afterSubscribed?.(connectorId);
+    result.mode = (await this.getRealtimeStatus(connectorId)).mode;
+    return result;
+  }
+
+  private async maintainOne(
+    graph: GraphSubscriptionsApi,
+    config: ConnectorSyncConfig,
+    want: DesiredSubscription,
+    doc: GraphSubscriptionRecord | undefined,
+    baseUrl: string,
+  ): Promise<'created' | 'renewed' | 'reauthorized' | 'unchanged'> {
+    const now = this.now();
+    const recreate = async () => {
+      if (doc) await this.deleteOne(doc, graph);
+      await this.create(graph, config, want, baseUrl);
+      return 'created' as const;
+    };
+    if (!doc || doc.removedAt !== null || doc.expiresAt <= now) return recreate();
+    try {
+      if (doc.reauthorizationRequestedAt !== null) {
+        await this.reauthorize(graph, doc);
+        if (doc.renewAfter > now) return 'reauthorized';
+      }
+      if (doc.renewAfter <= now) {
+        await this.renew(graph, doc);
+        return 'renewed';
+      }
+      return 'unchanged';
+    } catch (error) {
+      if (isAppError(error) && error.code === ErrorCode.NOT_FOUND) return recreate();
+      throw error;
+    }
+  }
+
+  private async create(
+    graph: GraphSubscriptionsApi,
+    config: ConnectorSyncConfig,
+    want: DesiredSubscription,
+    baseUrl: string,
+  ): Promise<void> {
+    const now = this.now();
+    const clientState = newClientState();
+    const created = await graph.create({
+      resource: want.resource,
+      changeType: want.changeType,
+      notificationUrl: `${baseUrl}${WEBHOOK_PATH}`,
+      lifecycleNotificationUrl: `${baseUrl}${LIFECYCLE_PATH}`,
+      expirationDateTime: new Date(now.getTime() + this.deps.lifetimeMinutes * 60_000),
+      clientState,
+    });
+    const expiresAt = new Date(created.expirationDateTime);
+    await this.deps.subscriptions.create({
+      _id: created.id,
+      connectorId: config.connectorId,
+      tenantId: config.tenantId,
+      resource: want.resource,
+      changeType: want.changeType,
+      clientStateHash: hashClientState(clientState),
+      expiresAt,
+      renewAfter: renewAfter(now, expiresAt),
+      reauthorizationRequestedAt: null,
+      removedAt: null,
+    });
+    this.log.info(
+      { connectorId: config.connectorId, subscriptionId: created.id, resource: want.resource },
+      'Graph subscription created',
+    );
+  }
+
+  private async renew(graph: GraphSubscriptionsApi, doc: GraphSubscriptionRecord): Promise<void> {
+    const now = this.now();
+    const renewed = await graph.renew(
+      doc._id,
+      new Date(now.getTime() + this.deps.lifetimeMinutes * 60_000),
+    );
+    const expiresAt = new Date(renewed.expirationDateTime);
+    await this.deps.subscriptions.updateOne(
+      { _id: doc._id },
+      {
+        $set: {
+          expiresAt,
+          renewAfter: renewAfter(now, expiresAt),
+          reauthorizationRequestedAt: null,
+        },
+      },
+    );
+  }
+
+  private async reauthorize(graph: GraphSubscriptionsApi, doc: GraphSubscriptionRecord) {
+    await graph.reauthorize(doc._id);
+    // Only clear the flag we handled: a newer lifecycle event keeps it set.
+    await this.deps.subscriptions.updateOne(
+      { _id: doc._id, reauthorizationRequestedAt: doc.reauthorizationRequestedAt },
+      { $set: { reauthorizationRequestedAt: null } },
+    );
+  }
+
+  private async deleteOne(doc: GraphSubscriptionRecord, graph?: GraphSubscriptionsApi) {
+    // An expired or Graph-removed subscription is already gone there.
+    if (graph && doc.removedAt === null && doc.expiresAt > this.now()) await graph.delete(doc._id);
+    await this.deps.subscriptions.deleteOne({ _id: doc._id });
+  }
+
+  /** Runs one Graph step; a failure is counted and logged, and the others still run. */
+  private async guard(result: SubscriptionReconcileResult, step: () => Promise<void>) {
+    try {
+      await step();
+      return true;
+    } catch (error) {
+      result.failed += 1;
+      const code = isAppError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
+      result.errorCode ??= code;
+      this.log.warn(
+        { code, details: isAppError(error) ? error.details : undefined },
+        'Graph subscription step failed',
+      );
+      if (!isAppError(error))
+        throw new AppError(code, 'subscription step failed', { cause: error });
+      return false;
+    }
+  }
+}
