@@ -20,6 +20,8 @@ export interface PollConnectorsDeps {
   tickMs: number;
   concurrency?: number;
   logger: Logger;
+  /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
+  lockLifetimeMs?: number;
 }
 
 /** The one-minute fallback: a POLL delta sync per active connector per interval, spread out. */
@@ -51,7 +53,11 @@ export function definePollConnectorsJob(
       if (result.failed > 0) log.warn(result, 'poll tick finished with failures');
       else log.debug(result, 'poll tick');
     },
-    { concurrency: 1, lockLimit: 1, lockLifetime: Math.max(deps.pollIntervalMs, 60_000) },
+    {
+      concurrency: 1,
+      lockLimit: 1,
+      lockLifetime: deps.lockLifetimeMs ?? Math.max(deps.pollIntervalMs, 60_000),
+    },
   );
   return dispatcher;
 }

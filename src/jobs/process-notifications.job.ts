@@ -9,6 +9,8 @@ export interface ProcessNotificationsDeps {
   logger: Logger;
   /** A marker untouched for this long is the sweep's to process (its own job went missing). */
   sweepQuietMs: number;
+  /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
+  lockLifetimeMs?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export function defineProcessNotificationJobs(
   agenda.define<ConnectorJobData>(
     JobName.PROCESS_CONNECTOR_NOTIFICATIONS,
     (job) => processQuietly(job.attrs.data.connectorId),
-    { concurrency: 8, removeOnComplete: true, lockLifetime: 5 * 60_000 },
+    { concurrency: 8, removeOnComplete: true, lockLifetime: deps.lockLifetimeMs ?? 5 * 60_000 },
   );
 
   agenda.define(
@@ -44,6 +46,6 @@ export function defineProcessNotificationJobs(
       if (ids.length > 0) log.info({ connectors: ids.length }, 'sweeping unprocessed markers');
       await forEachLimit(ids, 8, processQuietly);
     },
-    { concurrency: 1, lockLimit: 1, lockLifetime: 10 * 60_000 },
+    { concurrency: 1, lockLimit: 1, lockLifetime: deps.lockLifetimeMs ?? 10 * 60_000 },
   );
 }

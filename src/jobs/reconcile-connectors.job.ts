@@ -20,6 +20,8 @@ export interface ReconcileConnectorsDeps {
   reconcileIntervalMs: number;
   tickMs: number;
   logger: Logger;
+  /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
+  lockLifetimeMs?: number;
 }
 
 /**
@@ -56,7 +58,7 @@ export function defineReconcileConnectorsJob(
       const result = await dispatcher.tick();
       log.info(result, 'reconcile tick');
     },
-    { concurrency: 1, lockLimit: 1, lockLifetime: 30 * 60_000 },
+    { concurrency: 1, lockLimit: 1, lockLifetime: deps.lockLifetimeMs ?? 30 * 60_000 },
   );
   return dispatcher;
 }

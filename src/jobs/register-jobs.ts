@@ -29,6 +29,14 @@ export interface RealtimeJobTiming {
   sweepQuietMs: number;
   renewEveryMs: number;
   dailyEveryMs: number;
+  /** Notification processing waits for a burst to settle this long (at most maxSettleMs). */
+  settleMs: number;
+  maxSettleMs: number;
+  /**
+   * Overrides every job's lock lifetime. Agenda 6 starts a liveness timer of half the lifetime
+   * per job run and does not cancel it when the job ends: tests shorten it so Jest can exit.
+   */
+  lockLifetimeMs?: number;
 }
 
 export interface RealtimeJobsDeps {
@@ -69,6 +77,8 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     sweepQuietMs: 5_000,
     renewEveryMs: 60 * 60_000,
     dailyEveryMs: 86_400_000,
+    settleMs: 300,
+    maxSettleMs: 2_000,
     ...deps.timing,
   };
   const cursors = jobCursorModel(connection);
@@ -77,9 +87,17 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     markers: changeMarkerModel(connection),
     syncRequester: deps.syncRequester,
     logger,
+    settleMs: timing.settleMs,
+    maxSettleMs: timing.maxSettleMs,
   });
+  const lock = timing.lockLifetimeMs === undefined ? {} : { lockLifetimeMs: timing.lockLifetimeMs };
 
-  defineProcessNotificationJobs(agenda, { processor, logger, sweepQuietMs: timing.sweepQuietMs });
+  defineProcessNotificationJobs(agenda, {
+    processor,
+    logger,
+    sweepQuietMs: timing.sweepQuietMs,
+    ...lock,
+  });
   const poll = definePollConnectorsJob(agenda, {
     cursors,
     registry: deps.registry,
@@ -88,6 +106,7 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     pollIntervalMs: deps.sync.pollIntervalMs,
     tickMs: timing.pollTickMs,
     logger,
+    ...lock,
   });
   const reconcile = defineReconcileConnectorsJob(agenda, {
     cursors,
@@ -97,18 +116,21 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     reconcileIntervalMs: deps.sync.reconcileIntervalMs,
     tickMs: timing.reconcileTickMs,
     logger,
+    ...lock,
   });
-  defineRenewSubscriptionJobs(agenda, { subscriptions: deps.subscriptions, logger });
+  defineRenewSubscriptionJobs(agenda, { subscriptions: deps.subscriptions, logger, ...lock });
   defineSecretExpiryWarningsJob(agenda, {
     source: deps.secretExpiry,
     events: deps.events,
     leases,
     logger,
+    ...lock,
   });
   defineRunRetentionJob(agenda, {
     retention: deps.runRetention,
     retentionDays: deps.sync.runRetentionDays,
     logger,
+    ...lock,
   });
 
   // Agenda 6 takes milliseconds as numbers; strings it cannot parse silently never run.

@@ -7,6 +7,8 @@ import { JobName, type ConnectorJobData } from './job-names.js';
 export interface RenewSubscriptionsDeps {
   subscriptions: SubscriptionService;
   logger: Logger;
+  /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
+  lockLifetimeMs?: number;
 }
 
 /**
@@ -32,12 +34,12 @@ export function defineRenewSubscriptionJobs(agenda: Agenda, deps: RenewSubscript
       const ids = await deps.subscriptions.connectorIdsNeedingMaintenance();
       await forEachLimit(ids, 4, reconcile);
     },
-    { concurrency: 1, lockLimit: 1, lockLifetime: 30 * 60_000 },
+    { concurrency: 1, lockLimit: 1, lockLifetime: deps.lockLifetimeMs ?? 30 * 60_000 },
   );
 
   agenda.define<ConnectorJobData>(
     JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS,
     (job) => reconcile(job.attrs.data.connectorId),
-    { concurrency: 4, removeOnComplete: true, lockLifetime: 5 * 60_000 },
+    { concurrency: 4, removeOnComplete: true, lockLifetime: deps.lockLifetimeMs ?? 5 * 60_000 },
   );
 }

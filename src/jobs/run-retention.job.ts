@@ -13,6 +13,8 @@ export interface RunRetentionDeps {
   retentionDays: number;
   logger: Logger;
   now?: () => Date;
+  /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
+  lockLifetimeMs?: number;
 }
 
 /** Daily: sync runs older than SYNC_RUN_RETENTION_DAYS go. Idempotent, so a double run is harmless. */
@@ -26,6 +28,6 @@ export function defineRunRetentionJob(agenda: Agenda, deps: RunRetentionDeps): v
       const deleted = await deps.retention.deleteRunsOlderThan(cutoff);
       log.info({ deleted, cutoff }, 'old sync runs deleted');
     },
-    { concurrency: 1, lockLimit: 1, lockLifetime: 60 * 60_000 },
+    { concurrency: 1, lockLimit: 1, lockLifetime: deps.lockLifetimeMs ?? 60 * 60_000 },
   );
 }

@@ -1,4 +1,4 @@
-import { Agenda } from 'agenda';
+import { Agenda, type NotificationChannel } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
 
@@ -14,6 +14,11 @@ export interface SchedulerOptions {
   /** A job whose lock is older than this is considered dead and may run elsewhere. */
   defaultLockLifetimeMs: number;
   maxConcurrency?: number;
+  /**
+   * Wakes every instance as soon as a job is saved, instead of at its next scan; see
+   * src/jobs/event-bus-notification-channel.ts (Agenda's Mongo channel needs change streams).
+   */
+  notificationChannel?: NotificationChannel;
 }
 
 export const AGENDA_COLLECTION = 'agendaJobs';
@@ -30,5 +35,6 @@ export function createScheduler(options: SchedulerOptions): Agenda {
     processEvery: options.processEveryMs,
     defaultLockLifetime: options.defaultLockLifetimeMs,
     maxConcurrency: options.maxConcurrency ?? 20,
+    ...(options.notificationChannel ? { notificationChannel: options.notificationChannel } : {}),
   });
 }

@@ -19,6 +19,8 @@ export interface SecretExpiryWarningsDeps {
   logger: Logger;
   warnWithinDays?: number;
   now?: () => Date;
+  /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
+  lockLifetimeMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -54,7 +56,7 @@ export function defineSecretExpiryWarningsJob(
         });
       }
     },
-    { concurrency: 1, lockLimit: 1, lockLifetime: 30 * 60_000 },
+    { concurrency: 1, lockLimit: 1, lockLifetime: deps.lockLifetimeMs ?? 30 * 60_000 },
   );
 }
 

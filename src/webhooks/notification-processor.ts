@@ -12,6 +12,13 @@ export interface NotificationProcessorDeps {
    * rounds it stops and leaves the marker dirty for the next job or sweep.
    */
   maxRounds?: number;
+  /**
+   * Waits until no notification arrived for this long before requesting the sync, so a burst
+   * still arriving becomes one delta sync instead of one per round...
+   */
+  settleMs?: number;
+  /** ...but never longer than this per round: a change is never held back for long. */
+  maxSettleMs?: number;
 }
 
 /**
@@ -23,19 +30,33 @@ export interface NotificationProcessorDeps {
 export class NotificationProcessor {
   private readonly log: Logger;
   private readonly maxRounds: number;
+  private readonly settleMs: number;
+  private readonly maxSettleMs: number;
 
   constructor(private readonly deps: NotificationProcessorDeps) {
     this.log = deps.logger.child({ component: 'notification-processor' });
     this.maxRounds = deps.maxRounds ?? 5;
+    this.settleMs = deps.settleMs ?? 300;
+    this.maxSettleMs = deps.maxSettleMs ?? 2_000;
   }
 
   /** Returns how many syncs it requested. Throws only when requesting a sync failed. */
   async processConnector(connectorId: string): Promise<number> {
     const { markers, syncRequester } = this.deps;
     let requested = 0;
-    for (let round = 0; round < this.maxRounds; round++) {
-      const marker = await markers.findOne({ _id: connectorId, dirty: true }, { seq: 1 }).lean();
+    let settleUntil = Date.now() + this.maxSettleMs;
+    for (let round = 0; round < this.maxRounds;) {
+      const marker = await markers
+        .findOne({ _id: connectorId, dirty: true }, { seq: 1, lastNotifiedAt: 1 })
+        .lean();
       if (!marker) return requested;
+      // The clock that wrote lastNotifiedAt may be another instance's: settleUntil bounds the wait.
+      const quietFor = Date.now() - marker.lastNotifiedAt.getTime();
+      if (quietFor < this.settleMs && Date.now() < settleUntil) {
+        await sleep(Math.min(this.settleMs - quietFor, settleUntil - Date.now()));
+        continue;
+      }
+      round += 1;
       try {
         await syncRequester.requestSync(connectorId, SyncTrigger.WEBHOOK);
         requested += 1;
@@ -52,6 +73,8 @@ export class NotificationProcessor {
         },
       );
       if (cleared.modifiedCount === 1) return requested;
+      // More arrived while requesting: the next round waits for that burst to settle too.
+      settleUntil = Date.now() + this.maxSettleMs;
     }
     this.log.info({ connectorId, requested }, 'notifications still arriving; processing later');
     return requested;
@@ -65,4 +88,8 @@ export class NotificationProcessor {
       .lean();
     return docs.map((d) => d._id);
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0)));
 }

@@ -64,6 +64,26 @@ export class FakeGraph implements Middleware {
     });
   }
 
+  /** POSTs a lifecycle notification for `id` to its lifecycleNotificationUrl. */
+  async deliverLifecycle(id: string, tenantId: string, lifecycleEvent: string): Promise<Response> {
+    const sub = this.subscriptions.get(id)!;
+    return fetch(sub.lifecycleNotificationUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({
+        value: [
+          {
+            subscriptionId: id,
+            subscriptionExpirationDateTime: sub.expirationDateTime,
+            clientState: sub.clientState,
+            tenantId,
+            lifecycleEvent,
+          },
+        ],
+      }),
+    });
+  }
+
   async execute(context: Context): Promise<void> {
     // The SDK passes the URL as a string and a JSON string body for these calls.
     const url = new URL(context.request as string);

@@ -1,0 +1,116 @@
+import type { Agenda } from 'agenda';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { EventBus } from '../../src/events/event-bus.js';
+import { MongoEventBus } from '../../src/events/mongo-event-bus.js';
+import { EventBusNotificationChannel } from '../../src/jobs/event-bus-notification-channel.js';
+import { AgendaNotificationScheduler } from '../../src/jobs/notification-scheduler.js';
+import {
+  registerRealtimeJobs,
+  type RealtimeJobs,
+  type RealtimeJobTiming,
+} from '../../src/jobs/register-jobs.js';
+import { createScheduler } from '../../src/jobs/scheduler.js';
+import { GraphSubscriptionsApi } from '../../src/integrations/entra/subscriptions.js';
+import { createSubscriptionService } from '../../src/webhooks/create-subscription-service.js';
+import type { SubscriptionService } from '../../src/webhooks/subscription.service.js';
+import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
+import type { WebhookStats } from '../../src/webhooks/webhook-stats.js';
+import type { FakeGraph } from './fake-graph.js';
+import type { FakeRegistry } from './fake-registry.js';
+import { serveRouter } from './http.js';
+import type { RecordingSyncRequester } from './recording-sync.js';
+
+export interface StackOptions {
+  connection: Connection;
+  instanceName: string;
+  registry: FakeRegistry;
+  syncRequester: RecordingSyncRequester;
+  graph: FakeGraph;
+  logger: Logger;
+  timing?: Partial<RealtimeJobTiming>;
+  pollIntervalMs?: number;
+  /** Serve the receiver and use its URL as PUBLIC_BASE_URL. */
+  webhooks?: boolean;
+}
+
+export interface Stack {
+  agenda: Agenda;
+  bus: EventBus;
+  jobs: RealtimeJobs;
+  subscriptions: SubscriptionService;
+  stats: WebhookStats;
+  baseUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * One hub instance's real-time layer, wired the way src/main.ts will: event bus, Agenda with the
+ * bus as its notification channel, receiver over HTTP, subscription service, every job.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { connection, logger } = options;
+  const db = connection.db!;
+  const bus = await MongoEventBus.start({
+    db,
+    cappedBytes: 1_048_576,
+    logger,
+    maxAwaitTimeMs: 300,
+  });
+  const agenda = createScheduler({
+    db,
+    instanceName: options.instanceName,
+    processEveryMs: 200,
+    defaultLockLifetimeMs: 30_000,
+    notificationChannel: new EventBusNotificationChannel(bus),
+  });
+  const scheduler = new AgendaNotificationScheduler(agenda, logger, 100);
+  const receiver = createGraphWebhookReceiver({
+    connection,
+    scheduler,
+    logger,
+    maxBodyBytes: 1_048_576,
+  });
+  const server = options.webhooks ? await serveRouter(receiver.router) : undefined;
+  const subscriptions = createSubscriptionService({
+    connection,
+    registry: options.registry,
+    graphFor: () => new GraphSubscriptionsApi(options.graph.client()),
+    publicBaseUrl: server?.baseUrl,
+    lifetimeMinutes: 41_000,
+    scheduler,
+    logger,
+  });
+  const jobs = await registerRealtimeJobs({
+    agenda,
+    connection,
+    registry: options.registry,
+    syncRequester: options.syncRequester,
+    subscriptions,
+    secretExpiry: { listClientSecretsExpiringBefore: () => Promise.resolve([]) },
+    runRetention: { deleteRunsOlderThan: () => Promise.resolve(0) },
+    events: bus,
+    sync: {
+      pollIntervalMs: options.pollIntervalMs ?? 3_600_000,
+      reconcileIntervalMs: 30 * 86_400_000,
+      runRetentionDays: 90,
+    },
+    logger,
+    timing: { settleMs: 100, maxSettleMs: 1_000, lockLifetimeMs: 4_000, ...options.timing },
+  });
+  await agenda.start();
+  return {
+    agenda,
+    bus,
+    jobs,
+    subscriptions,
+    stats: receiver.stats,
+    baseUrl: server?.baseUrl,
+    async stop() {
+      scheduler.close();
+      await agenda.stop(false);
+      await server?.close();
+      await bus.close();
+    },
+  };
+}
