@@ -2,10 +2,10 @@
 export enum JobName {
   /** Recurring tick: POLL delta syncs for the connectors whose offset falls in this slice. */
   POLL_CONNECTORS = 'realtime:poll-connectors',
-  /** One-off per connector (unique): turn its dirty change marker into a WEBHOOK delta sync. */
+  /** One-off per connector (unique): turn its change notices into a WEBHOOK delta sync. */
   PROCESS_CONNECTOR_NOTIFICATIONS = 'realtime:process-connector-notifications',
-  /** Recurring: markers left dirty (crash after the 202, lost wake-up) get processed. */
-  SWEEP_CHANGE_MARKERS = 'realtime:sweep-change-markers',
+  /** Recurring: notices nobody processed (crash after the 202, lost wake-up) get processed. */
+  SWEEP_CHANGE_NOTICES = 'realtime:sweep-change-notices',
   /** Recurring: subscriptions due for renewal or flagged by lifecycle events. */
   RENEW_SUBSCRIPTIONS = 'realtime:renew-subscriptions',
   /** One-off per connector (unique): reconcile its subscriptions after a lifecycle event. */

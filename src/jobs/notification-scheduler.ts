@@ -31,7 +31,7 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
     return this.coalesced(JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS, connectorId);
   }
 
-  /** Drops pending trailing enqueues (shutdown); the sweep covers their markers. */
+  /** Drops pending trailing enqueues (shutdown); the sweep covers their notices. */
   close(): void {
     for (const window of this.windows.values()) clearTimeout(window.timer);
     this.windows.clear();

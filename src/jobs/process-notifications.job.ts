@@ -7,7 +7,7 @@ import { JobName, type ConnectorJobData } from './job-names.js';
 export interface ProcessNotificationsDeps {
   processor: NotificationProcessor;
   logger: Logger;
-  /** A marker untouched for this long is the sweep's to process (its own job went missing). */
+  /** A notice this old is the sweep's to process (its own job went missing). */
   sweepQuietMs: number;
   /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
   lockLifetimeMs?: number;
@@ -15,7 +15,7 @@ export interface ProcessNotificationsDeps {
 
 /**
  * Two jobs: one per connector, queued by the receiver right after its 202; and a recurring sweep
- * for markers nobody processed (crash between ack and enqueue, a lost coalescing race, a failed
+ * for notices nobody processed (crash between ack and enqueue, a lost coalescing race, a failed
  * requestSync). Between them, a notification that was acknowledged is never lost.
  */
 export function defineProcessNotificationJobs(
@@ -28,7 +28,7 @@ export function defineProcessNotificationJobs(
       await deps.processor.processConnector(connectorId);
     } catch (error) {
       // Never rethrown: a failed job would stay in the collection and, being unique
-      // insert-only, swallow later enqueues. The marker stays dirty; the sweep retries.
+      // insert-only, swallow later enqueues. The notices stay; the sweep retries.
       log.warn({ connectorId, err: error }, 'processing notifications failed; the sweep retries');
     }
   };
@@ -40,10 +40,11 @@ export function defineProcessNotificationJobs(
   );
 
   agenda.define(
-    JobName.SWEEP_CHANGE_MARKERS,
+    JobName.SWEEP_CHANGE_NOTICES,
     async () => {
-      const ids = await deps.processor.staleDirtyConnectorIds(deps.sweepQuietMs);
-      if (ids.length > 0) log.info({ connectors: ids.length }, 'sweeping unprocessed markers');
+      const ids = await deps.processor.staleConnectorIds(deps.sweepQuietMs);
+      if (ids.length > 0)
+        log.info({ connectors: ids.length }, 'sweeping unprocessed change notices');
       await forEachLimit(ids, 8, processQuietly);
     },
     { concurrency: 1, lockLimit: 1, lockLifetime: deps.lockLifetimeMs ?? 10 * 60_000 },

@@ -2,7 +2,7 @@ import type { Agenda } from 'agenda';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { changeMarkerModel } from '../db/models/change-marker.model.js';
+import { changeNoticeModel } from '../db/models/change-notice.model.js';
 import { jobCursorModel } from '../db/models/job-cursor.model.js';
 import { leaseModel } from '../db/models/lease.model.js';
 import type { ConnectorRegistry, SyncRequester } from '../domain/connector.js';
@@ -84,7 +84,7 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
   const cursors = jobCursorModel(connection);
   const leases = leaseModel(connection);
   const processor = new NotificationProcessor({
-    markers: changeMarkerModel(connection),
+    notices: changeNoticeModel(connection),
     syncRequester: deps.syncRequester,
     logger,
     settleMs: timing.settleMs,
@@ -136,7 +136,7 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
   // Agenda 6 takes milliseconds as numbers; strings it cannot parse silently never run.
   await Promise.all([
     agenda.every(timing.pollTickMs, JobName.POLL_CONNECTORS),
-    agenda.every(timing.sweepEveryMs, JobName.SWEEP_CHANGE_MARKERS),
+    agenda.every(timing.sweepEveryMs, JobName.SWEEP_CHANGE_NOTICES),
     agenda.every(timing.renewEveryMs, JobName.RENEW_SUBSCRIPTIONS),
     agenda.every(timing.reconcileTickMs, JobName.RECONCILE_CONNECTORS),
     agenda.every(timing.dailyEveryMs, JobName.SECRET_EXPIRY_WARNINGS),

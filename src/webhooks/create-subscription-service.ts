@@ -1,11 +1,11 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { changeMarkerModel } from '../db/models/change-marker.model.js';
+import { changeNoticeModel } from '../db/models/change-notice.model.js';
 import { graphSubscriptionModel } from '../db/models/graph-subscription.model.js';
 import { leaseModel } from '../db/models/lease.model.js';
 import type { ConnectorRegistry, ConnectorSyncConfig } from '../domain/connector.js';
 import type { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
-import { markConnectorChanged } from './change-markers.js';
+import { recordChangeNotice } from './change-notices.js';
 import type { NotificationScheduler } from './notification-intake.service.js';
 import { SubscriptionService } from './subscription.service.js';
 
@@ -21,13 +21,13 @@ export interface CreateSubscriptionServiceDeps {
 }
 
 /**
- * The subscription service wired to the change markers: once a subscription is (re)created, the
- * connector is marked changed so a delta sync covers whatever happened while none existed.
+ * The subscription service wired to the change notices: once a subscription is (re)created, a
+ * notice is recorded for the connector so a delta sync covers whatever happened while none existed.
  */
 export function createSubscriptionService(
   deps: CreateSubscriptionServiceDeps,
 ): SubscriptionService {
-  const markers = changeMarkerModel(deps.connection);
+  const notices = changeNoticeModel(deps.connection);
   return new SubscriptionService({
     subscriptions: graphSubscriptionModel(deps.connection),
     leases: leaseModel(deps.connection),
@@ -38,7 +38,7 @@ export function createSubscriptionService(
     logger: deps.logger,
     ...(deps.now ? { now: deps.now } : {}),
     afterSubscribed: async (connectorId) => {
-      await markConnectorChanged(markers, connectorId, { count: 1, missed: false });
+      await recordChangeNotice(notices, connectorId, { count: 1, missed: true });
       await deps.scheduler.connectorChanged(connectorId);
     },
   });

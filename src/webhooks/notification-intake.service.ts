@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { ChangeMarkerModel } from '../db/models/change-marker.model.js';
 import type { GraphSubscriptionModel } from '../db/models/graph-subscription.model.js';
-import { markConnectorChanged } from './change-markers.js';
+import type { ChangeNoticeWriter } from './change-notices.js';
 import { clientStateMatches } from './client-state.js';
 import {
   isLifecycle,
@@ -14,11 +13,11 @@ import type { WebhookStats } from './webhook-stats.js';
 
 /**
  * Where the receiver hands work after it acknowledged Graph. Implemented with Agenda
- * (src/jobs/notification-scheduler.ts); a miss here loses nothing, since the persisted marker or
+ * (src/jobs/notification-scheduler.ts); a miss here loses nothing, since the persisted notice or
  * flag is picked up by the sweep.
  */
 export interface NotificationScheduler {
-  /** A connector's marker is dirty: run (or coalesce into) its delta-sync processing. */
+  /** A connector has change notices: run (or coalesce into) its delta-sync processing. */
   connectorChanged(connectorId: string): Promise<void>;
   /** A lifecycle event flagged one of its subscriptions: reauthorize, renew or recreate. */
   subscriptionsNeedAttention(connectorId: string): Promise<void>;
@@ -32,7 +31,7 @@ export interface IntakeOutcome {
 
 export interface NotificationIntakeDeps {
   subscriptions: GraphSubscriptionModel;
-  markers: ChangeMarkerModel;
+  notices: ChangeNoticeWriter;
   lookup: SubscriptionLookup;
   scheduler: NotificationScheduler;
   stats: WebhookStats;
@@ -41,7 +40,7 @@ export interface NotificationIntakeDeps {
 
 /**
  * Checks notifications against the stored subscriptions and persists what they mean, with one
- * atomic single-document write per connector (FerretDB has no transactions), before the
+ * append-only notice per connector (see change-notice.model.ts), before the
  * receiver answers. A notification is never acted on unless its subscription is known and its
  * clientState (and tenant, when sent) match.
  */
@@ -111,7 +110,7 @@ export class NotificationIntake {
     const results = await Promise.allSettled(calls);
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) {
-      this.log.warn({ failed }, 'could not schedule processing; the marker sweep will pick it up');
+      this.log.warn({ failed }, 'could not schedule processing; the sweep will pick it up');
     }
   }
 
@@ -168,10 +167,10 @@ export class NotificationIntake {
   ): Promise<void> {
     const now = new Date();
     const { subscriptions } = this.deps;
+    // One notice per connector for this request, plus the lifecycle flags: single-document or
+    // multi-document writes that are each atomic on their own; no transaction needed.
     await Promise.all([
-      ...[...changes].map(([connectorId, change]) =>
-        markConnectorChanged(this.deps.markers, connectorId, change, now),
-      ),
+      ...[...changes].map(([connectorId, change]) => this.deps.notices.record(connectorId, change)),
       reauthorize.length > 0 &&
         subscriptions.updateMany(
           { _id: { $in: reauthorize } },

@@ -1,20 +1,20 @@
 import type { Logger } from 'pino';
-import type { ChangeMarkerModel } from '../db/models/change-marker.model.js';
+import type { ChangeNoticeModel } from '../db/models/change-notice.model.js';
 import { SyncTrigger, type SyncRequester } from '../domain/connector.js';
 import { ErrorCode, isAppError } from '../domain/errors.js';
 
 export interface NotificationProcessorDeps {
-  markers: ChangeMarkerModel;
+  notices: ChangeNoticeModel;
   syncRequester: SyncRequester;
   logger: Logger;
   /**
-   * Notifications that keep arriving while a connector is processed make it loop; past this many
-   * rounds it stops and leaves the marker dirty for the next job or sweep.
+   * Notices that keep arriving while a connector is processed make it loop; past this many
+   * rounds it stops and leaves them for the next job or the sweep.
    */
   maxRounds?: number;
   /**
-   * Waits until no notification arrived for this long before requesting the sync, so a burst
-   * still arriving becomes one delta sync instead of one per round...
+   * Waits until no notice arrived for this long before requesting the sync, so a burst still
+   * arriving becomes one delta sync instead of one per round...
    */
   settleMs?: number;
   /** ...but never longer than this per round: a change is never held back for long. */
@@ -22,10 +22,10 @@ export interface NotificationProcessorDeps {
 }
 
 /**
- * Turns a connector's dirty change marker into a delta sync. The work is "sync the delta", not
+ * Turns a connector's change notices into a delta sync. The work is "sync the delta", not
  * "replay these notifications", so duplicates, reordering and bursts all collapse into it: 500
- * notifications that arrive together cost one requestSync (or a few, if they keep coming while
- * the first is requested), and SyncRequester coalesces concurrent requests on its side.
+ * notifications that arrive together cost one requestSync (or a few, if they keep coming), and
+ * SyncRequester coalesces concurrent requests on its side.
  */
 export class NotificationProcessor {
   private readonly log: Logger;
@@ -42,16 +42,18 @@ export class NotificationProcessor {
 
   /** Returns how many syncs it requested. Throws only when requesting a sync failed. */
   async processConnector(connectorId: string): Promise<number> {
-    const { markers, syncRequester } = this.deps;
+    const { notices, syncRequester } = this.deps;
     let requested = 0;
     let settleUntil = Date.now() + this.maxSettleMs;
     for (let round = 0; round < this.maxRounds;) {
-      const marker = await markers
-        .findOne({ _id: connectorId, dirty: true }, { seq: 1, lastNotifiedAt: 1 })
+      const pending = await notices
+        .find({ connectorId }, { _id: 1, receivedAt: 1 })
+        .limit(10_000)
         .lean();
-      if (!marker) return requested;
-      // The clock that wrote lastNotifiedAt may be another instance's: settleUntil bounds the wait.
-      const quietFor = Date.now() - marker.lastNotifiedAt.getTime();
+      if (pending.length === 0) return requested;
+      // The clock that wrote receivedAt may be another instance's: settleUntil bounds the wait.
+      const latest = Math.max(...pending.map((n) => n.receivedAt.getTime()));
+      const quietFor = Date.now() - latest;
       if (quietFor < this.settleMs && Date.now() < settleUntil) {
         await sleep(Math.min(this.settleMs - quietFor, settleUntil - Date.now()));
         continue;
@@ -63,30 +65,22 @@ export class NotificationProcessor {
       } catch (error) {
         if (!(isAppError(error) && error.code === ErrorCode.NOT_FOUND)) throw error;
         // The connector was uninstalled or disabled since: nothing left to sync.
-        this.log.info({ connectorId }, 'change marker for an inactive connector dropped');
+        this.log.info({ connectorId }, 'change notices of an inactive connector dropped');
       }
-      // Clear only if nothing arrived meanwhile (same seq): a single-document conditional update.
-      const cleared = await markers.updateOne(
-        { _id: connectorId, seq: marker.seq },
-        {
-          $set: { dirty: false, missed: false, processedSeq: marker.seq, processedAt: new Date() },
-        },
-      );
-      if (cleared.modifiedCount === 1) return requested;
-      // More arrived while requesting: the next round waits for that burst to settle too.
+      // Exactly the notices this sync covers: ones that arrived meanwhile stay for the next round.
+      await notices.deleteMany({ _id: { $in: pending.map((n) => n._id) } });
       settleUntil = Date.now() + this.maxSettleMs;
     }
     this.log.info({ connectorId, requested }, 'notifications still arriving; processing later');
     return requested;
   }
 
-  /** Connectors whose marker has been dirty for at least `quietMs` (the crash/lost-wakeup net). */
-  async staleDirtyConnectorIds(quietMs: number, limit = 1_000): Promise<string[]> {
-    const docs = await this.deps.markers
-      .find({ dirty: true, lastNotifiedAt: { $lte: new Date(Date.now() - quietMs) } }, { _id: 1 })
-      .limit(limit)
-      .lean();
-    return docs.map((d) => d._id);
+  /** Connectors with a notice at least `quietMs` old (the crash/lost-wake-up safety net). */
+  async staleConnectorIds(quietMs: number): Promise<string[]> {
+    const ids = await this.deps.notices.distinct('connectorId', {
+      receivedAt: { $lte: new Date(Date.now() - quietMs) },
+    });
+    return ids.map(String);
   }
 }
 

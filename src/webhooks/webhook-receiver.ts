@@ -1,7 +1,8 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { changeMarkerModel } from '../db/models/change-marker.model.js';
+import { changeNoticeModel } from '../db/models/change-notice.model.js';
 import { graphSubscriptionModel } from '../db/models/graph-subscription.model.js';
+import { ChangeNoticeWriter } from './change-notices.js';
 import { NotificationIntake, type NotificationScheduler } from './notification-intake.service.js';
 import { SubscriptionLookup } from './subscription-lookup.js';
 import { createWebhookRouter, type WebhookRouter } from './webhook.router.js';
@@ -25,7 +26,7 @@ export function createGraphWebhookReceiver(deps: GraphWebhookReceiverDeps): {
   const subscriptions = graphSubscriptionModel(deps.connection);
   const intake = new NotificationIntake({
     subscriptions,
-    markers: changeMarkerModel(deps.connection),
+    notices: new ChangeNoticeWriter(changeNoticeModel(deps.connection)),
     lookup: new SubscriptionLookup(subscriptions),
     scheduler: deps.scheduler,
     stats,

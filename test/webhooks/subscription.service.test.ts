@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Connection } from 'mongoose';
-import { changeMarkerModel } from '../../src/db/models/change-marker.model.js';
+import { changeNoticeModel } from '../../src/db/models/change-notice.model.js';
 import {
   graphSubscriptionModel,
   type GraphSubscriptionModel,
@@ -12,6 +12,7 @@ import type { NotificationScheduler } from '../../src/webhooks/notification-inta
 import type { SubscriptionService } from '../../src/webhooks/subscription.service.js';
 import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
 import { openTestConnection } from '../helpers/database.js';
+import { pendingChanges } from '../helpers/notices.js';
 import { FakeGraph } from '../helpers/fake-graph.js';
 import { FakeRegistry } from '../helpers/fake-registry.js';
 import { serveRouter } from '../helpers/http.js';
@@ -74,7 +75,7 @@ describe('SubscriptionService against a Graph that validates the real receiver',
   });
   beforeEach(async () => {
     await stored.deleteMany({});
-    await changeMarkerModel(connection).deleteMany({});
+    await changeNoticeModel(connection).deleteMany({});
     graph = new FakeGraph();
     registry = new FakeRegistry();
     scheduler.changed = [];
@@ -113,12 +114,10 @@ describe('SubscriptionService against a Graph that validates the real receiver',
     registry.add({ connectorId: 'c2' });
     await service().reconcileSubscriptions('c2');
     const users = [...graph.subscriptions.values()].find((s) => s.resource === '/users')!;
-    await changeMarkerModel(connection).deleteMany({});
+    await changeNoticeModel(connection).deleteMany({});
     const res = await graph.deliver(users.id, registry.configs.get('c2')!.tenantId);
     expect(res.status).toBe(202);
-    expect(await changeMarkerModel(connection).findById('c2').lean()).toMatchObject({
-      dirty: true,
-    });
+    expect(await pendingChanges(connection, 'c2')).toMatchObject({ notices: 1, count: 1 });
   });
 
   it('does nothing when everything is current', async () => {

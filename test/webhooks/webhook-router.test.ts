@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Connection } from 'mongoose';
 import {
-  changeMarkerModel,
-  type ChangeMarkerModel,
-} from '../../src/db/models/change-marker.model.js';
+  changeNoticeModel,
+  type ChangeNoticeModel,
+} from '../../src/db/models/change-notice.model.js';
 import {
   graphSubscriptionModel,
   type GraphSubscriptionModel,
@@ -17,6 +17,7 @@ import {
   makeSubscription,
 } from '../builders/graph-notifications.js';
 import { openTestConnection } from '../helpers/database.js';
+import { pendingChanges } from '../helpers/notices.js';
 import { serveRouter } from '../helpers/http.js';
 import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
@@ -39,7 +40,7 @@ describe('Graph webhook receiver over HTTP', () => {
   let closeDb: () => Promise<void>;
   let server: Awaited<ReturnType<typeof serveRouter>>;
   let subscriptions: GraphSubscriptionModel;
-  let markers: ChangeMarkerModel;
+  let notices: ChangeNoticeModel;
   let scheduler: RecordingScheduler;
   let stats: WebhookStats;
   let logs: CapturedLogger;
@@ -48,7 +49,7 @@ describe('Graph webhook receiver over HTTP', () => {
   beforeAll(async () => {
     ({ connection, close: closeDb } = await openTestConnection());
     subscriptions = graphSubscriptionModel(connection);
-    markers = changeMarkerModel(connection);
+    notices = changeNoticeModel(connection);
     await subscriptions.create(sub.record);
     scheduler = new RecordingScheduler();
     logs = captureLogger();
@@ -66,7 +67,7 @@ describe('Graph webhook receiver over HTTP', () => {
     await closeDb?.();
   });
   beforeEach(async () => {
-    await markers.deleteMany({});
+    await notices.deleteMany({});
     scheduler.changed = [];
     scheduler.attention = [];
   });
@@ -102,21 +103,27 @@ describe('Graph webhook receiver over HTTP', () => {
     });
   });
 
-  it('persists a change marker, answers 202 and then hands the connector to the scheduler', async () => {
+  it('persists a change notice, answers 202 and then hands the connector to the scheduler', async () => {
     const res = await post('/webhooks/graph', { value: [makeChangeNotification(sub)] });
     expect(res.status).toBe(202);
     expect(await res.text()).toBe('');
-    // The marker is in the database by the time the 202 is read: persisted before the ack.
-    const marker = await markers.findById(sub.record.connectorId).lean();
-    expect(marker).toMatchObject({ dirty: true, seq: 1, processedSeq: 0, missed: false });
+    // The notice is in the database by the time the 202 is read: persisted before the ack.
+    expect(await pendingChanges(connection, sub.record.connectorId)).toEqual({
+      notices: 1,
+      count: 1,
+      missed: false,
+    });
     await waitFor(() => scheduler.changed.length === 1, 5_000, 'the hand-off');
     expect(scheduler.changed).toEqual([sub.record.connectorId]);
   });
 
-  it('counts several notifications of one POST on one marker', async () => {
+  it('records several notifications of one POST as one notice', async () => {
     const value = Array.from({ length: 5 }, () => makeChangeNotification(sub));
     expect((await post('/webhooks/graph', { value })).status).toBe(202);
-    expect(await markers.findById(sub.record.connectorId).lean()).toMatchObject({ seq: 5 });
+    expect(await pendingChanges(connection, sub.record.connectorId)).toMatchObject({
+      notices: 1,
+      count: 5,
+    });
   });
 
   it.each([
@@ -130,7 +137,7 @@ describe('Graph webhook receiver over HTTP', () => {
     const res = await post('/webhooks/graph', body, contentType);
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(await markers.countDocuments()).toBe(0);
+    expect(await notices.countDocuments()).toBe(0);
     const ok = await post('/webhooks/graph', { value: [makeChangeNotification(sub)] });
     expect(ok.status).toBe(202);
   });
@@ -174,7 +181,7 @@ describe('Graph webhook receiver over HTTP', () => {
       value: [makeChangeNotification(sub, { clientState: guess })],
     });
     expect(res.status).toBe(202);
-    expect(await markers.countDocuments()).toBe(0);
+    expect(await notices.countDocuments()).toBe(0);
     expect(stats.clientStateMismatch).toBe(before + 1);
     expect(logs.text()).toContain(sub.record._id);
     expect(logs.text()).not.toContain(guess);
@@ -190,7 +197,7 @@ describe('Graph webhook receiver over HTTP', () => {
       ],
     });
     expect(res.status).toBe(202);
-    expect(await markers.countDocuments()).toBe(0);
+    expect(await notices.countDocuments()).toBe(0);
   });
 
   it('ignores a notification for an unknown subscription', async () => {
@@ -198,7 +205,7 @@ describe('Graph webhook receiver over HTTP', () => {
     const before = stats.unknownSubscription;
     const res = await post('/webhooks/graph', { value: [makeChangeNotification(stranger)] });
     expect(res.status).toBe(202);
-    expect(await markers.countDocuments()).toBe(0);
+    expect(await notices.countDocuments()).toBe(0);
     expect(stats.unknownSubscription).toBe(before + 1);
   });
 
@@ -211,7 +218,7 @@ describe('Graph webhook receiver over HTTP', () => {
       ],
     });
     expect(res.status).toBe(202);
-    expect(await markers.findById(sub.record.connectorId).lean()).toMatchObject({ seq: 1 });
+    expect(await pendingChanges(connection, sub.record.connectorId)).toMatchObject({ count: 1 });
   });
 
   describe('lifecycle notifications', () => {
@@ -223,7 +230,7 @@ describe('Graph webhook receiver over HTTP', () => {
       const stored = await subscriptions.findById(sub.record._id).lean();
       expect(stored?.reauthorizationRequestedAt).toBeInstanceOf(Date);
       await waitFor(() => scheduler.attention.length === 1, 5_000, 'attention');
-      expect(await markers.countDocuments()).toBe(0);
+      expect(await notices.countDocuments()).toBe(0);
     });
 
     it('marks the connector for a delta sync on missed', async () => {
@@ -231,8 +238,8 @@ describe('Graph webhook receiver over HTTP', () => {
         value: [makeLifecycleNotification(sub, 'missed')],
       });
       expect(res.status).toBe(202);
-      expect(await markers.findById(sub.record.connectorId).lean()).toMatchObject({
-        dirty: true,
+      expect(await pendingChanges(connection, sub.record.connectorId)).toMatchObject({
+        count: 1,
         missed: true,
       });
     });
@@ -247,7 +254,7 @@ describe('Graph webhook receiver over HTTP', () => {
       expect((await subscriptions.findById(other.record._id).lean())?.removedAt).toBeInstanceOf(
         Date,
       );
-      expect(await markers.findById(sub.record.connectorId).lean()).toMatchObject({ dirty: true });
+      expect((await pendingChanges(connection, sub.record.connectorId)).count).toBe(1);
     });
 
     it('ignores unknown lifecycle events and forged ones', async () => {
@@ -278,8 +285,8 @@ describe('Graph webhook receiver when the database cannot persist', () => {
       maxBodyBytes: 64 * 1024,
       persistTimeoutMs: 500,
     });
-    // Warm the subscription cache, then make the marker write fail.
-    const markers = changeMarkerModel(connection);
+    // Warm the subscription cache, then make the notice write fail.
+    const collection = changeNoticeModel(connection).collection;
     const server = await serveRouter(receiver.router);
     try {
       const body = JSON.stringify({ value: [makeChangeNotification(sub)] });
@@ -290,10 +297,10 @@ describe('Graph webhook receiver when the database cannot persist', () => {
           body,
         });
       expect((await send()).status).toBe(202);
-      const original = markers.updateOne.bind(markers);
-      markers.updateOne = (() => Promise.reject(new Error('disk full'))) as never;
+      const original = collection.insertMany.bind(collection);
+      collection.insertMany = () => Promise.reject(new Error('disk full'));
       const res = await send();
-      markers.updateOne = original;
+      collection.insertMany = original;
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
       expect(receiver.stats.persistFailures).toBe(1);
