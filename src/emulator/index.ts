@@ -10,6 +10,8 @@ import { GraphPipeline } from './graph/graph.pipeline.js';
 import { registerGroupRoutes } from './graph/groups.router.js';
 import { registerMemberRoutes } from './graph/members.router.js';
 import { registerUserRoutes } from './graph/users.router.js';
+import { registerDeltaRoutes } from './graph/delta.router.js';
+import { registerBatchRoutes } from './graph/batch.router.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { Router } from './http/router.js';
 import { listenHttps } from './http/server.js';
@@ -90,9 +92,15 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const ctx = new EmulatorContext(clock, await createSigningKeys(), settings, log);
 
   const graphRouter = new Router<GraphCall, GraphRouteMeta>();
+  registerDeltaRoutes(graphRouter);
   registerUserRoutes(graphRouter);
   registerMemberRoutes(graphRouter);
   registerGroupRoutes(graphRouter);
+  const graphPipeline = new GraphPipeline(ctx, graphRouter);
+  registerBatchRoutes(
+    graphRouter,
+    async (request) => (await graphPipeline.handle(request)).response,
+  );
   const identityRouter = new Router<EmulatorContext>();
   registerTokenRoutes(identityRouter);
   registerMetadataRoutes(identityRouter);
@@ -114,7 +122,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     key: certificate.key,
     handle: createDispatcher({
       ctx,
-      graph: new GraphPipeline(ctx, graphRouter),
+      graph: graphPipeline,
       identity: identityRouter,
       control: createControlRouter(),
       controlDeps,

@@ -254,17 +254,27 @@ export async function acquireGraphToken(
 export function createGraphClient(
   emulator: RunningEmulator,
   credentials: TenantCredentials,
-  extra: Partial<ClientOptions> & { getAccessToken?: () => Promise<string> } = {},
+  extra: Partial<ClientOptions> & {
+    getAccessToken?: () => Promise<string>;
+    /**
+     * Ask MSAL for a new token on every request. Needed after `control.advanceClock()` moves
+     * past a token's expiry: MSAL's cache judges expiry by the real clock, Graph by the emulator's.
+     */
+    freshTokens?: boolean;
+  } = {},
 ): Client {
   const msal = createMsalApp(emulator, credentials);
+  const { getAccessToken: given, freshTokens, ...options } = extra;
   const getAccessToken =
-    extra.getAccessToken ??
+    given ??
     (async () => {
-      const result = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+      const result = await msal.acquireTokenByClientCredential({
+        scopes: [GRAPH_SCOPE],
+        ...(freshTokens ? { skipCache: true } : {}),
+      });
       if (!result?.accessToken) throw new Error('MSAL returned no access token');
       return result.accessToken;
     });
-  const { getAccessToken: _ignored, ...options } = extra;
   return Client.initWithMiddleware({
     authProvider: { getAccessToken },
     baseUrl: emulator.graphBaseUrl,
