@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   BatchRequestContent,
   BatchResponseContent,
-  type GraphError,
   type Client,
 } from '@microsoft/microsoft-graph-client';
 import {
@@ -13,6 +12,7 @@ import {
   startTestEmulator,
   type RunningEmulator,
   type SeededTenant,
+  graphErrorOf,
 } from '../helpers/emulator.js';
 
 interface BatchResponse {
@@ -226,10 +226,7 @@ describe('Graph: $batch, resource units, throttling and faults', () => {
     emulator.control.setFaults(tenant.tenantId, { failPage: { page: 2, status: 500, times: 1 } });
     try {
       const first = (await graph.api('/users').top(10).get()) as { '@odata.nextLink': string };
-      const error = (await graph
-        .api(first['@odata.nextLink'])
-        .get()
-        .catch((e: unknown) => e)) as GraphError;
+      const error = await graphErrorOf(graph.api(first['@odata.nextLink']).get());
       expect(error.statusCode).toBe(500);
       const retry = (await graph.api(first['@odata.nextLink']).get()) as { value: unknown[] };
       expect(retry.value).toHaveLength(10);

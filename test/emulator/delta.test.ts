@@ -8,6 +8,7 @@ import {
   startTestEmulator,
   type RunningEmulator,
   type SeededTenant,
+  graphErrorOf,
 } from '../helpers/emulator.js';
 
 interface Removed {
@@ -162,10 +163,9 @@ describe('Graph: delta query', () => {
       .slice(0, 51)
       .map((id) => `id eq '${id}'`)
       .join(' or ');
-    const error = (await graph
-      .api(`/users/delta?$filter=${encodeURIComponent(tooMany)}`)
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(
+      graph.api(`/users/delta?$filter=${encodeURIComponent(tooMany)}`).get(),
+    );
     expect(error.statusCode).toBe(400);
   });
 
@@ -175,10 +175,7 @@ describe('Graph: delta query', () => {
       '$orderby=displayName',
       `$filter=${encodeURIComponent("startswith(displayName,'a')")}`,
     ]) {
-      const error = (await graph
-        .api(`/users/delta?${query}`)
-        .get()
-        .catch((e: unknown) => e)) as GraphError;
+      const error = await graphErrorOf(graph.api(`/users/delta?${query}`).get());
       expect(error).toBeInstanceOf(GraphError);
       expect(error.statusCode).toBe(400);
     }
@@ -269,10 +266,7 @@ describe('Graph: delta query', () => {
       other.control.advanceClock(6 * 24 * 3600_000);
       await round(client, deltaLink);
       other.control.advanceClock(24 * 3600_000 + 1000);
-      const error = (await client
-        .api(deltaLink)
-        .get()
-        .catch((e: unknown) => e)) as GraphError;
+      const error = await graphErrorOf(client.api(deltaLink).get());
       expect(error.statusCode).toBe(400);
       expect(error.code).toBe('syncStateNotFound');
     } finally {
@@ -283,10 +277,7 @@ describe('Graph: delta query', () => {
   it('expiring all delta tokens (control API) answers 400 syncStateNotFound, new rounds work', async () => {
     const { deltaLink } = await round(graph, '/users/delta?$select=displayName');
     emulator.control.expireDeltaTokens(tenant.tenantId);
-    const error = (await graph
-      .api(deltaLink)
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(graph.api(deltaLink).get());
     expect(error.statusCode).toBe(400);
     expect(error.code).toBe('syncStateNotFound');
     const fresh = await round(graph, '/users/delta?$select=displayName');
@@ -311,10 +302,7 @@ describe('Graph: delta query', () => {
   });
 
   it('a tampered token is refused', async () => {
-    const error = (await graph
-      .api('/users/delta?$deltatoken=not-a-token')
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(graph.api('/users/delta?$deltatoken=not-a-token').get());
     expect(error.statusCode).toBe(400);
   });
 });

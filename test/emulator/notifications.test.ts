@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Client } from '@microsoft/microsoft-graph-client';
+import type { StartEmulatorOptions } from '../../src/emulator/index.js';
 import {
   createGraphClient,
   seedTestTenant,
@@ -224,141 +225,126 @@ describe('Graph: change notification delivery', () => {
     );
   });
 
-  it('pauses delivery when reauthorization is not done within the grace period', async () => {
-    const other = await startTestEmulator({ reauthorizationGraceMs: 60_000 });
-    const otherReceiver = await new NotificationReceiver().start();
-    try {
-      const seeded = await seedTestTenant(other, { users: 3, groups: 0 });
-      const client = createGraphClient(other, seeded, { freshTokens: true });
-      const sub = (await client.api('/subscriptions').post({
-        changeType: 'updated',
-        notificationUrl: otherReceiver.url(),
-        lifecycleNotificationUrl: otherReceiver.url('/lifecycle'),
-        resource: '/users',
-        expirationDateTime: minutes(600),
-      })) as { id: string };
-      other.control.sendLifecycleEvent(sub.id, 'reauthorizationRequired');
-      other.control.advanceClock(61_000);
-      other.control.updateUser(seeded.tenantId, seeded.userIds[0]!, { jobTitle: 'Not delivered' });
-      await other.control.waitForNotifications();
-      expect(otherReceiver.notifications('/notifications')).toHaveLength(0);
-      await client.api(`/subscriptions/${sub.id}/reauthorize`).post({});
-      other.control.updateUser(seeded.tenantId, seeded.userIds[0]!, { jobTitle: 'Delivered' });
-      await otherReceiver.waitForNotifications(1, '/notifications');
-    } finally {
-      await otherReceiver.stop();
-      await other.stop();
-    }
-  });
+  it('pauses delivery when reauthorization is not done within the grace period', () =>
+    isolated({ reauthorizationGraceMs: 60_000 }, { minutes: 600, lifecycle: true }, async (env) => {
+      env.emulator.control.sendLifecycleEvent(env.subscriptionId, 'reauthorizationRequired');
+      env.emulator.control.advanceClock(61_000);
+      env.change(0, 'Not delivered');
+      await env.emulator.control.waitForNotifications();
+      expect(env.receiver.notifications('/notifications')).toHaveLength(0);
+      await env.client.api(`/subscriptions/${env.subscriptionId}/reauthorize`).post({});
+      env.change(0, 'Delivered');
+      await env.receiver.waitForNotifications(1, '/notifications');
+    }));
 
-  it('stops delivering for expired subscriptions', async () => {
-    const other = await startTestEmulator();
-    const otherReceiver = await new NotificationReceiver().start();
-    try {
-      const seeded = await seedTestTenant(other, { users: 2, groups: 0 });
-      const client = createGraphClient(other, seeded);
-      await client.api('/subscriptions').post({
-        changeType: 'updated',
-        notificationUrl: otherReceiver.url(),
-        resource: '/users',
-        expirationDateTime: minutes(10),
-      });
-      other.control.advanceClock(11 * 60_000);
-      other.control.updateUser(seeded.tenantId, seeded.userIds[0]!, { jobTitle: 'Too late' });
-      await other.control.waitForNotifications();
-      expect(otherReceiver.notifications()).toHaveLength(0);
-    } finally {
-      await otherReceiver.stop();
-      await other.stop();
-    }
-  });
+  it('stops delivering for expired subscriptions', () =>
+    isolated({}, { minutes: 10 }, async (env) => {
+      env.emulator.control.advanceClock(11 * 60_000);
+      env.change(0, 'Too late');
+      await env.emulator.control.waitForNotifications();
+      expect(env.receiver.notifications()).toHaveLength(0);
+    }));
 
-  it('delays deliveries to an endpoint with over 10% slow answers', async () => {
-    const other = await startTestEmulator({
-      endpointHealthMinSamples: 8,
-      deliveryTimeoutMs: 150,
-      notificationRetryBaseMs: 10,
-      slowEndpointDelayMs: 500,
-    });
-    const otherReceiver = await new NotificationReceiver().start();
-    try {
-      const seeded = await seedTestTenant(other, { users: 10, groups: 0 });
-      const client = createGraphClient(other, seeded);
-      await client.api('/subscriptions').post({
-        changeType: 'updated',
-        notificationUrl: otherReceiver.url(),
-        resource: '/users',
-        expirationDateTime: minutes(60),
-      });
-      const change = async (i: number) => {
-        other.control.updateUser(seeded.tenantId, seeded.userIds[i % 10]!, {
-          jobTitle: `change ${i}`,
-        });
-        await other.control.waitForNotifications();
-      };
-      for (let i = 0; i < 7; i++) await change(i);
-      otherReceiver.delayMs = 250;
-      const slowStarted = Date.now();
-      other.control.updateUser(seeded.tenantId, seeded.userIds[7]!, { jobTitle: 'slow answer' });
-      await otherReceiver.waitForNotifications(8);
-      otherReceiver.delayMs = 0;
-      await other.control.waitForNotifications();
-      expect(Date.now() - slowStarted).toBeLessThan(2_000);
-      const started = Date.now();
-      const count = otherReceiver.notifications().length;
-      other.control.updateUser(seeded.tenantId, seeded.userIds[8]!, { jobTitle: 'delayed' });
-      await otherReceiver.waitForNotifications(count + 1);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
-    } finally {
-      await otherReceiver.stop();
-      await other.stop();
-    }
-  });
+  it('delays deliveries to an endpoint with over 10% slow answers', () =>
+    isolated(
+      {
+        endpointHealthMinSamples: 8,
+        deliveryTimeoutMs: 150,
+        notificationRetryBaseMs: 10,
+        slowEndpointDelayMs: 500,
+      },
+      {},
+      async (env) => {
+        for (let i = 0; i < 7; i++) {
+          env.change(i, `change ${i}`);
+          await env.emulator.control.waitForNotifications();
+        }
+        env.receiver.delayMs = 250;
+        const slowStarted = Date.now();
+        env.change(7, 'slow answer');
+        await env.receiver.waitForNotifications(8);
+        env.receiver.delayMs = 0;
+        await env.emulator.control.waitForNotifications();
+        expect(Date.now() - slowStarted).toBeLessThan(2_000);
+        const started = Date.now();
+        const count = env.receiver.notifications().length;
+        env.change(8, 'delayed');
+        await env.receiver.waitForNotifications(count + 1);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+      },
+    ));
 
-  it('drops for an endpoint with over 15% slow answers, with a missed event, then recovers', async () => {
-    const other = await startTestEmulator({
-      endpointHealthMinSamples: 5,
-      deliveryTimeoutMs: 100,
-      notificationRetryBaseMs: 20,
-      notificationRetryWindowMs: 100,
-      slowEndpointDelayMs: 300,
-    });
-    const otherReceiver = await new NotificationReceiver().start();
-    try {
-      const seeded = await seedTestTenant(other, { users: 10, groups: 0 });
-      const client = createGraphClient(other, seeded);
-      await client.api('/subscriptions').post({
-        changeType: 'updated',
-        notificationUrl: otherReceiver.url(),
-        lifecycleNotificationUrl: otherReceiver.url('/lifecycle'),
-        resource: '/users',
-        expirationDateTime: minutes(60),
-      });
-      otherReceiver.delayMs = 200;
-      for (let i = 0; i < 6; i++) {
-        other.control.updateUser(seeded.tenantId, seeded.userIds[i % 10]!, {
-          jobTitle: `slow ${i}`,
-        });
-        await other.control.waitForNotifications();
-      }
-      otherReceiver.delayMs = 0;
-      const droppedBefore = other.control.counters().notifications.dropped;
-      other.control.updateUser(seeded.tenantId, seeded.userIds[0]!, { jobTitle: 'dropped' });
-      await other.control.waitForNotifications();
-      expect(other.control.counters().notifications.dropped).toBeGreaterThan(droppedBefore);
-      expect(
-        otherReceiver.notifications('/lifecycle').some((n) => n['lifecycleEvent'] === 'missed'),
-      ).toBe(true);
-      other.control.advanceClock(10 * 60_000 + 1);
-      const deliveredBefore = other.control.counters().notifications.delivered;
-      other.control.updateUser(seeded.tenantId, seeded.userIds[1]!, {
-        jobTitle: 'after the drop period',
-      });
-      await other.control.waitForNotifications();
-      expect(other.control.counters().notifications.delivered).toBe(deliveredBefore + 1);
-    } finally {
-      await otherReceiver.stop();
-      await other.stop();
-    }
-  });
+  it('drops for an endpoint with over 15% slow answers, with a missed event, then recovers', () =>
+    isolated(
+      {
+        endpointHealthMinSamples: 5,
+        deliveryTimeoutMs: 100,
+        notificationRetryBaseMs: 20,
+        notificationRetryWindowMs: 100,
+        slowEndpointDelayMs: 300,
+      },
+      { lifecycle: true },
+      async (env) => {
+        const counters = () => env.emulator.control.counters().notifications;
+        env.receiver.delayMs = 200;
+        for (let i = 0; i < 6; i++) {
+          env.change(i, `slow ${i}`);
+          await env.emulator.control.waitForNotifications();
+        }
+        env.receiver.delayMs = 0;
+        const droppedBefore = counters().dropped;
+        env.change(0, 'dropped');
+        await env.emulator.control.waitForNotifications();
+        expect(counters().dropped).toBeGreaterThan(droppedBefore);
+        const lifecycle = env.receiver.notifications('/lifecycle');
+        expect(lifecycle.some((n) => n['lifecycleEvent'] === 'missed')).toBe(true);
+        env.emulator.control.advanceClock(10 * 60_000 + 1);
+        const deliveredBefore = counters().delivered;
+        env.change(1, 'after the drop period');
+        await env.emulator.control.waitForNotifications();
+        expect(counters().delivered).toBe(deliveredBefore + 1);
+      },
+    ));
 });
+
+interface IsolatedEnv {
+  emulator: RunningEmulator;
+  receiver: NotificationReceiver;
+  client: Client;
+  subscriptionId: string;
+  /** Changes the jobTitle of user `i` (of 10). */
+  change(i: number, jobTitle: string): void;
+}
+
+/** A test with its own emulator (own options and clock), receiver and /users subscription. */
+async function isolated(
+  options: StartEmulatorOptions,
+  subscription: { minutes?: number; lifecycle?: boolean },
+  test: (env: IsolatedEnv) => Promise<void>,
+): Promise<void> {
+  const emulator = await startTestEmulator(options);
+  const receiver = await new NotificationReceiver().start();
+  try {
+    const seeded = await seedTestTenant(emulator, { users: 10, groups: 0 });
+    const client = createGraphClient(emulator, seeded, { freshTokens: true });
+    const created = (await client.api('/subscriptions').post({
+      changeType: 'updated',
+      notificationUrl: receiver.url(),
+      ...(subscription.lifecycle ? { lifecycleNotificationUrl: receiver.url('/lifecycle') } : {}),
+      resource: '/users',
+      expirationDateTime: minutes(subscription.minutes ?? 60),
+    })) as { id: string };
+    await test({
+      emulator,
+      receiver,
+      client,
+      subscriptionId: created.id,
+      change: (i, jobTitle) => {
+        emulator.control.updateUser(seeded.tenantId, seeded.userIds[i % 10]!, { jobTitle });
+      },
+    });
+  } finally {
+    await receiver.stop();
+    await emulator.stop();
+  }
+}

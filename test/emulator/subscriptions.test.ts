@@ -6,6 +6,7 @@ import {
   startTestEmulator,
   type RunningEmulator,
   type SeededTenant,
+  graphErrorOf,
 } from '../helpers/emulator.js';
 import { NotificationReceiver } from '../helpers/notification-receiver.js';
 
@@ -57,7 +58,7 @@ describe('Graph: subscriptions', () => {
   const create = (overrides: Record<string, unknown> = {}) =>
     graph.api('/subscriptions').post(body(overrides)) as Promise<Subscription>;
   const createError = async (overrides: Record<string, unknown>) =>
-    (await create(overrides).catch((e: unknown) => e)) as GraphError;
+    await graphErrorOf(create(overrides));
 
   it('creates a subscription after validating both URLs: 201 with the subscription', async () => {
     const before = receiver.validations;
@@ -138,17 +139,13 @@ describe('Graph: subscriptions', () => {
       .api(`/subscriptions/${created.id}`)
       .patch({ expirationDateTime: later })) as Subscription;
     expect(Date.parse(renewed.expirationDateTime)).toBe(Date.parse(later));
-    const tooLong = (await graph
-      .api(`/subscriptions/${created.id}`)
-      .patch({ expirationDateTime: minutes(50_000) })
-      .catch((e: unknown) => e)) as GraphError;
+    const tooLong = await graphErrorOf(
+      graph.api(`/subscriptions/${created.id}`).patch({ expirationDateTime: minutes(50_000) }),
+    );
     expect(tooLong.statusCode).toBe(400);
     await graph.api(`/subscriptions/${created.id}/reauthorize`).post({});
     await graph.api(`/subscriptions/${created.id}`).delete();
-    const gone = (await graph
-      .api(`/subscriptions/${created.id}`)
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const gone = await graphErrorOf(graph.api(`/subscriptions/${created.id}`).get());
     expect(gone.statusCode).toBe(404);
   });
 
@@ -162,10 +159,9 @@ describe('Graph: subscriptions', () => {
     await expect(
       client.api('/subscriptions').post(body({ resource: '/users' })),
     ).resolves.toBeDefined();
-    const error = (await client
-      .api('/subscriptions')
-      .post(body({ resource: '/groups' }))
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(
+      client.api('/subscriptions').post(body({ resource: '/groups' })),
+    );
     expect(error.statusCode).toBe(403);
     expect(error.code).toBe('Authorization_RequestDenied');
   });
@@ -175,10 +171,7 @@ describe('Graph: subscriptions', () => {
     const client = createGraphClient(emulator, seeded);
     const payload = body({ lifecycleNotificationUrl: undefined });
     for (let i = 0; i < 100; i++) await client.api('/subscriptions').post(payload);
-    const over = (await client
-      .api('/subscriptions')
-      .post(payload)
-      .catch((e: unknown) => e)) as GraphError;
+    const over = await graphErrorOf(client.api('/subscriptions').post(payload));
     expect(over.statusCode).toBe(403);
     const apps = Array.from({ length: 9 }, () => {
       const app = emulator.control.createApp();
@@ -199,10 +192,7 @@ describe('Graph: subscriptions', () => {
       clientId: extra.clientId,
       clientSecret: emulator.control.addSecret(extra.clientId).secretText,
     });
-    const tenantOver = (await extraClient
-      .api('/subscriptions')
-      .post(payload)
-      .catch((e: unknown) => e)) as GraphError;
+    const tenantOver = await graphErrorOf(extraClient.api('/subscriptions').post(payload));
     expect(tenantOver.statusCode).toBe(403);
     expect(emulator.control.listSubscriptions(seeded.tenantId)).toHaveLength(1000);
   });
@@ -216,10 +206,7 @@ describe('Graph: subscriptions', () => {
         .api('/subscriptions')
         .post(body({ expirationDateTime: minutes(30) }))) as Subscription;
       other.control.advanceClock(31 * 60_000);
-      const error = (await client
-        .api(`/subscriptions/${created.id}`)
-        .get()
-        .catch((e: unknown) => e)) as GraphError;
+      const error = await graphErrorOf(client.api(`/subscriptions/${created.id}`).get());
       expect(error.statusCode).toBe(404);
     } finally {
       await other.stop();

@@ -18,7 +18,7 @@ import {
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node';
-import { Client, type ClientOptions } from '@microsoft/microsoft-graph-client';
+import { Client, GraphError, type ClientOptions } from '@microsoft/microsoft-graph-client';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import {
   startEmulator,
@@ -292,4 +292,15 @@ function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partia
   const out: Partial<Pick<T, K>> = {};
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out;
+}
+
+/** The GraphError a Graph SDK request fails with; fails the test when it succeeds instead. */
+export async function graphErrorOf(request: Promise<unknown>): Promise<GraphError> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof GraphError) return error;
+    throw error;
+  }
+  throw new Error('expected the Graph request to fail, but it succeeded');
 }
