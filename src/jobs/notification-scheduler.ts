@@ -18,7 +18,7 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
   constructor(
     private readonly agenda: Agenda,
     logger: Logger,
-    private readonly coalesceMs = 250,
+    private readonly coalesceMs = 1_000,
   ) {
     this.log = logger.child({ component: 'notification-scheduler' });
   }
