@@ -12,6 +12,17 @@ export class Fanout {
 
   constructor(private readonly maxBufferedPerSubscriber?: number) {}
 
+  /** A subscription for one bus; already ended when the bus is closed. */
+  open<T extends EventPayload>(
+    topic: string,
+    filter: ((payload: T) => boolean) | undefined,
+    closed: boolean,
+  ): AsyncIterableIterator<T> {
+    const queue = this.subscribe(topic, filter as ((p: EventPayload) => boolean) | undefined);
+    if (closed) queue.end();
+    return queue as AsyncIterableIterator<T>;
+  }
+
   subscribe(
     topic: string,
     filter: ((payload: EventPayload) => boolean) | undefined,

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../domain/errors.js';
-import type { EventBus, EventPayload, TopicMap } from './event-bus.js';
+import type { EventBus, TopicMap } from './event-bus.js';
 import { Fanout } from './fanout.js';
 
 /**
@@ -20,12 +20,7 @@ export class MemoryEventBus<M extends TopicMap = TopicMap> implements EventBus<M
     topic: K,
     filter?: (payload: M[K]) => boolean,
   ): AsyncIterableIterator<M[K]> {
-    const queue = this.fanout.subscribe(
-      topic,
-      filter as ((p: EventPayload) => boolean) | undefined,
-    );
-    if (this.closed) queue.end();
-    return queue as AsyncIterableIterator<M[K]>;
+    return this.fanout.open(topic, filter, this.closed);
   }
 
   close(): Promise<void> {

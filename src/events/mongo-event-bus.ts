@@ -118,12 +118,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     topic: K,
     filter?: (payload: M[K]) => boolean,
   ): AsyncIterableIterator<M[K]> {
-    const queue = this.fanout.subscribe(
-      topic,
-      filter as ((p: EventPayload) => boolean) | undefined,
-    );
-    if (this.closed) queue.end();
-    return queue as AsyncIterableIterator<M[K]>;
+    return this.fanout.open(topic, filter, this.closed);
   }
 
   async close(): Promise<void> {

@@ -42,46 +42,30 @@ export class FakeGraph implements Middleware {
   }
 
   /** POSTs a change notification for `id` the way Graph delivers it. */
-  async deliver(id: string, tenantId: string, changeType = 'updated'): Promise<Response> {
+  deliver(id: string, tenantId: string, changeType = 'updated'): Promise<Response> {
     const sub = this.subscriptions.get(id)!;
     const objectId = randomUUID();
-    return fetch(sub.notificationUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({
-        value: [
-          {
-            subscriptionId: id,
-            subscriptionExpirationDateTime: sub.expirationDateTime,
-            clientState: sub.clientState,
-            changeType,
-            resource: `${sub.resource.slice(1)}/${objectId}`,
-            tenantId,
-            resourceData: { '@odata.type': '#Microsoft.Graph.User', id: objectId },
-          },
-        ],
-      }),
+    return post(sub.notificationUrl, {
+      ...this.envelope(sub, tenantId),
+      changeType,
+      resource: `${sub.resource.slice(1)}/${objectId}`,
+      resourceData: { '@odata.type': '#Microsoft.Graph.User', id: objectId },
     });
   }
 
   /** POSTs a lifecycle notification for `id` to its lifecycleNotificationUrl. */
-  async deliverLifecycle(id: string, tenantId: string, lifecycleEvent: string): Promise<Response> {
+  deliverLifecycle(id: string, tenantId: string, lifecycleEvent: string): Promise<Response> {
     const sub = this.subscriptions.get(id)!;
-    return fetch(sub.lifecycleNotificationUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({
-        value: [
-          {
-            subscriptionId: id,
-            subscriptionExpirationDateTime: sub.expirationDateTime,
-            clientState: sub.clientState,
-            tenantId,
-            lifecycleEvent,
-          },
-        ],
-      }),
-    });
+    return post(sub.lifecycleNotificationUrl, { ...this.envelope(sub, tenantId), lifecycleEvent });
+  }
+
+  private envelope(sub: StoredSubscription, tenantId: string) {
+    return {
+      subscriptionId: sub.id,
+      subscriptionExpirationDateTime: sub.expirationDateTime,
+      clientState: sub.clientState,
+      tenantId,
+    };
   }
 
   async execute(context: Context): Promise<void> {
@@ -160,6 +144,14 @@ async function validates(target: string): Promise<boolean> {
   });
   const type = res.headers.get('content-type') ?? '';
   return res.status === 200 && type.startsWith('text/plain') && (await res.text()) === token;
+}
+
+function post(url: string, item: Record<string, unknown>): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ value: [item] }),
+  });
 }
 
 function capExpiry(requested: string): string {

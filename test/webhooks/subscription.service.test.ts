@@ -8,7 +8,6 @@ import {
 import { ErrorCode } from '../../src/domain/errors.js';
 import { GraphSubscriptionsApi } from '../../src/integrations/entra/subscriptions.js';
 import { createSubscriptionService } from '../../src/webhooks/create-subscription-service.js';
-import type { NotificationScheduler } from '../../src/webhooks/notification-intake.service.js';
 import type { SubscriptionService } from '../../src/webhooks/subscription.service.js';
 import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
 import { openTestConnection } from '../helpers/database.js';
@@ -17,21 +16,11 @@ import { FakeGraph } from '../helpers/fake-graph.js';
 import { FakeRegistry } from '../helpers/fake-registry.js';
 import { serveRouter } from '../helpers/http.js';
 import { captureLogger } from '../helpers/logger.js';
+import { RecordingScheduler } from '../helpers/recording-scheduler.js';
 
 const GROUP_A = 'aaaaaaaa-0000-0000-0000-00000000000a';
 const GROUP_B = 'bbbbbbbb-0000-0000-0000-00000000000b';
 const DAY = 86_400_000;
-
-class Recorder implements NotificationScheduler {
-  changed: string[] = [];
-  connectorChanged(id: string) {
-    this.changed.push(id);
-    return Promise.resolve();
-  }
-  subscriptionsNeedAttention() {
-    return Promise.resolve();
-  }
-}
 
 describe('SubscriptionService against a Graph that validates the real receiver', () => {
   let connection: Connection;
@@ -39,7 +28,7 @@ describe('SubscriptionService against a Graph that validates the real receiver',
   let server: Awaited<ReturnType<typeof serveRouter>>;
   let graph: FakeGraph;
   let registry: FakeRegistry;
-  let scheduler: Recorder;
+  let scheduler: RecordingScheduler;
   let stored: GraphSubscriptionModel;
   let clock: number;
   const logs = captureLogger();
@@ -60,7 +49,7 @@ describe('SubscriptionService against a Graph that validates the real receiver',
   beforeAll(async () => {
     ({ connection, close: closeDb } = await openTestConnection());
     stored = graphSubscriptionModel(connection);
-    scheduler = new Recorder();
+    scheduler = new RecordingScheduler();
     const receiver = createGraphWebhookReceiver({
       connection,
       scheduler,

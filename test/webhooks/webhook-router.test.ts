@@ -8,7 +8,6 @@ import {
   graphSubscriptionModel,
   type GraphSubscriptionModel,
 } from '../../src/db/models/graph-subscription.model.js';
-import type { NotificationScheduler } from '../../src/webhooks/notification-intake.service.js';
 import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../../src/webhooks/webhook-stats.js';
 import {
@@ -20,20 +19,8 @@ import { openTestConnection } from '../helpers/database.js';
 import { pendingChanges } from '../helpers/notices.js';
 import { serveRouter } from '../helpers/http.js';
 import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
+import { RecordingScheduler } from '../helpers/recording-scheduler.js';
 import { waitFor } from '../helpers/wait.js';
-
-class RecordingScheduler implements NotificationScheduler {
-  changed: string[] = [];
-  attention: string[] = [];
-  connectorChanged(connectorId: string): Promise<void> {
-    this.changed.push(connectorId);
-    return Promise.resolve();
-  }
-  subscriptionsNeedAttention(connectorId: string): Promise<void> {
-    this.attention.push(connectorId);
-    return Promise.resolve();
-  }
-}
 
 describe('Graph webhook receiver over HTTP', () => {
   let connection: Connection;
