@@ -104,7 +104,10 @@ async function withDb<T>(serverUri: string, work: (c: Connection) => Promise<T>)
   try {
     return await work(connection);
   } finally {
-    await connection.dropDatabase();
+    // Best effort: a database that fell behind under load must not lose the figures.
+    await connection.dropDatabase().catch((error: unknown) => {
+      console.error(`[bench] could not drop the bench database: ${String(error)}`);
+    });
     await connection.close();
   }
 }
@@ -272,7 +275,7 @@ try {
   for (let run = 0; run < RUNS; run++) {
     receiverRuns.push(await benchReceiver(handle.uri));
     capacityRuns.push(await benchPollCapacity(handle.uri, 10_000, false));
-    capacityPersistRuns.push(await benchPollCapacity(handle.uri, 5_000, true));
+    capacityPersistRuns.push(await benchPollCapacity(handle.uri, 2_000, true));
     pacedRuns.push(await benchPollPaced(handle.uri, 2_500, 15_000));
   }
   const figures = {
@@ -298,7 +301,7 @@ try {
       tickMs: round(median(capacityRuns.map((r) => r.ms)), 0),
       connectorsPerMinute: round(median(capacityRuns.map((r) => r.perMinute)), 0),
       withOneUpsertPerRequest: {
-        connectors: 5_000,
+        connectors: 2_000,
         tickMs: round(median(capacityPersistRuns.map((r) => r.ms)), 0),
         connectorsPerMinute: round(median(capacityPersistRuns.map((r) => r.perMinute)), 0),
       },
@@ -337,7 +340,7 @@ try {
     ],
     [
       'poll capacity (one upsert per request)',
-      `${figures.pollCapacity.withOneUpsertPerRequest.connectorsPerMinute} connectors/min (5,000 in ${figures.pollCapacity.withOneUpsertPerRequest.tickMs} ms)`,
+      `${figures.pollCapacity.withOneUpsertPerRequest.connectorsPerMinute} connectors/min (2,000 in ${figures.pollCapacity.withOneUpsertPerRequest.tickMs} ms)`,
     ],
     [
       'poll paced through Agenda',

@@ -65,6 +65,24 @@ describe('from notification to delta sync through Agenda', () => {
       webhooks: true,
     });
     try {
+      // Every recurring job is scheduled, with a number of milliseconds (Agenda 6 silently
+      // never runs a job whose interval string it cannot parse).
+      const recurring = await connection
+        .db!.collection(AGENDA_COLLECTION)
+        .find({ type: 'single' })
+        .toArray();
+      expect(recurring.map((j) => j['name'] as string).sort()).toEqual(
+        [
+          JobName.POLL_CONNECTORS,
+          JobName.RECONCILE_CONNECTORS,
+          JobName.RENEW_SUBSCRIPTIONS,
+          JobName.RUN_RETENTION,
+          JobName.SECRET_EXPIRY_WARNINGS,
+          JobName.SWEEP_CHANGE_NOTICES,
+        ].sort(),
+      );
+      expect(recurring.every((j) => typeof j['repeatInterval'] === 'number')).toBe(true);
+
       const bodies = [
         ...Array.from({ length: 500 }, () => ({ value: [makeChangeNotification(busy)] })),
         ...Array.from({ length: 20 }, () => ({ value: [makeChangeNotification(quiet)] })),

@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Agenda } from 'agenda';
+import { JobName } from '../../src/jobs/job-names.js';
+import { AgendaNotificationScheduler } from '../../src/jobs/notification-scheduler.js';
+import { captureLogger } from '../helpers/logger.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Just enough of Agenda to record the one-off jobs the scheduler saves. */
+function recordingAgenda() {
+  const saved: { name: string; data: unknown; unique: unknown; insertOnly: unknown }[] = [];
+  const agenda = {
+    create(name: string, data: unknown) {
+      const job = {
+        uniqueKey: undefined as unknown,
+        insertOnly: undefined as unknown,
+        unique(key: unknown, options: { insertOnly?: boolean }) {
+          job.uniqueKey = key;
+          job.insertOnly = options.insertOnly;
+          return job;
+        },
+        schedule() {
+          return job;
+        },
+        save() {
+          saved.push({ name, data, unique: job.uniqueKey, insertOnly: job.insertOnly });
+          return Promise.resolve(job);
+        },
+      };
+      return job;
+    },
+  };
+  return { agenda: agenda as unknown as Agenda, saved };
+}
+
+describe('AgendaNotificationScheduler', () => {
+  it('turns a burst for one connector into one job now and one trailing job', async () => {
+    const { agenda, saved } = recordingAgenda();
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, 100);
+    await Promise.all(Array.from({ length: 200 }, () => scheduler.connectorChanged('c1')));
+    await scheduler.connectorChanged('c2');
+    expect(saved).toHaveLength(2);
+    await waitFor(() => saved.length === 3, 2_000, 'the trailing enqueue');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(saved).toHaveLength(3); // c2 had nothing after its first: no trailing job
+    expect(saved[0]).toEqual({
+      name: JobName.PROCESS_CONNECTOR_NOTIFICATIONS,
+      data: { connectorId: 'c1' },
+      unique: { 'data.connectorId': 'c1' },
+      insertOnly: true,
+    });
+    expect(saved[2]?.data).toEqual({ connectorId: 'c1' });
+    scheduler.close();
+  });
+
+  it('queues subscription upkeep under its own job name', async () => {
+    const { agenda, saved } = recordingAgenda();
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, 100);
+    await scheduler.subscriptionsNeedAttention('c1');
+    await scheduler.connectorChanged('c1');
+    expect(saved.map((s) => s.name)).toEqual([
+      JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS,
+      JobName.PROCESS_CONNECTOR_NOTIFICATIONS,
+    ]);
+    scheduler.close();
+  });
+});
