@@ -10,6 +10,8 @@ import { GraphPipeline } from './graph/graph.pipeline.js';
 import { registerGroupRoutes } from './graph/groups.router.js';
 import { registerMemberRoutes } from './graph/members.router.js';
 import { registerUserRoutes } from './graph/users.router.js';
+import { registerDeltaRoutes } from './graph/delta.router.js';
+import { registerBatchRoutes } from './graph/batch.router.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { Router } from './http/router.js';
 import { listenHttps } from './http/server.js';
@@ -17,6 +19,7 @@ import { registerConsentRoutes } from './identity/consent.router.js';
 import { registerMetadataRoutes } from './identity/metadata.router.js';
 import { createSigningKeys } from './identity/signing-keys.js';
 import { registerTokenRoutes } from './identity/token.router.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import {
   assertSignedBy,
   generateCertificate,
@@ -56,6 +59,16 @@ export interface StartEmulatorOptions {
   deliveryTimeoutMs?: number;
   /** Entries kept in the request log. Default 1000. */
   requestLogSize?: number;
+  /** Answers before an endpoint can be judged slow or dropping. Default 100, as Graph. */
+  endpointHealthMinSamples?: number;
+  /** Extra delay for a slow endpoint. Default 10 s, as Graph. */
+  slowEndpointDelayMs?: number;
+  /** How long a dropping endpoint loses notifications (emulator clock). Default 10 min. */
+  dropDurationMs?: number;
+  /** Delivery pauses this long (emulator clock) after an unanswered reauthorizationRequired. Default 1 h. */
+  reauthorizationGraceMs?: number;
+  /** Extra CA to trust for https notification receivers (e.g. the hub's dev certificate). */
+  notificationCaCertPem?: string;
 }
 
 export interface RunningEmulator {
@@ -90,15 +103,32 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const ctx = new EmulatorContext(clock, await createSigningKeys(), settings, log);
 
   const graphRouter = new Router<GraphCall, GraphRouteMeta>();
+  registerDeltaRoutes(graphRouter);
   registerUserRoutes(graphRouter);
   registerMemberRoutes(graphRouter);
   registerGroupRoutes(graphRouter);
+  const graphPipeline = new GraphPipeline(ctx, graphRouter);
+  registerBatchRoutes(
+    graphRouter,
+    async (request) => (await graphPipeline.handle(request)).response,
+  );
   const identityRouter = new Router<EmulatorContext>();
   registerTokenRoutes(identityRouter);
   registerMetadataRoutes(identityRouter);
   registerConsentRoutes(identityRouter);
 
-  const control = new EmulatorControl(ctx, { reset: () => ctx.counters.reset() });
+  const notifications = new NotificationsModule(
+    ctx,
+    {
+      endpointHealthMinSamples: options.endpointHealthMinSamples ?? 100,
+      slowEndpointDelayMs: options.slowEndpointDelayMs ?? 10_000,
+      dropDurationMs: options.dropDurationMs ?? 10 * 60_000,
+      reauthorizationGraceMs: options.reauthorizationGraceMs ?? 3600_000,
+    },
+    options.notificationCaCertPem,
+  );
+  notifications.registerRoutes(graphRouter);
+  const control = new EmulatorControl(ctx, notifications);
   const controlDeps: ControlDeps = {
     control,
     info: () => ({
@@ -114,7 +144,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     key: certificate.key,
     handle: createDispatcher({
       ctx,
-      graph: new GraphPipeline(ctx, graphRouter),
+      graph: graphPipeline,
       identity: identityRouter,
       control: createControlRouter(),
       controlDeps,
@@ -135,6 +165,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       return path;
     },
     control,
-    stop: () => listener.close(),
+    async stop() {
+      await notifications.stop();
+      await listener.close();
+    },
   };
 }

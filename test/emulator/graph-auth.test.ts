@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { SignJWT, generateKeyPair } from 'jose';
+import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import {
   acquireGraphToken,
   createGraphClient,
@@ -9,6 +9,7 @@ import {
   startTestEmulator,
   type RunningEmulator,
   type SeededTenant,
+  graphErrorOf,
 } from '../helpers/emulator.js';
 
 /** graph-facts §1: Graph validates the tokens the identity platform issued. */
@@ -43,7 +44,23 @@ describe('Graph: token validation and permissions', () => {
     expect(error.message).toBe('Access token is empty.');
   });
 
-  it('401 for a token signed by another key, or for another audience', async () => {
+  it('accepts tokens for Graph by URI or by app id (00000003-...) as audience', async () => {
+    const fetch = emulatorFetch(emulator);
+    const tokenUrl = `${emulator.authorityHost}/${tenant.tenantId}/oauth2/v2.0/token`;
+    const body = new URLSearchParams({
+      client_id: tenant.clientId,
+      client_secret: tenant.clientSecret,
+      grant_type: 'client_credentials',
+      scope: '00000003-0000-0000-c000-000000000000/.default',
+    });
+    const issued = (await (await fetch(tokenUrl, { method: 'POST', body })).json()) as {
+      access_token: string;
+    };
+    expect(decodeJwt(issued.access_token).aud).toBe('00000003-0000-0000-c000-000000000000');
+    expect((await get('/users', issued.access_token)).status).toBe(200);
+  });
+
+  it('401 for a token signed by another key', async () => {
     const { privateKey } = await generateKeyPair('RS256');
     const forged = await new SignJWT({
       tid: tenant.tenantId,
@@ -88,10 +105,7 @@ describe('Graph: token validation and permissions', () => {
 
   it('consented without permissions: 403 Authorization_RequestDenied through the Graph SDK', async () => {
     const bare = await seedTestTenant(emulator, { users: 1, groups: 0, permissions: [] });
-    const error = (await createGraphClient(emulator, bare)
-      .api('/users')
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(createGraphClient(emulator, bare).api('/users').get());
     expect(error).toBeInstanceOf(GraphError);
     expect(error.statusCode).toBe(403);
     expect(error.code).toBe('Authorization_RequestDenied');
@@ -106,10 +120,7 @@ describe('Graph: token validation and permissions', () => {
     });
     const graph = createGraphClient(emulator, usersOnly);
     await expect(graph.api('/users').get()).resolves.toBeDefined();
-    const error = (await graph
-      .api('/groups')
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(graph.api('/groups').get());
     expect(error.statusCode).toBe(403);
   });
 
@@ -121,6 +132,30 @@ describe('Graph: token validation and permissions', () => {
     await expectGraphError(await get('/users', token), 403, 'Authorization_RequestDenied');
     emulator.control.revokeConsent(seeded.tenantId, seeded.clientId);
     await expectGraphError(await get('/users', token), 401, 'InvalidAuthenticationToken');
+  });
+
+  it('the Graph SDK sends the token only to hosts in customHosts (so links must stay on the emulator host)', async () => {
+    const withoutCustomHosts = createGraphClient(emulator, tenant, {
+      customHosts: new Set(['example.org']),
+    });
+    const error = await graphErrorOf(withoutCustomHosts.api('/users').get());
+    expect(error.statusCode).toBe(401);
+    expect(error.message).toBe('Access token is empty.');
+  });
+
+  it('the Graph SDK RetryHandler retries 503 and 504 with Retry-After', async () => {
+    const graph = createGraphClient(emulator, tenant);
+    for (const status of [503, 504] as const) {
+      emulator.control.setFaults(tenant.tenantId, {
+        serverErrorBurst: 1,
+        serverErrorStatus: status,
+        retryAfterSeconds: 0,
+      });
+      await expect(graph.api('/users').top(1).get()).resolves.toMatchObject({
+        value: [expect.anything()],
+      });
+    }
+    emulator.control.clearFaults(tenant.tenantId);
   });
 
   it('answers unknown segments with 400 BadRequest in Graph shape', async () => {

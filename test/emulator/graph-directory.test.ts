@@ -7,6 +7,7 @@ import {
   startTestEmulator,
   type RunningEmulator,
   type SeededTenant,
+  graphErrorOf,
 } from '../helpers/emulator.js';
 
 interface DirectoryObject {
@@ -141,10 +142,9 @@ describe('Graph: users, groups, members, paging', () => {
       .api(`/users/${encodeURIComponent(user.userPrincipalName!)}`)
       .get()) as DirectoryObject;
     expect(byUpn.id).toBe(id);
-    const error = (await graph
-      .api('/users/00000000-0000-0000-0000-000000000001')
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(
+      graph.api('/users/00000000-0000-0000-0000-000000000001').get(),
+    );
     expect(error.statusCode).toBe(404);
     expect(error.code).toBe('Request_ResourceNotFound');
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -199,11 +199,7 @@ describe('Graph: users, groups, members, paging', () => {
       .get()) as Page<DirectoryObject>;
     expect(found.value.map((g) => g.id)).toEqual([tenant.syncGroupId]);
     expect(found['@odata.count']).toBe(1);
-    const error = (await graph
-      .api('/groups')
-      .search('"displayName:boss"')
-      .get()
-      .catch((e: unknown) => e)) as GraphError;
+    const error = await graphErrorOf(graph.api('/groups').search('"displayName:boss"').get());
     expect(error.statusCode).toBe(400);
     expect(error.code).toBe('Request_UnsupportedQuery');
   });

@@ -24,7 +24,18 @@ describe('identity platform: client-credentials token endpoint', () => {
 
   const tokenUrl = (tenantSegment: string) =>
     `${emulator.authorityHost}/${tenantSegment}/oauth2/v2.0/token`;
-  const form = (values: Record<string, string>) => new URLSearchParams(values).toString();
+  /** The client-credentials form of the seeded tenant; `undefined` leaves a field out. */
+  const grant = (overrides: Record<string, string | undefined> = {}) => {
+    const values: Record<string, string | undefined> = {
+      client_id: tenant.clientId,
+      client_secret: tenant.clientSecret,
+      grant_type: 'client_credentials',
+      scope: GRAPH_SCOPE,
+      ...overrides,
+    };
+    const present = Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined);
+    return new URLSearchParams(present).toString();
+  };
   const post = (tenantSegment: string, body: string, headers: Record<string, string> = {}) =>
     emulatorFetch(emulator)(tokenUrl(tenantSegment), {
       method: 'POST',
@@ -48,15 +59,7 @@ describe('identity platform: client-credentials token endpoint', () => {
   });
 
   it('answers 200 with token_type, expires_in 3599, ext_expires_in and no-store caching, no refresh token', async () => {
-    const response = await post(
-      tenant.tenantId,
-      form({
-        client_id: tenant.clientId,
-        client_secret: tenant.clientSecret,
-        grant_type: 'client_credentials',
-        scope: GRAPH_SCOPE,
-      }),
-    );
+    const response = await post(tenant.tenantId, grant());
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store, no-cache');
     const body = (await response.json()) as Record<string, unknown>;
@@ -71,9 +74,9 @@ describe('identity platform: client-credentials token endpoint', () => {
     ).toString('base64');
     const response = await post(
       tenant.tenantId,
-      form({
-        grant_type: 'client_credentials',
-        scope: GRAPH_SCOPE,
+      grant({
+        client_id: undefined,
+        client_secret: undefined,
         'x-client-SKU': 'msal.js.node',
         'client-request-id': 'abc',
         foo: 'bar',
@@ -84,15 +87,7 @@ describe('identity platform: client-credentials token endpoint', () => {
   });
 
   it('accepts the tenant by its domain name', async () => {
-    const response = await post(
-      tenant.defaultDomain,
-      form({
-        client_id: tenant.clientId,
-        client_secret: tenant.clientSecret,
-        grant_type: 'client_credentials',
-        scope: GRAPH_SCOPE,
-      }),
-    );
+    const response = await post(tenant.defaultDomain, grant());
     expect(response.status).toBe(200);
   });
 
@@ -142,12 +137,7 @@ describe('identity platform: client-credentials token endpoint', () => {
     await expectAadError(
       await post(
         tenant.tenantId,
-        form({
-          client_id: wrong.clientId,
-          client_secret: wrong.clientSecret,
-          grant_type: 'client_credentials',
-          scope: GRAPH_SCOPE,
-        }),
+        grant({ client_id: wrong.clientId, client_secret: wrong.clientSecret }),
       ),
       401,
       'invalid_client',
@@ -163,12 +153,7 @@ describe('identity platform: client-credentials token endpoint', () => {
   it('expired secret: 401 invalid_client AADSTS7000222', async () => {
     const secret = emulator.control.addSecret(tenant.clientId, { expiresInSeconds: 60 });
     const credentials = { ...tenant, clientSecret: secret.secretText };
-    const body = form({
-      client_id: tenant.clientId,
-      client_secret: secret.secretText,
-      grant_type: 'client_credentials',
-      scope: GRAPH_SCOPE,
-    });
+    const body = grant({ client_secret: secret.secretText });
     expect((await post(tenant.tenantId, body)).status).toBe(200);
     emulator.control.expireSecret(tenant.clientId, secret.keyId);
     await expectAadError(await post(tenant.tenantId, body), 401, 'invalid_client', 7000222);
@@ -182,12 +167,7 @@ describe('identity platform: client-credentials token endpoint', () => {
     try {
       const seeded = await seedTestTenant(other, { users: 1, groups: 0 });
       const secret = other.control.addSecret(seeded.clientId, { expiresInSeconds: 3600 });
-      const body = form({
-        client_id: seeded.clientId,
-        client_secret: secret.secretText,
-        grant_type: 'client_credentials',
-        scope: GRAPH_SCOPE,
-      });
+      const body = grant({ client_id: seeded.clientId, client_secret: secret.secretText });
       const send = () =>
         emulatorFetch(other)(`${other.authorityHost}/${seeded.tenantId}/oauth2/v2.0/token`, {
           method: 'POST',
@@ -204,10 +184,7 @@ describe('identity platform: client-credentials token endpoint', () => {
 
   it('no secret: 401 invalid_client AADSTS7000218', async () => {
     await expectAadError(
-      await post(
-        tenant.tenantId,
-        form({ client_id: tenant.clientId, grant_type: 'client_credentials', scope: GRAPH_SCOPE }),
-      ),
+      await post(tenant.tenantId, grant({ client_secret: undefined })),
       401,
       'invalid_client',
       7000218,
@@ -216,20 +193,7 @@ describe('identity platform: client-credentials token endpoint', () => {
 
   it('unknown tenant: 400 invalid_request AADSTS90002 (also through MSAL)', async () => {
     const unknown = '11111111-2222-3333-4444-555555555555';
-    await expectAadError(
-      await post(
-        unknown,
-        form({
-          client_id: tenant.clientId,
-          client_secret: tenant.clientSecret,
-          grant_type: 'client_credentials',
-          scope: GRAPH_SCOPE,
-        }),
-      ),
-      400,
-      'invalid_request',
-      90002,
-    );
+    await expectAadError(await post(unknown, grant()), 400, 'invalid_request', 90002);
     const error = await msalError({ ...tenant, tenantId: unknown });
     expect(error.errorCode).toBe('invalid_request');
     expect(error.errorNo).toBe(90002);
@@ -243,12 +207,7 @@ describe('identity platform: client-credentials token endpoint', () => {
     await expectAadError(
       await post(
         tenant.tenantId,
-        form({
-          client_id: '99999999-2222-3333-4444-555555555555',
-          client_secret: 'x',
-          grant_type: 'client_credentials',
-          scope: GRAPH_SCOPE,
-        }),
+        grant({ client_id: '99999999-2222-3333-4444-555555555555', client_secret: 'x' }),
       ),
       400,
       'unauthorized_client',
@@ -267,13 +226,9 @@ describe('identity platform: client-credentials token endpoint', () => {
   it('echoes the client-request-id MSAL sends as correlation_id', async () => {
     const correlation = '0f6a2a5e-1d0c-4b7b-9a35-5bcd0d3cc111';
     const body = await expectAadError(
-      await post(
-        tenant.tenantId,
-        form({ client_id: tenant.clientId, grant_type: 'client_credentials', scope: GRAPH_SCOPE }),
-        {
-          'client-request-id': correlation,
-        },
-      ),
+      await post(tenant.tenantId, grant({ client_secret: undefined }), {
+        'client-request-id': correlation,
+      }),
       401,
       'invalid_client',
       7000218,
@@ -283,35 +238,19 @@ describe('identity platform: client-credentials token endpoint', () => {
 
   it('rejects missing parameters and non-.default scopes with their AADSTS codes', async () => {
     await expectAadError(
-      await post(tenant.tenantId, form({ client_id: tenant.clientId, scope: GRAPH_SCOPE })),
+      await post(tenant.tenantId, grant({ client_secret: undefined, grant_type: undefined })),
       400,
       'invalid_request',
       900144,
     );
     await expectAadError(
-      await post(
-        tenant.tenantId,
-        form({
-          client_id: tenant.clientId,
-          client_secret: tenant.clientSecret,
-          grant_type: 'client_credentials',
-          scope: 'https://graph.microsoft.com/User.Read.All',
-        }),
-      ),
+      await post(tenant.tenantId, grant({ scope: 'https://graph.microsoft.com/User.Read.All' })),
       400,
       'invalid_scope',
       1002012,
     );
     await expectAadError(
-      await post(
-        tenant.tenantId,
-        form({
-          client_id: tenant.clientId,
-          client_secret: tenant.clientSecret,
-          grant_type: 'password',
-          scope: GRAPH_SCOPE,
-        }),
-      ),
+      await post(tenant.tenantId, grant({ grant_type: 'password' })),
       400,
       'unsupported_grant_type',
       70003,

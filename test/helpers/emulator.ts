@@ -18,7 +18,7 @@ import {
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node';
-import { Client, type ClientOptions } from '@microsoft/microsoft-graph-client';
+import { Client, GraphError, type ClientOptions } from '@microsoft/microsoft-graph-client';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import {
   startEmulator,
@@ -254,17 +254,27 @@ export async function acquireGraphToken(
 export function createGraphClient(
   emulator: RunningEmulator,
   credentials: TenantCredentials,
-  extra: Partial<ClientOptions> & { getAccessToken?: () => Promise<string> } = {},
+  extra: Partial<ClientOptions> & {
+    getAccessToken?: () => Promise<string>;
+    /**
+     * Ask MSAL for a new token on every request. Needed after `control.advanceClock()` moves
+     * past a token's expiry: MSAL's cache judges expiry by the real clock, Graph by the emulator's.
+     */
+    freshTokens?: boolean;
+  } = {},
 ): Client {
   const msal = createMsalApp(emulator, credentials);
+  const { getAccessToken: given, freshTokens, ...options } = extra;
   const getAccessToken =
-    extra.getAccessToken ??
+    given ??
     (async () => {
-      const result = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+      const result = await msal.acquireTokenByClientCredential({
+        scopes: [GRAPH_SCOPE],
+        ...(freshTokens ? { skipCache: true } : {}),
+      });
       if (!result?.accessToken) throw new Error('MSAL returned no access token');
       return result.accessToken;
     });
-  const { getAccessToken: _ignored, ...options } = extra;
   return Client.initWithMiddleware({
     authProvider: { getAccessToken },
     baseUrl: emulator.graphBaseUrl,
@@ -282,4 +292,15 @@ function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partia
   const out: Partial<Pick<T, K>> = {};
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out;
+}
+
+/** The GraphError a Graph SDK request fails with; fails the test when it succeeds instead. */
+export async function graphErrorOf(request: Promise<unknown>): Promise<GraphError> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof GraphError) return error;
+    throw error;
+  }
+  throw new Error('expected the Graph request to fail, but it succeeded');
 }

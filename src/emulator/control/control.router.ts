@@ -188,5 +188,20 @@ export function createControlRouter(): Router<ControlDeps> {
     const body = readBody(q, schemas.consentDecisionInput);
     return ok(d.control.setConsentDecision(p['clientId']!, body.decision, body.tenantId));
   });
+  r.add('GET', '/_emulator/subscriptions', (q, _p, d) => {
+    const tenantId = q.url.searchParams.get('tenantId') ?? undefined;
+    return ok({ value: d.control.listSubscriptions(tenantId) });
+  });
+  r.add('GET', `${T}/subscriptions`, (_q, p, d) =>
+    ok({ value: d.control.listSubscriptions(p['tenant']) }),
+  );
+  r.add('POST', '/_emulator/subscriptions/:id/lifecycle', (q, p, d) => {
+    d.control.sendLifecycleEvent(p['id']!, readBody(q, schemas.lifecycleInput).event);
+    return empty(202);
+  });
+  r.add('POST', '/_emulator/notifications/wait', async (_q, _p, d) => {
+    await d.control.waitForNotifications();
+    return done();
+  });
   return r;
 }

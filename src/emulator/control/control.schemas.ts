@@ -103,3 +103,7 @@ export const directoryObjectInput = z
 export const clockInput = z
   .object({ ms: z.number().min(0).optional(), seconds: z.number().min(0).optional() })
   .strict();
+
+export const lifecycleInput = z
+  .object({ event: z.enum(['reauthorizationRequired', 'missed', 'subscriptionRemoved']) })
+  .strict();

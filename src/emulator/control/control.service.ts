@@ -25,6 +25,30 @@ import {
   type UserView,
 } from './views.js';
 
+export type LifecycleEventName = 'reauthorizationRequired' | 'missed' | 'subscriptionRemoved';
+
+export interface SubscriptionSummary {
+  id: string;
+  tenantId: string;
+  applicationId: string;
+  resource: string;
+  changeType: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string | null;
+  expirationDateTime: string;
+  reauthorizationRequired: boolean;
+}
+
+/** What the control surface needs from change notifications. */
+export interface NotificationHooks {
+  listSubscriptions(tenantId?: string): SubscriptionSummary[];
+  /** Sends a lifecycle event to the subscription's lifecycleNotificationUrl. */
+  sendLifecycleEvent(subscriptionId: string, event: LifecycleEventName): void;
+  /** Resolves once no notification is queued, awaiting retry or in flight. */
+  idle(): Promise<void>;
+  reset(): void;
+}
+
 export interface AppInput {
   clientId?: string;
   displayName?: string;
@@ -39,7 +63,7 @@ export interface AppInput {
 export class EmulatorControl {
   constructor(
     private readonly ctx: EmulatorContext,
-    private readonly hooks: { reset(): void },
+    private readonly notifications: NotificationHooks,
   ) {}
 
   // ---- whole emulator ----
@@ -51,7 +75,8 @@ export class EmulatorControl {
     this.ctx.throttle.clear();
     this.ctx.requestLog.clear();
     this.ctx.clock.reset();
-    this.hooks.reset();
+    this.ctx.counters.reset();
+    this.notifications.reset();
   }
 
   /** Moves the emulator clock forward (expiring secrets, tokens, delta links, subscriptions). */
@@ -307,6 +332,22 @@ export class EmulatorControl {
   forceDeltaReset(tenantId: string): void {
     const delta = this.ctx.registry.requireTenant(tenantId).delta;
     delta.resetBelow = ++delta.generation;
+  }
+
+  // ---- change notifications ----
+
+  listSubscriptions(tenantId?: string): SubscriptionSummary[] {
+    return this.notifications.listSubscriptions(tenantId);
+  }
+
+  /** `reauthorizationRequired` (or `missed`, `subscriptionRemoved`) on demand. */
+  sendLifecycleEvent(subscriptionId: string, event: LifecycleEventName): void {
+    this.notifications.sendLifecycleEvent(subscriptionId, event);
+  }
+
+  /** Waits until every pending notification was delivered, dropped or given up. */
+  waitForNotifications(): Promise<void> {
+    return this.notifications.idle();
   }
 
   // ---- observability ----

@@ -129,8 +129,11 @@ export class GraphPipeline {
     if (fault.kind === 'throttle') throw tooManyRequests(fault.retryAfterSeconds);
     const code =
       fault.status === 503 ? GraphErrorCode.ServiceUnavailable : GraphErrorCode.GeneralException;
-    const headers: Record<string, string> =
-      fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+    // Retry-After on the statuses clients retry (the Graph SDK: 429, 503, 504).
+    const retryable = fault.status === 503 || fault.status === 504;
+    const headers: Record<string, string> = retryable
+      ? { 'retry-after': String(fault.retryAfterSeconds) }
+      : {};
     throw new GraphError(
       fault.status,
       code,

@@ -1,13 +1,11 @@
 import type { Router } from '../http/router.js';
 import type { EmuRequest, EmuResponse, RouteParams } from '../http/types.js';
-import type { GroupRecord } from '../store/directory-types.js';
-import { collectPage, countMatching } from './collect-page.js';
-import { evaluateFilter } from './filter-parser.js';
 import type { GraphCall, GraphRouteMeta } from './graph-call.js';
 import { graphJson, resourceNotFound } from './graph-error.js';
-import { matchesSearch, parseListQuery, parseSelect, type EntityShape } from './odata-query.js';
-import { contextUrl, nextLinkFor, readListCursor } from './paging.js';
+import { parseSelect, type EntityShape } from './odata-query.js';
+import { contextUrl } from './paging.js';
 import { GROUP_SELECTABLE, serializeGroup } from './serialize.js';
+import { listCollection } from './list-collection.js';
 
 export const GROUP_SHAPE: EntityShape = {
   typeName: 'microsoft.graph.group',
@@ -33,25 +31,12 @@ export function registerGroupRoutes(router: Router<GraphCall, GraphRouteMeta>): 
 }
 
 function listGroups(request: EmuRequest, _params: RouteParams, call: GraphCall): EmuResponse {
-  const query = parseListQuery(request, GROUP_SHAPE);
-  const cursor = readListCursor(call.ctx, query.skiptoken);
-  const keep = (group: GroupRecord) =>
-    group.state === 'active' &&
-    (query.filter === null || evaluateFilter(query.filter, (p) => groupValue(group, p))) &&
-    (query.search === null || matchesSearch(group.data.displayName, query.search));
-  const page = collectPage(call.directory.groups.after(cursor.c), query.top, keep);
-  const body: Record<string, unknown> = {
-    '@odata.context': contextUrl(call.ctx, 'groups', query.select),
-  };
-  if (query.count) body['@odata.count'] = countMatching(call.directory.groups.after(0), keep);
-  const last = page.items[page.items.length - 1];
-  if (page.hasMore && last) {
-    body['@odata.nextLink'] = nextLinkFor(call.ctx, request, { c: last.ord, p: cursor.p + 1 });
-  }
-  body['value'] = page.items.map((group) =>
-    serializeGroup(group, { select: query.select, withType: false }),
-  );
-  return graphJson(request, 200, body);
+  return listCollection(request, call, {
+    entitySet: 'groups',
+    shape: GROUP_SHAPE,
+    table: call.directory.groups,
+    serialize: serializeGroup,
+  });
 }
 
 function getGroup(request: EmuRequest, params: RouteParams, call: GraphCall): EmuResponse {
@@ -63,9 +48,4 @@ function getGroup(request: EmuRequest, params: RouteParams, call: GraphCall): Em
     '@odata.context': `${contextUrl(call.ctx, 'groups', select)}/$entity`,
     ...serializeGroup(group, { select, withType: false }),
   });
-}
-
-export function groupValue(group: GroupRecord, property: string): unknown {
-  if (property === 'id') return group.id;
-  return (group.data as unknown as Record<string, unknown>)[property];
 }

@@ -67,29 +67,16 @@ function listDirect(
   cast: Cast,
 ): EmuResponse {
   const groupId = requireGroupId(call, params);
-  const query = parseListQuery(request, MEMBER_SHAPE);
-  const cursor = readListCursor(call.ctx, query.skiptoken);
   const directory = call.directory;
   // Membership maps iterate in addition order, which is sequence order: the cursor is the
   // sequence of the last membership served.
-  function* entries() {
+  return listMembers(request, call, cast, function* (after) {
     for (const [memberId, addedSeq] of directory.memberships.membersOf(groupId)) {
-      if (addedSeq <= cursor.c) continue;
+      if (addedSeq <= after) continue;
       const member = directory.object(memberId);
       if (member) yield { member, key: addedSeq };
     }
-  }
-  const page = collectPage(entries(), query.top, ({ member }) => keepMember(member, cast, query));
-  const last = page.items[page.items.length - 1];
-  return respond(
-    request,
-    call,
-    query.select,
-    cast,
-    page.items.map((e) => e.member),
-    page.hasMore && last ? last.key : null,
-    cursor.p,
-  );
+  });
 }
 
 function listTransitive(
@@ -98,43 +85,33 @@ function listTransitive(
   call: GraphCall,
   cast: Cast,
 ): EmuResponse {
-  const groupId = requireGroupId(call, params);
-  const query = parseListQuery(request, MEMBER_SHAPE);
-  const cursor = readListCursor(call.ctx, query.skiptoken);
-  const all = transitiveMembers(call.directory, groupId);
+  const all = transitiveMembers(call.directory, requireGroupId(call, params));
   // The flattened list has no natural cursor: continuation is an offset into it.
-  function* entries() {
-    for (let i = cursor.c; i < all.length; i++) yield { member: all[i]!, key: i + 1 };
-  }
-  const page = collectPage(entries(), query.top, ({ member }) => keepMember(member, cast, query));
-  const last = page.items[page.items.length - 1];
-  return respond(
-    request,
-    call,
-    query.select,
-    cast,
-    page.items.map((e) => e.member),
-    page.hasMore && last ? last.key : null,
-    cursor.p,
-  );
+  return listMembers(request, call, cast, function* (after) {
+    for (let i = after; i < all.length; i++) yield { member: all[i]!, key: i + 1 };
+  });
 }
 
-function respond(
-  request: EmuRequest,
-  call: GraphCall,
-  select: string[] | null,
-  cast: Cast,
-  members: MemberRecord[],
-  nextCursor: number | null,
-  page: number,
-): EmuResponse {
+type MemberSource = (after: number) => Iterable<{ member: MemberRecord; key: number }>;
+
+/** One page of members: `source(cursor)` yields members with the cursor value after each. */
+function listMembers(request: EmuRequest, call: GraphCall, cast: Cast, source: MemberSource) {
+  const query = parseListQuery(request, MEMBER_SHAPE);
+  const cursor = readListCursor(call.ctx, query.skiptoken);
+  const page = collectPage(source(cursor.c), query.top, ({ member }) =>
+    keepMember(member, cast, query),
+  );
+  const last = page.items[page.items.length - 1];
   const entitySet = cast === null ? 'directoryObjects' : cast === 'user' ? 'users' : 'groups';
   const body: Record<string, unknown> = {
-    '@odata.context': contextUrl(call.ctx, entitySet, select),
+    '@odata.context': contextUrl(call.ctx, entitySet, query.select),
   };
-  if (nextCursor !== null)
-    body['@odata.nextLink'] = nextLinkFor(call.ctx, request, { c: nextCursor, p: page + 1 });
-  body['value'] = members.map((member) => serializeMember(member, { select, withType: true }));
+  if (page.hasMore && last) {
+    body['@odata.nextLink'] = nextLinkFor(call.ctx, request, { c: last.key, p: cursor.p + 1 });
+  }
+  body['value'] = page.items.map(({ member }) =>
+    serializeMember(member, { select: query.select, withType: true }),
+  );
   return graphJson(request, 200, body);
 }
 

@@ -80,8 +80,14 @@ export class IdentityRegistry {
   private readonly tenants = new Map<string, TenantRecord>();
   private readonly domains = new Map<string, string>();
   private readonly apps = new Map<string, AppRecord>();
+  private readonly tenantListeners: Array<(tenant: TenantRecord) => void> = [];
 
   constructor(private readonly clock: EmulatorClock) {}
+
+  /** Called for every tenant created from now on (change notifications hook in here). */
+  onTenantCreated(listener: (tenant: TenantRecord) => void): void {
+    this.tenantListeners.push(listener);
+  }
 
   createTenant(input: { id?: string; defaultDomain?: string; displayName?: string }): TenantRecord {
     const id = (input.id ?? newGuid()).toLowerCase();
@@ -106,6 +112,7 @@ export class IdentityRegistry {
     };
     this.tenants.set(id, tenant);
     this.domains.set(defaultDomain, id);
+    for (const listener of this.tenantListeners) listener(tenant);
     return tenant;
   }
 

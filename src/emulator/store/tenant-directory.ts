@@ -118,16 +118,7 @@ export class TenantDirectory {
       userType: guest ? 'Guest' : 'Member',
     };
     delete (data as { id?: string }).id;
-    const user: UserRecord = {
-      type: 'user',
-      id,
-      ord: seq,
-      state: 'active',
-      stateSeq: seq,
-      propSeq: {},
-      lastSeq: seq,
-      data,
-    };
+    const user: UserRecord = { type: 'user', ...freshTracking(id, seq), data };
     this.users.insert(user);
     this.upnIndex.set(upnKey, id);
     this.activeUsers++;
@@ -219,17 +210,7 @@ export class TenantDirectory {
       mailNickname: nickname,
     };
     delete (data as { id?: string }).id;
-    const group: GroupRecord = {
-      type: 'group',
-      id,
-      ord: seq,
-      state: 'active',
-      stateSeq: seq,
-      propSeq: {},
-      lastSeq: seq,
-      memberSeq: 0,
-      data,
-    };
+    const group: GroupRecord = { type: 'group', ...freshTracking(id, seq), memberSeq: 0, data };
     this.groups.insert(group);
     this.emit({ resource: 'group', id, kind: 'updated', seq, membership: false });
     return group;
@@ -349,6 +330,11 @@ export class TenantDirectory {
   private emit(change: DirectoryChange): void {
     for (const listener of this.listeners) listener(change);
   }
+}
+
+/** The change-tracking fields of an object created at `seq`. */
+function freshTracking(id: string, seq: number) {
+  return { id, ord: seq, state: 'active' as const, stateSeq: seq, propSeq: {}, lastSeq: seq };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
