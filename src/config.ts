@@ -64,6 +64,10 @@ const schema = z
     WEBHOOK_MAX_BODY_BYTES: int(1_024, 16_777_216).default(1_048_576),
     GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
     GRAPHQL_INTROSPECTION: bool.optional(),
+    /** Most fields one GraphQL operation may select (fragments expanded). */
+    GRAPHQL_MAX_FIELDS: int(10, 10_000).default(500),
+    /** Largest GraphQL request body accepted over HTTP; larger ones get 413. */
+    HTTP_MAX_BODY_BYTES: int(1_024, 10_485_760).default(102_400),
   })
   .superRefine((env, ctx) => {
     if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
@@ -104,6 +108,7 @@ export interface Config {
   pubsub: { mode: 'mongo' | 'memory'; cappedBytes: number };
   realtime: { subscriptionLifetimeMinutes: number; webhookMaxBodyBytes: number };
   graphql: { maxDepth: number; introspection: boolean };
+  api: { maxFields: number; maxBodyBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -159,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
     },
+    api: { maxFields: e.GRAPHQL_MAX_FIELDS, maxBodyBytes: e.HTTP_MAX_BODY_BYTES },
   };
   return deepFreeze(config);
 }

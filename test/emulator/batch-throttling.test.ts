@@ -203,6 +203,22 @@ describe('Graph: $batch, resource units, throttling and faults', () => {
     }
   });
 
+  it('the Graph SDK gives up after 3 retries and surfaces 429 TooManyRequests', async () => {
+    emulator.control.setFaults(tenant.tenantId, { throttleBurst: 4, retryAfterSeconds: 0 });
+    try {
+      emulator.control.clearRequestLog();
+      const error = await graphErrorOf(graph.api('/users').top(1).get());
+      expect(error.statusCode).toBe(429);
+      expect(error.code).toBe('TooManyRequests');
+      const attempts = emulator.control
+        .requestLog()
+        .filter((e) => e.path.startsWith('/v1.0/users'));
+      expect(attempts.map((e) => e.status)).toEqual([429, 429, 429, 429]);
+    } finally {
+      emulator.control.clearFaults(tenant.tenantId);
+    }
+  });
+
   it('injects a share of 5xx exactly, with Retry-After on 503', async () => {
     emulator.control.setFaults(tenant.tenantId, {
       serverErrorShare: 0.25,

@@ -250,6 +250,159 @@ describe('control API over HTTPS', () => {
     expect(counters.body.requestsByRoute['POST /_emulator/clock/advance']).toBe(1);
   });
 
+  it('covers settings, consent decisions, permissions, faults, delta faults and objects', async () => {
+    const tid = (await call<{ id: string }>('POST', '/tenants', {})).body.id;
+    const settings = await call('PATCH', `/tenants/${tid}/settings`, {
+      deltaPageSize: 10,
+      deltaMembersPerPage: 20,
+    });
+    expect(settings.body).toEqual({ deltaPageSize: 10, deltaMembersPerPage: 20 });
+    const app = await call<{ clientId: string }>('POST', '/apps', {
+      requiredPermissions: ['User.Read.All'],
+    });
+    const cid = app.body.clientId;
+    const patched = await call<{ displayName: string; redirectUris: string[] }>(
+      'PATCH',
+      `/apps/${cid}`,
+      {
+        displayName: 'Renamed app',
+        redirectUris: ['https://hub.example/cb'],
+      },
+    );
+    expect(patched.body).toMatchObject({
+      displayName: 'Renamed app',
+      redirectUris: ['https://hub.example/cb'],
+    });
+    const decision = await call<{ consentDecision: unknown }>(
+      'PUT',
+      `/apps/${cid}/consent-decision`,
+      { decision: 'deny', tenantId: tid },
+    );
+    expect(decision.body.consentDecision).toEqual({ decision: 'deny', tenantId: tid });
+    expect(
+      (await call<{ roles: string[] }>('PUT', `/tenants/${tid}/consents/${cid}`, {})).body.roles,
+    ).toEqual(['User.Read.All']);
+    expect(
+      (await call<{ roles: string[] }>('PATCH', `/tenants/${tid}/consents/${cid}`, { roles: [] }))
+        .body.roles,
+    ).toEqual([]);
+    expect(
+      (await call<{ value: unknown[] }>('GET', `/tenants/${tid}/consents`)).body.value,
+    ).toHaveLength(1);
+
+    const faults = {
+      throttleShare: 0.5,
+      retryAfterSeconds: 2,
+      failPage: { page: 3, status: 503, times: 1 },
+    };
+    expect((await call('PUT', `/tenants/${tid}/faults`, faults)).status).toBe(200);
+    expect((await call('GET', `/tenants/${tid}/faults`)).body).toEqual(faults);
+    expect((await call('PUT', `/tenants/${tid}/faults`, { throttleShare: 2 })).status).toBe(400);
+    expect((await call('DELETE', `/tenants/${tid}/faults`)).status).toBe(204);
+    expect((await call('GET', `/tenants/${tid}/faults`)).body).toEqual({});
+    expect((await call('POST', `/tenants/${tid}/delta/expire`)).status).toBe(204);
+    expect((await call('POST', `/tenants/${tid}/delta/reset`)).status).toBe(204);
+
+    const device = await call<{ id: string; type: string }>(
+      'POST',
+      `/tenants/${tid}/directory-objects`,
+      { type: 'device', displayName: 'LAPTOP-9' },
+    );
+    expect(device.body.type).toBe('device');
+    const group = await call<{ id: string }>('POST', `/tenants/${tid}/groups`, {
+      displayName: 'M365',
+      groupTypes: ['Unified'],
+      mailEnabled: true,
+    });
+    expect(
+      (
+        await call('POST', `/tenants/${tid}/groups/${group.body.id}/members`, {
+          id: device.body.id,
+        })
+      ).status,
+    ).toBe(200);
+    expect((await call('DELETE', `/tenants/${tid}/groups/${group.body.id}?soft=true`)).status).toBe(
+      204,
+    );
+    expect(
+      (await call<{ state: string }>('GET', `/tenants/${tid}/groups/${group.body.id}`)).body.state,
+    ).toBe('softDeleted');
+    const restored = await call<{ state: string; memberIds: string[] }>(
+      'POST',
+      `/tenants/${tid}/groups/${group.body.id}/restore`,
+    );
+    expect(restored.body).toMatchObject({ state: 'active', memberIds: [device.body.id] });
+    expect((await call<{ value: unknown[] }>('GET', `/tenants/${tid}/users`)).body.value).toEqual(
+      [],
+    );
+    expect((await call('DELETE', `/apps/${cid}`)).status).toBe(204);
+    expect((await call('DELETE', `/tenants/${tid}`)).status).toBe(204);
+    expect((await call('GET', `/tenants/${tid}`)).status).toBe(404);
+  });
+
+  it('lists subscriptions, sends lifecycle events and waits for deliveries', async () => {
+    const { NotificationReceiver } = await import('../helpers/notification-receiver.js');
+    const receiver = await new NotificationReceiver().start();
+    try {
+      const tid = (await call<{ id: string }>('POST', '/tenants', {})).body.id;
+      const app = await call<{ clientId: string }>('POST', '/apps', {});
+      const secret = await call<{ secretText: string }>(
+        'POST',
+        `/apps/${app.body.clientId}/secrets`,
+        {},
+      );
+      await call('PUT', `/tenants/${tid}/consents/${app.body.clientId}`, {});
+      const token = await acquireGraphToken(emulator, {
+        tenantId: tid,
+        clientId: app.body.clientId,
+        clientSecret: secret.body.secretText,
+      });
+      const created = await emulatorFetch(emulator)(`${emulator.graphBaseUrl}/v1.0/subscriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          changeType: 'updated',
+          notificationUrl: receiver.url(),
+          lifecycleNotificationUrl: receiver.url('/lifecycle'),
+          resource: '/groups',
+          expirationDateTime: new Date(Date.parse(emulator.control.now()) + 3600_000).toISOString(),
+        }),
+      });
+      const subscription = (await created.json()) as { id: string };
+      const listed = await call<{ value: Array<{ id: string; resource: string }> }>(
+        'GET',
+        `/subscriptions?tenantId=${tid}`,
+      );
+      expect(listed.body.value).toMatchObject([{ id: subscription.id, resource: '/groups' }]);
+      expect(
+        (await call<{ value: unknown[] }>('GET', `/tenants/${tid}/subscriptions`)).body.value,
+      ).toHaveLength(1);
+      expect(
+        (
+          await call('POST', `/subscriptions/${subscription.id}/lifecycle`, {
+            event: 'reauthorizationRequired',
+          })
+        ).status,
+      ).toBe(202);
+      expect(
+        (await call('POST', `/subscriptions/${subscription.id}/lifecycle`, { event: 'nope' }))
+          .status,
+      ).toBe(400);
+      await call('POST', `/tenants/${tid}/groups`, { displayName: 'Triggers a notification' });
+      expect((await call('POST', '/notifications/wait')).status).toBe(204);
+      expect(receiver.notifications('/lifecycle')).toMatchObject([
+        { lifecycleEvent: 'reauthorizationRequired' },
+      ]);
+      expect(receiver.notifications('/notifications')).toHaveLength(1);
+      const counters = await call<{
+        notifications: { delivered: number; lifecycleDelivered: number };
+      }>('GET', '/counters');
+      expect(counters.body.notifications).toMatchObject({ delivered: 1, lifecycleDelivered: 1 });
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it('resets everything', async () => {
     expect((await call('POST', '/reset')).status).toBe(204);
     expect((await call<{ value: unknown[] }>('GET', '/tenants')).body.value).toEqual([]);

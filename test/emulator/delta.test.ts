@@ -301,6 +301,24 @@ describe('Graph: delta query', () => {
     expect(again.items.length).toBeGreaterThan(0);
   });
 
+  it('the deltaReplays fault serves the changes of the previous round again', async () => {
+    const start = await round(graph, '/users/delta?$select=jobTitle');
+    const [a, b] = tenant.userIds.slice(70, 72) as [string, string];
+    emulator.control.updateUser(tenant.tenantId, a, { jobTitle: 'First change' });
+    const first = await round(graph, start.deltaLink);
+    expect(first.items.map((i) => i.id)).toEqual([a]);
+    emulator.control.updateUser(tenant.tenantId, b, { jobTitle: 'Second change' });
+    emulator.control.setFaults(tenant.tenantId, { deltaReplays: true });
+    try {
+      const replayed = await round(graph, first.deltaLink);
+      expect(replayed.items.map((i) => i.id).sort()).toEqual([a, b].sort());
+    } finally {
+      emulator.control.clearFaults(tenant.tenantId);
+    }
+    const normal = await round(graph, first.deltaLink);
+    expect(normal.items.map((i) => i.id)).toEqual([b]);
+  });
+
   it('a tampered token is refused', async () => {
     const error = await graphErrorOf(graph.api('/users/delta?$deltatoken=not-a-token').get());
     expect(error.statusCode).toBe(400);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { SignJWT, generateKeyPair } from 'jose';
+import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import {
   acquireGraphToken,
   createGraphClient,
@@ -44,7 +44,23 @@ describe('Graph: token validation and permissions', () => {
     expect(error.message).toBe('Access token is empty.');
   });
 
-  it('401 for a token signed by another key, or for another audience', async () => {
+  it('accepts tokens for Graph by URI or by app id (00000003-...) as audience', async () => {
+    const fetch = emulatorFetch(emulator);
+    const tokenUrl = `${emulator.authorityHost}/${tenant.tenantId}/oauth2/v2.0/token`;
+    const body = new URLSearchParams({
+      client_id: tenant.clientId,
+      client_secret: tenant.clientSecret,
+      grant_type: 'client_credentials',
+      scope: '00000003-0000-0000-c000-000000000000/.default',
+    });
+    const issued = (await (await fetch(tokenUrl, { method: 'POST', body })).json()) as {
+      access_token: string;
+    };
+    expect(decodeJwt(issued.access_token).aud).toBe('00000003-0000-0000-c000-000000000000');
+    expect((await get('/users', issued.access_token)).status).toBe(200);
+  });
+
+  it('401 for a token signed by another key', async () => {
     const { privateKey } = await generateKeyPair('RS256');
     const forged = await new SignJWT({
       tid: tenant.tenantId,

@@ -17,6 +17,8 @@ export const faultSettingsSchema = z
       .optional(),
     /** Added to every Graph response, in milliseconds. */
     latencyMs: z.number().int().min(0).max(60_000).optional(),
+    /** Delta links replay the changes of the previous round too (consumers must be idempotent). */
+    deltaReplays: z.boolean().optional(),
     /** Fail page N (1 = first page) of listings and delta rounds, `times` times. */
     failPage: z
       .object({

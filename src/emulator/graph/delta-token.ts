@@ -30,6 +30,8 @@ export interface DeltaState {
   since: number;
   /** The tenant's sequence when the round began: the next deltaLink's `since`. */
   upto: number;
+  /** In a deltaLink: the `since` of the round that issued it (for the replay fault). */
+  prev?: number;
   cur: DeltaCursor | null;
   /** Page number within the round, 1-based (the fail-Nth-page fault reads it). */
   p: number;

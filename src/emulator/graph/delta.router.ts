@@ -37,9 +37,12 @@ function delta(kind: DeltaKind, request: EmuRequest, call: GraphCall): EmuRespon
     state = readDeltaState(call.ctx, call.tenant, kind, skiptoken);
   } else if (deltatoken && deltatoken.toLowerCase() !== 'latest') {
     const previous = readDeltaState(call.ctx, call.tenant, kind, deltatoken);
+    // Fault `deltaReplays`: start from the previous round's start, so changes already served
+    // come again (Graph warns that replays happen; consumers must be idempotent).
+    const replay = call.ctx.faults.get(call.tenant.id).deltaReplays === true;
     state = {
       ...previous,
-      since: previous.since,
+      since: replay ? (previous.prev ?? previous.since) : previous.since,
       upto: call.directory.currentSeq,
       cur: null,
       p: 1,
@@ -57,7 +60,7 @@ function delta(kind: DeltaKind, request: EmuRequest, call: GraphCall): EmuRespon
         call,
         state,
         [],
-        deltaLink(call.ctx, { ...state, since: state.upto }, '$deltatoken'),
+        deltaLink(call.ctx, { ...state, since: state.upto, prev: state.upto }, '$deltatoken'),
         headers,
       );
     }
@@ -68,7 +71,11 @@ function delta(kind: DeltaKind, request: EmuRequest, call: GraphCall): EmuRespon
       : groupsDeltaPage(call.directory, state, call.tenant.settings.deltaMembersPerPage);
   const link = page.next
     ? deltaLink(call.ctx, { ...state, cur: page.next, p: state.p + 1 }, '$skiptoken')
-    : deltaLink(call.ctx, { ...state, since: state.upto, cur: null, p: 1 }, '$deltatoken');
+    : deltaLink(
+        call.ctx,
+        { ...state, since: state.upto, prev: state.since, cur: null, p: 1 },
+        '$deltatoken',
+      );
   return respond(request, call, state, page.value, link, headers, page.next !== null);
 }
 

@@ -101,7 +101,9 @@ async function issueToken(
       `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
     );
   }
-  const { accessToken, expiresIn } = await ctx.tokens.issue(tenant, app, grant);
+  // The token's audience is the resource as the client named it (URI or app id), as Entra does.
+  const audience = scope.includes(GRAPH_APP_ID) ? GRAPH_APP_ID : GRAPH_RESOURCE;
+  const { accessToken, expiresIn } = await ctx.tokens.issue(tenant, app, grant, audience);
   ctx.counters.tokensIssued++;
   return json(
     200,

@@ -32,7 +32,12 @@ export class TokenService {
     private readonly clock: EmulatorClock,
   ) {}
 
-  async issue(tenant: TenantRecord, app: AppRecord, grant: ConsentGrant) {
+  async issue(
+    tenant: TenantRecord,
+    app: AppRecord,
+    grant: ConsentGrant,
+    audience: typeof GRAPH_RESOURCE | typeof GRAPH_APP_ID = GRAPH_RESOURCE,
+  ) {
     const now = Math.floor(this.clock.now() / 1000);
     const claims: Record<string, unknown> = {
       aio: newGuid(),
@@ -49,7 +54,7 @@ export class TokenService {
     if (grant.roles.size > 0) claims['roles'] = [...grant.roles].sort();
     const accessToken = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.keys.kid, x5t: this.keys.kid })
-      .setAudience(GRAPH_RESOURCE)
+      .setAudience(audience)
       .setIssuer(`https://sts.windows.net/${tenant.id}/`)
       .setSubject(grant.servicePrincipalId)
       .setIssuedAt(now)

@@ -1,12 +1,12 @@
 /**
  * Rows kept in creation order (`ord` ascending) with lookup by id, so listings and delta rounds
- * resume from a cursor (`ord` of the last row served) by binary search instead of by offset:
- * deleting rows never shifts a page boundary.
+ * resume from a cursor (`ord` of the last row served) by binary search instead of by offset.
+ * Rows are never removed: deleted directory objects stay as tombstones (their `state` says so),
+ * so a page boundary never shifts and delta can still report them.
  */
 export class OrderedTable<T extends { id: string; ord: number }> {
   private readonly byId = new Map<string, T>();
-  private rows: T[] = [];
-  private removed = 0;
+  private readonly rows: T[] = [];
 
   get size(): number {
     return this.byId.size;
@@ -23,18 +23,8 @@ export class OrderedTable<T extends { id: string; ord: number }> {
     this.rows.push(row);
   }
 
-  remove(id: string): void {
-    if (!this.byId.delete(id)) return;
-    this.removed++;
-    if (this.removed > 1024 && this.removed * 4 > this.rows.length) {
-      this.rows = this.rows.filter((row) => this.byId.get(row.id) === row);
-      this.removed = 0;
-    }
-  }
-
   /** Rows with `ord` greater than `afterOrd`, in order. */
   *after(afterOrd = 0): Generator<T> {
-    // A compaction during iteration replaces `this.rows`; keep walking the array we started on.
     const rows = this.rows;
     let lo = 0;
     let hi = rows.length;
@@ -44,8 +34,7 @@ export class OrderedTable<T extends { id: string; ord: number }> {
       else hi = mid;
     }
     for (let i = lo; i < rows.length; i++) {
-      const row = rows[i]!;
-      if (this.byId.get(row.id) === row) yield row;
+      yield rows[i]!;
     }
   }
 
@@ -55,7 +44,6 @@ export class OrderedTable<T extends { id: string; ord: number }> {
 
   clear(): void {
     this.byId.clear();
-    this.rows = [];
-    this.removed = 0;
+    this.rows.length = 0;
   }
 }

@@ -1,0 +1,24 @@
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { ConnectorDoc } from '../db/models/connector.model.js';
+import { AppError, ErrorCode } from '../domain/errors.js';
+import type { EntraCredentials } from '../integrations/entra/token-provider.js';
+
+/** AAD purpose bound to a sealed client secret: it cannot be moved to another connector. */
+export function secretPurpose(connectorId: string): string {
+  return `connector:${connectorId}:clientSecret`;
+}
+
+/** The stored credentials, decrypted; CONFLICT when the admin has not entered them yet. */
+export function credentialsOf(doc: ConnectorDoc, box: SecretBox): EntraCredentials {
+  if (!doc.tenantId || !doc.clientId || !doc.clientSecret) {
+    throw new AppError(
+      ErrorCode.CONFLICT,
+      'Enter the tenant ID, client ID and client secret of the app registration first',
+    );
+  }
+  return {
+    tenantId: doc.tenantId,
+    clientId: doc.clientId,
+    clientSecret: box.open(doc.clientSecret, secretPurpose(doc._id.toHexString())),
+  };
+}

@@ -1,0 +1,304 @@
+import type { Logger } from 'pino';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { ConnectorDoc, GroupRef } from '../db/models/connector.model.js';
+import { CallerRole, type Caller } from '../domain/caller.js';
+import { ConnectorStatus, SyncTrigger, type SyncRequester } from '../domain/connector.js';
+import { AppError, ErrorCode, badInput } from '../domain/errors.js';
+import { adminConsentUrl } from '../integrations/entra/admin-consent.js';
+import type { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';
+import type {
+  EntraGroup,
+  GroupDirectory,
+  GroupPage,
+} from '../integrations/entra/group-directory.js';
+import { requirePortal } from './access-scope.js';
+import type { ConsentStateStore } from './consent-state.store.js';
+import { credentialsOf, secretPurpose } from './connector-credentials.js';
+import type { ConnectorStatusPublisher } from './connector-status.js';
+import type { ConnectorStore } from './connector-store.js';
+import type { ConnectorView } from './connector.view.js';
+import { clientSecret, futureDate, guid, intInRange } from './input-rules.js';
+import { normalizeRulesPatch, type SyncRulesPatch } from './sync-rules-patch.js';
+
+/** The seed guide has admins create secrets for 730 days; assume that when no date is given. */
+const DEFAULT_SECRET_LIFETIME_MONTHS = 24;
+export const MAX_SYNCED_GROUPS = 100;
+export const MAX_GROUP_PAGE = 100;
+
+export interface SetCredentialsInput {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  clientSecretExpiresAt?: Date | null;
+}
+
+export interface VerifyOutcome {
+  verified: boolean;
+  connector: ConnectorView;
+  /** Set when granting admin consent is the fix; open it in the admin's browser. */
+  consentUrl: string | null;
+  error: { code: ErrorCode; message: string; reason: string | null } | null;
+}
+
+export interface ConnectorSetupDeps {
+  store: ConnectorStore;
+  secretBox: SecretBox;
+  verifier: ConnectionVerifier;
+  groups: GroupDirectory;
+  consentStates: ConsentStateStore;
+  status: ConnectorStatusPublisher;
+  syncRequester: SyncRequester;
+  logger: Logger;
+  authorityHost: string;
+  /** Where Entra sends the admin back after consent; without it no consent URL is offered. */
+  publicBaseUrl: string | undefined;
+  view: (doc: ConnectorDoc) => ConnectorView;
+  now?: () => Date;
+}
+
+/**
+ * The "Azure Auth" and "Users & Groups" and "Sync Rules" tabs: credentials, Verify Connection
+ * (with admin consent), the sync group, extra groups and the rules.
+ */
+export class ConnectorSetupService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ConnectorSetupDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Stores new credentials (secret sealed) and resets verification. */
+  async setCredentials(
+    caller: Caller,
+    id: string,
+    input: SetCredentialsInput,
+  ): Promise<ConnectorView> {
+    const portal = requirePortal(caller);
+    const tenantId = guid('tenantId', input.tenantId);
+    const clientId = guid('clientId', input.clientId);
+    const secret = clientSecret('clientSecret', input.clientSecret);
+    const now = this.now();
+    const expiresAt =
+      input.clientSecretExpiresAt == null
+        ? addMonths(now, DEFAULT_SECRET_LIFETIME_MONTHS)
+        : futureDate('clientSecretExpiresAt', input.clientSecretExpiresAt, now);
+    const current = await this.deps.store.require(portal, id);
+    const tenantChanged = current.tenantId !== null && current.tenantId !== tenantId;
+    const activeStatus =
+      current.activatedAt && current.enabled ? { status: ConnectorStatus.UNAUTHORIZED } : {};
+    const { before, after } = await this.deps.store.update(portal, id, {
+      $set: {
+        tenantId,
+        clientId,
+        clientSecret: this.deps.secretBox.seal(secret, secretPurpose(id)),
+        clientSecretHint: secret.slice(-4),
+        clientSecretExpiresAt: expiresAt,
+        verifiedAt: null,
+        lastError: null,
+        ...activeStatus,
+        ...(current.activatedAt && current.enabled
+          ? { statusReason: 'The credentials changed: click Verify Connection to resume syncing.' }
+          : {}),
+        // Groups belong to a tenant: another tenant's ids mean nothing.
+        ...(tenantChanged ? { syncGroupId: null, syncGroupName: null, syncedGroups: [] } : {}),
+      },
+    });
+    await this.deps.status.changed(before, after, now);
+    return this.deps.view(after);
+  }
+
+  async verifyConnection(caller: Caller, id: string): Promise<VerifyOutcome> {
+    const doc = await this.deps.store.require(requirePortal(caller), id);
+    return this.runVerification(doc);
+  }
+
+  /** Verification on behalf of the system (the admin-consent callback, already state-checked). */
+  async verifyAfterConsent(doc: ConnectorDoc): Promise<VerifyOutcome> {
+    return this.runVerification(doc);
+  }
+
+  async listGroups(
+    caller: Caller,
+    id: string,
+    input: { search?: string | null; first?: number | null; after?: string | null },
+  ): Promise<GroupPage> {
+    const doc = await this.deps.store.require(requirePortal(caller), id);
+    const first = intInRange('first', input.first ?? 25, 1, MAX_GROUP_PAGE);
+    if (input.search && input.search.length > 256)
+      throw badInput('search', 'must be at most 256 characters');
+    if (input.after && input.after.length > 4_096)
+      throw badInput('after', 'not a cursor from a previous page');
+    return this.deps.groups.listSecurityGroups(credentialsOf(doc, this.deps.secretBox), {
+      first,
+      search: input.search ?? null,
+      after: input.after ?? null,
+    });
+  }
+
+  /** Exactly one sync group: it must exist in the tenant and be a security group. */
+  async selectSyncGroup(caller: Caller, id: string, groupId: string): Promise<ConnectorView> {
+    const portal = requirePortal(caller);
+    const normalized = guid('groupId', groupId);
+    const doc = await this.deps.store.require(portal, id);
+    const group = await this.requireSecurityGroup(doc, normalized, 'groupId');
+    const { after } = await this.deps.store.update(
+      portal,
+      id,
+      { $set: { syncGroupId: group.id, syncGroupName: group.displayName } },
+      { precondition: { tenantId: doc.tenantId } },
+    );
+    return this.deps.view(after);
+  }
+
+  /** Optional extra groups to mirror; replaces the list. */
+  async setSyncedGroups(
+    caller: Caller,
+    id: string,
+    groupIds: readonly string[],
+  ): Promise<ConnectorView> {
+    const portal = requirePortal(caller);
+    if (groupIds.length > MAX_SYNCED_GROUPS) {
+      throw badInput('groupIds', `must list at most ${MAX_SYNCED_GROUPS} groups`);
+    }
+    const ids = [...new Set(groupIds.map((g) => guid('groupIds', g)))];
+    const doc = await this.deps.store.require(portal, id);
+    const refs: GroupRef[] = [];
+    // Sequential on purpose: a picker saves a handful of groups, and Graph throttles per tenant.
+    for (const groupId of ids) {
+      const group = await this.requireSecurityGroup(doc, groupId, 'groupIds');
+      refs.push({ id: group.id, name: group.displayName });
+    }
+    const { after } = await this.deps.store.update(
+      portal,
+      id,
+      { $set: { syncedGroups: refs } },
+      { precondition: { tenantId: doc.tenantId } },
+    );
+    return this.deps.view(after);
+  }
+
+  /** Merges the given rules over the current ones. */
+  async updateSyncRules(caller: Caller, id: string, patch: SyncRulesPatch): Promise<ConnectorView> {
+    const portal = requirePortal(caller);
+    const set = Object.fromEntries(
+      Object.entries(normalizeRulesPatch(patch)).map(([key, value]) => [`syncRules.${key}`, value]),
+    );
+    if (Object.keys(set).length === 0)
+      return this.deps.view(await this.deps.store.require(portal, id));
+    const { after } = await this.deps.store.update(portal, id, { $set: set });
+    return this.deps.view(after);
+  }
+
+  private async requireSecurityGroup(
+    doc: ConnectorDoc,
+    groupId: string,
+    field: string,
+  ): Promise<EntraGroup> {
+    const group = await this.deps.groups.getGroup(credentialsOf(doc, this.deps.secretBox), groupId);
+    if (!group)
+      throw new AppError(
+        ErrorCode.NOT_FOUND,
+        `${field}: group ${groupId} not found in the tenant`,
+        { details: { field } },
+      );
+    if (!group.securityEnabled) throw badInput(field, `group ${groupId} is not a security group`);
+    return group;
+  }
+
+  private async runVerification(doc: ConnectorDoc): Promise<VerifyOutcome> {
+    const credentials = credentialsOf(doc, this.deps.secretBox);
+    const id = doc._id.toHexString();
+    const result = await this.deps.verifier.verify(credentials);
+    const at = this.now();
+    // Only the credentials that were verified may be marked verified.
+    const sameCredentials = {
+      tenantId: doc.tenantId,
+      clientId: doc.clientId,
+      'clientSecret.ciphertext': doc.clientSecret?.ciphertext,
+    };
+    const conflict = 'The credentials changed while they were being verified; verify again';
+    const active = doc.activatedAt !== null && doc.enabled;
+
+    if (result.ok) {
+      const recovering =
+        active &&
+        doc.status !== ConnectorStatus.CONNECTED &&
+        doc.status !== ConnectorStatus.WAITING_FOR_CONNECTION;
+      const { before, after } = await this.deps.store.update(
+        systemCaller(doc),
+        id,
+        {
+          $set: {
+            verifiedAt: at,
+            lastError: null,
+            ...(recovering
+              ? { status: ConnectorStatus.WAITING_FOR_CONNECTION, statusReason: null }
+              : {}),
+          },
+        },
+        { precondition: sameCredentials, conflictMessage: conflict },
+      );
+      await this.deps.status.changed(before, after, at);
+      if (recovering) await this.deps.syncRequester.requestSync(id, SyncTrigger.MANUAL);
+      return { verified: true, connector: this.deps.view(after), consentUrl: null, error: null };
+    }
+
+    const error = result.error;
+    const unauthorized = error.code === ErrorCode.UPSTREAM_UNAUTHORIZED;
+    const { before, after } = await this.deps.store.update(
+      systemCaller(doc),
+      id,
+      {
+        $set: {
+          verifiedAt: null,
+          lastError: { code: error.code, message: error.message, at },
+          ...(active && unauthorized
+            ? { status: ConnectorStatus.UNAUTHORIZED, statusReason: error.message }
+            : {}),
+        },
+      },
+      { precondition: sameCredentials, conflictMessage: conflict },
+    );
+    await this.deps.status.changed(before, after, at);
+    const consentUrl =
+      result.consentRequired && this.deps.publicBaseUrl
+        ? adminConsentUrl({
+            authorityHost: this.deps.authorityHost,
+            tenantId: credentials.tenantId,
+            clientId: credentials.clientId,
+            publicBaseUrl: this.deps.publicBaseUrl,
+            state: await this.deps.consentStates.issue({
+              connectorId: doc._id,
+              tenantId: credentials.tenantId,
+              clientId: credentials.clientId,
+            }),
+          })
+        : null;
+    const reason = error.details?.['reason'];
+    return {
+      verified: false,
+      connector: this.deps.view(after),
+      consentUrl,
+      error: {
+        code: error.code,
+        message: error.message,
+        reason: typeof reason === 'string' ? reason : null,
+      },
+    };
+  }
+}
+
+/** A principal scoped to exactly this connector, for writes the system makes on its behalf. */
+function systemCaller(doc: ConnectorDoc): Caller {
+  return {
+    role: CallerRole.CONNECTOR,
+    connectorId: doc._id.toHexString(),
+    companyId: doc.companyId.toHexString(),
+  };
+}
+
+function addMonths(date: Date, months: number): Date {
+  const result = new Date(date.getTime());
+  result.setUTCMonth(result.getUTCMonth() + months);
+  return result;
+}

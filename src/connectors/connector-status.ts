@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { ConnectorDoc } from '../db/models/connector.model.js';
+import { LiveTopic, type LiveEvents } from '../server/live-events.js';
+
+/**
+ * Publishes CONNECTOR_STATUS_CHANGED when a write moved a connector's status or reason. Callers
+ * pass the document before and after one conditional update, so the event matches what was
+ * stored. Publishing failures are logged, never thrown: the write already happened.
+ */
+export class ConnectorStatusPublisher {
+  constructor(
+    private readonly live: LiveEvents,
+    private readonly logger: Logger,
+  ) {}
+
+  async changed(before: ConnectorDoc | null, after: ConnectorDoc, at = new Date()): Promise<void> {
+    if (before && before.status === after.status && before.statusReason === after.statusReason) {
+      return;
+    }
+    try {
+      await this.live.publish(LiveTopic.CONNECTOR_STATUS_CHANGED, {
+        connectorId: after._id.toHexString(),
+        companyId: after.companyId.toHexString(),
+        partnerId: after.partnerId,
+        status: after.status,
+        previousStatus: before?.status ?? null,
+        statusReason: after.statusReason,
+        changedAt: at,
+      });
+    } catch (error) {
+      this.logger.warn(
+        { err: error, connectorId: after._id.toHexString() },
+        'could not publish a connector status change',
+      );
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { requireCaller, type RequestContext } from '../../server/context.js';
+import { Company } from './company.type.js';
+import { CreateCompanyInput } from './create-company.input.js';
+
+/**
+ * The resolver pattern: no logic here. Take the caller from the context (UNAUTHENTICATED if
+ * none), hand it with the arguments to a service, return what the service returns. Services
+ * apply the access scope (ids outside it are NOT_FOUND) and validate input (BAD_USER_INPUT).
+ */
+@Resolver(() => Company)
+export class CompanyResolver {
+  @Query(() => [Company], { description: 'Companies the caller may see.' })
+  companies(@Ctx() ctx: RequestContext): Promise<Company[]> {
+    return ctx.services.companies.listCompanies(requireCaller(ctx));
+  }
+
+  @Mutation(() => Company, { description: 'Partner admins only.' })
+  createCompany(
+    @Arg('input', () => CreateCompanyInput) input: CreateCompanyInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Company> {
+    return ctx.services.companies.createCompany(requireCaller(ctx), input);
+  }
+}

@@ -1,0 +1,73 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { ConnectorStatus, ErrorCode } from './connector.enums.js';
+import { Connector } from './connector.type.js';
+
+@ObjectType()
+export class ConnectorWithToken {
+  @Field(() => Connector)
+  connector!: Connector;
+
+  @Field({ description: 'Shown once: store it now. The hub keeps only a hash.' })
+  authenticationToken!: string;
+}
+
+@ObjectType()
+export class VerificationError {
+  @Field(() => ErrorCode)
+  code!: ErrorCode;
+
+  @Field({ description: 'What went wrong and what to do.' })
+  message!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'INVALID_SECRET, EXPIRED_SECRET, MISSING_SECRET, UNKNOWN_TENANT, APP_NOT_CONSENTED, MISSING_PERMISSIONS, UNKNOWN',
+  })
+  reason!: string | null;
+}
+
+@ObjectType()
+export class VerifyConnectionPayload {
+  @Field()
+  verified!: boolean;
+
+  @Field(() => Connector)
+  connector!: Connector;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Open in the browser to grant admin consent; valid for 10 minutes, once.',
+  })
+  consentUrl!: string | null;
+
+  @Field(() => VerificationError, { nullable: true })
+  error!: VerificationError | null;
+}
+
+@ObjectType()
+export class SyncRequestResult {
+  @Field(() => ID)
+  runId!: string;
+}
+
+@ObjectType()
+export class ConnectorStatusChange {
+  @Field(() => ID)
+  connectorId!: string;
+
+  @Field(() => ID)
+  companyId!: string;
+
+  @Field(() => ConnectorStatus, { nullable: true })
+  status!: ConnectorStatus | null;
+
+  @Field(() => ConnectorStatus, { nullable: true })
+  previousStatus!: ConnectorStatus | null;
+
+  @Field(() => String, { nullable: true })
+  statusReason!: string | null;
+
+  @Field()
+  changedAt!: Date;
+}

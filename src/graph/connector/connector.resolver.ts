@@ -1,0 +1,133 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { requireCaller, type RequestContext } from '../../server/context.js';
+import { ConnectorStatus } from './connector.enums.js';
+import { InstallConnectorInput, SetConnectorCredentialsInput } from './connector.input.js';
+import {
+  ConnectorWithToken,
+  SyncRequestResult,
+  VerifyConnectionPayload,
+} from './connector-payloads.type.js';
+import { Connector } from './connector.type.js';
+import { SyncRulesInput } from './sync-rules.input.js';
+
+/** The connector lifecycle, in the order of the portal's wizard. Thin: see CompanyResolver. */
+@Resolver(() => Connector)
+export class ConnectorResolver {
+  @Query(() => Connector, { description: "NOT_FOUND when outside the caller's scope." })
+  connector(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Connector> {
+    return ctx.services.connectors.get(requireCaller(ctx), id);
+  }
+
+  @Query(() => [Connector], { description: 'Partners: across their companies; filterable.' })
+  connectors(
+    @Ctx() ctx: RequestContext,
+    @Arg('companyId', () => ID, { nullable: true }) companyId?: string | null,
+    @Arg('status', () => ConnectorStatus, { nullable: true }) status?: ConnectorStatus | null,
+  ): Promise<Connector[]> {
+    return ctx.services.connectors.list(requireCaller(ctx), { companyId, status });
+  }
+
+  @Mutation(() => ConnectorWithToken, { description: 'Install: the token is returned once.' })
+  installConnector(
+    @Arg('input', () => InstallConnectorInput) input: InstallConnectorInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectorWithToken> {
+    return ctx.services.connectors.install(requireCaller(ctx), input);
+  }
+
+  @Mutation(() => ConnectorWithToken, {
+    description: 'A new authentication token; the old one stops working.',
+  })
+  rotateConnectorToken(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ConnectorWithToken> {
+    return ctx.services.connectors.rotateToken(requireCaller(ctx), connectorId);
+  }
+
+  @Mutation(() => Connector, { description: 'Changing credentials resets verification.' })
+  setConnectorCredentials(
+    @Arg('input', () => SetConnectorCredentialsInput) input: SetConnectorCredentialsInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
+    const { connectorId, ...credentials } = input;
+    return ctx.services.setup.setCredentials(requireCaller(ctx), connectorId, credentials);
+  }
+
+  @Mutation(() => VerifyConnectionPayload, {
+    description:
+      'Gets a token and probes the permissions; returns a consentUrl when consent is the fix.',
+  })
+  verifyConnection(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<VerifyConnectionPayload> {
+    return ctx.services.setup.verifyConnection(requireCaller(ctx), connectorId);
+  }
+
+  @Mutation(() => Connector, { description: 'The one security group whose members are synced.' })
+  selectSyncGroup(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Arg('groupId') groupId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
+    return ctx.services.setup.selectSyncGroup(requireCaller(ctx), connectorId, groupId);
+  }
+
+  @Mutation(() => Connector, { description: 'Optional extra groups to mirror; replaces the list.' })
+  setSyncedGroups(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Arg('groupIds', () => [String]) groupIds: string[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
+    return ctx.services.setup.setSyncedGroups(requireCaller(ctx), connectorId, groupIds);
+  }
+
+  @Mutation(() => Connector)
+  updateSyncRules(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Arg('rules', () => SyncRulesInput) rules: SyncRulesInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
+    return ctx.services.setup.updateSyncRules(requireCaller(ctx), connectorId, rules);
+  }
+
+  @Mutation(() => Connector, {
+    description: '"Save changes": needs a verified connection and a sync group.',
+  })
+  activateConnector(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
+    return ctx.services.connectors.activate(requireCaller(ctx), connectorId);
+  }
+
+  @Mutation(() => SyncRequestResult, {
+    description: "Also allowed with the connector's own token.",
+  })
+  synchronizeNow(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SyncRequestResult> {
+    return ctx.services.connectors.synchronizeNow(requireCaller(ctx), connectorId);
+  }
+
+  @Mutation(() => Connector)
+  setConnectorEnabled(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Arg('enabled') enabled: boolean,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
+    return ctx.services.connectors.setEnabled(requireCaller(ctx), connectorId, enabled);
+  }
+
+  @Mutation(() => Connector, {
+    description: 'Stops syncing; the users stay but are no longer managed by Azure AD.',
+  })
+  uninstallConnector(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Connector> {
+    return ctx.services.connectors.uninstall(requireCaller(ctx), connectorId);
+  }
+}

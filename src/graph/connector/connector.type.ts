@@ -1,0 +1,118 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { ConnectorKind, ConnectorStatus, ErrorCode } from './connector.enums.js';
+import { SyncRules } from './sync-rules.type.js';
+
+@ObjectType({
+  description: 'An Entra group as stored on the connector (id and name at selection time).',
+})
+export class GroupRef {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  name!: string;
+}
+
+@ObjectType()
+export class ConnectorError {
+  @Field(() => ErrorCode)
+  code!: ErrorCode;
+
+  @Field()
+  message!: string;
+
+  @Field()
+  at!: Date;
+}
+
+@ObjectType({
+  description:
+    'An Azure AD (Entra ID) connector of one company. The client secret and the authentication token are never exposed.',
+})
+export class Connector {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  companyId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => ConnectorKind)
+  kind!: ConnectorKind;
+
+  @Field(() => ConnectorStatus, {
+    nullable: true,
+    description: 'Null until the connector is saved (activated).',
+  })
+  status!: ConnectorStatus | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the status is what it is, and what to do.',
+  })
+  statusReason!: string | null;
+
+  @Field(() => String, { nullable: true })
+  tenantId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  clientId!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The last four characters, e.g. `****ab12`.',
+  })
+  clientSecretHint!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  clientSecretExpiresAt!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Negative once expired.' })
+  secretExpiresInDays!: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Set when the secret expires within 30 days.',
+  })
+  secretExpiryWarning!: string | null;
+
+  @Field()
+  verified!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  verifiedAt!: Date | null;
+
+  @Field(() => GroupRef, { nullable: true, description: 'The one group whose members are synced.' })
+  syncGroup!: GroupRef | null;
+
+  @Field(() => [GroupRef])
+  syncedGroups!: GroupRef[];
+
+  @Field(() => SyncRules)
+  syncRules!: SyncRules;
+
+  @Field(() => Date, { nullable: true })
+  activatedAt!: Date | null;
+
+  @Field()
+  enabled!: boolean;
+
+  @Field({
+    description: 'True when the hub has a public URL, so Graph change notifications reach it.',
+  })
+  webhooksEnabled!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  lastSuccessfulSyncAt!: Date | null;
+
+  @Field(() => ConnectorError, { nullable: true })
+  lastError!: ConnectorError | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}

@@ -1,0 +1,40 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: "A security group in the connector's Entra tenant." })
+export class EntraGroup {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  displayName!: string;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field(() => String, { nullable: true })
+  mail!: string | null;
+}
+
+@ObjectType()
+export class EntraGroupEdge {
+  @Field(() => EntraGroup)
+  node!: EntraGroup;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: 'Relay-style page of groups, read live from Microsoft Graph.' })
+export class EntraGroupConnection {
+  @Field(() => [EntraGroupEdge])
+  edges!: EntraGroupEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}

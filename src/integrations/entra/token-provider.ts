@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import {
+  ConfidentialClientApplication,
+  LogLevel,
+  type Configuration,
+  type INetworkModule,
+} from '@azure/msal-node';
+import type { Logger } from 'pino';
+import { toEntraAuthError } from './entra-auth-error.js';
+
+export const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
+
+/** The three values an admin copies from the app registration into the portal. */
+export interface EntraCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface AccessToken {
+  accessToken: string;
+  expiresOn: Date | null;
+}
+
+export interface TokenProviderOptions {
+  /** e.g. `https://login.microsoftonline.com`, no trailing slash. */
+  authorityHost: string;
+  networkClient: INetworkModule;
+  logger: Logger;
+  /** Applications kept (each holds its own token cache). */
+  maxApplications?: number;
+}
+
+/** Hosts MSAL knows; anything else gets explicit metadata so MSAL makes no discovery calls. */
+const MICROSOFT_AUTHORITY_HOSTS = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+  'login.microsoftonline.de',
+]);
+
+/**
+ * Client-credentials tokens for Microsoft Graph, one MSAL ConfidentialClientApplication per
+ * tenant + client + secret fingerprint. Keeping the application keeps MSAL's in-memory token
+ * cache, so repeated calls reuse a token until shortly before it expires; a changed secret gets
+ * a new application (and never a token cached under the old one).
+ */
+export class TokenProvider {
+  private readonly apps = new Map<string, ConfidentialClientApplication>();
+  private readonly maxApplications: number;
+
+  constructor(private readonly options: TokenProviderOptions) {
+    this.maxApplications = options.maxApplications ?? 500;
+  }
+
+  /** Throws an AppError (UPSTREAM_UNAUTHORIZED with an Entra reason, or UPSTREAM_UNAVAILABLE). */
+  async getToken(credentials: EntraCredentials): Promise<AccessToken> {
+    const app = this.application(credentials);
+    try {
+      const result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT_SCOPE] });
+      if (!result?.accessToken) throw new Error('MSAL returned no access token');
+      return { accessToken: result.accessToken, expiresOn: result.expiresOn };
+    } catch (error) {
+      throw toEntraAuthError(error);
+    }
+  }
+
+  /** Drops the cached application (and its tokens), e.g. after consent or permissions change. */
+  forget(credentials: EntraCredentials): void {
+    this.apps.delete(cacheKey(credentials));
+  }
+
+  private application(credentials: EntraCredentials): ConfidentialClientApplication {
+    const key = cacheKey(credentials);
+    const cached = this.apps.get(key);
+    if (cached) {
+      // Re-insert to keep the Map in least-recently-used order.
+      this.apps.delete(key);
+      this.apps.set(key, cached);
+      return cached;
+    }
+    const app = new ConfidentialClientApplication(this.configuration(credentials));
+    this.apps.set(key, app);
+    if (this.apps.size > this.maxApplications) {
+      const oldest = this.apps.keys().next().value;
+      if (oldest !== undefined) this.apps.delete(oldest);
+    }
+    return app;
+  }
+
+  private configuration(credentials: EntraCredentials): Configuration {
+    const host = new URL(this.options.authorityHost).host;
+    const authority = `${this.options.authorityHost}/${credentials.tenantId}`;
+    const logger = this.options.logger;
+    const auth: Configuration['auth'] = {
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      authority,
+    };
+    if (!MICROSOFT_AUTHORITY_HOSTS.has(new URL(this.options.authorityHost).hostname)) {
+      // graph-facts §3: with these three MSAL trusts the host and does no instance discovery.
+      auth.knownAuthorities = [host];
+      auth.authorityMetadata = JSON.stringify({
+        token_endpoint: `${authority}/oauth2/v2.0/token`,
+        authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+        issuer: `${authority}/v2.0`,
+        jwks_uri: `${authority}/discovery/v2.0/keys`,
+        end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
+      });
+      auth.cloudDiscoveryMetadata = JSON.stringify({
+        tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
+        'api-version': '1.1',
+        metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+      });
+    }
+    return {
+      auth,
+      system: {
+        networkClient: this.options.networkClient,
+        loggerOptions: {
+          // PII stays off: MSAL would otherwise log client ids and request bodies.
+          piiLoggingEnabled: false,
+          logLevel: LogLevel.Warning,
+          loggerCallback: (level, message) => {
+            if (level <= LogLevel.Error) logger.warn({ msal: true }, message);
+          },
+        },
+      },
+    };
+  }
+}
+
+function cacheKey(credentials: EntraCredentials): string {
+  const fingerprint = createHash('sha256').update(credentials.clientSecret).digest('hex');
+  return `${credentials.tenantId.toLowerCase()}|${credentials.clientId.toLowerCase()}|${fingerprint}`;
+}

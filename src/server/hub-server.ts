@@ -1,0 +1,94 @@
+import type { Server } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import { createApollo, type GraphqlSettings } from './apollo.js';
+import type { Authenticator } from './auth.js';
+import { consentCallbackRouter } from './consent-callback.router.js';
+import { createErrorFormatter } from './format-error.js';
+import { attachGraphqlWs } from './graphql-ws.js';
+import { healthRouter } from './health.router.js';
+import { createHttpServer, GRAPHQL_PATH, listen, type PlainHandler } from './http-app.js';
+import type { Services } from './services.js';
+
+export interface HubServerOptions {
+  host: string;
+  port: number;
+  schema: GraphQLSchema;
+  services: Services;
+  authenticator: Authenticator;
+  logger: Logger;
+  graphql: GraphqlSettings;
+  portalUrl: string;
+  /** Largest accepted request body (HTTP) or message (WebSocket). Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Database ping for /readyz. */
+  ready: () => Promise<boolean>;
+  /** Extra handlers (webhook receivers), tried before GraphQL in order. */
+  handlers?: PlainHandler[];
+}
+
+export interface RunningHubServer {
+  /** `http://host:port` as bound (port 0 resolved). */
+  url: string;
+  port: number;
+  server: Server;
+  /** Adds a plain handler after the ones given at start (e.g. once webhooks are wired). */
+  mount(handler: PlainHandler): void;
+  /** Stops accepting, closes sockets and subscriptions, stops Apollo. */
+  close(): Promise<void>;
+}
+
+/** One node:http server: Apollo at /graphql, graphql-ws on the same path, plain handlers. */
+export async function startHubServer(options: HubServerOptions): Promise<RunningHubServer> {
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const formatError = createErrorFormatter(options.logger);
+  const apollo = createApollo({
+    schema: options.schema,
+    settings: options.graphql,
+    formatError,
+    logger: options.logger,
+  });
+  await apollo.start();
+
+  const handlers: PlainHandler[] = [
+    healthRouter(options.ready),
+    consentCallbackRouter(options.services.consent, options.portalUrl),
+    ...(options.handlers ?? []),
+  ];
+  const server = createHttpServer({
+    apollo,
+    authenticator: options.authenticator,
+    services: options.services,
+    logger: options.logger,
+    maxBodyBytes,
+    handlers,
+  });
+  const ws = attachGraphqlWs({
+    server,
+    path: GRAPHQL_PATH,
+    schema: options.schema,
+    settings: options.graphql,
+    authenticator: options.authenticator,
+    services: options.services,
+    formatError,
+    logger: options.logger,
+    maxPayloadBytes: maxBodyBytes,
+  });
+  const port = await listen(server, options.host, options.port);
+  const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    server,
+    mount: (handler) => void handlers.push(handler),
+    async close() {
+      await ws.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

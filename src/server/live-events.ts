@@ -1,0 +1,126 @@
+import type { ConnectorStatus } from '../domain/connector.js';
+
+/**
+ * Live status for GraphQL subscriptions. Publishers (the connector services, the sync engine)
+ * and subscribers (subscription resolvers) only know this interface; the in-memory
+ * implementation serves one hub instance, and a MongoDB capped-collection one (another issue)
+ * fans events out across instances. Payloads stay plain JSON/BSON-friendly objects for that.
+ */
+export enum LiveTopic {
+  CONNECTOR_STATUS_CHANGED = 'CONNECTOR_STATUS_CHANGED',
+  SYNC_RUN_UPDATED = 'SYNC_RUN_UPDATED',
+}
+
+export interface ConnectorStatusChangedEvent extends Record<string, unknown> {
+  connectorId: string;
+  companyId: string;
+  /** Carried so subscriptions filter by the caller's scope without a database read. */
+  partnerId: string;
+  status: ConnectorStatus | null;
+  previousStatus: ConnectorStatus | null;
+  statusReason: string | null;
+  changedAt: Date;
+}
+
+/** Owned by the sync engine; the fields here are the ones scope filtering needs. */
+export interface SyncRunUpdatedEvent extends Record<string, unknown> {
+  runId: string;
+  connectorId: string;
+  companyId: string;
+  partnerId: string;
+}
+
+export interface LiveTopics {
+  [LiveTopic.CONNECTOR_STATUS_CHANGED]: ConnectorStatusChangedEvent;
+  [LiveTopic.SYNC_RUN_UPDATED]: SyncRunUpdatedEvent;
+}
+
+export interface LiveEvents {
+  /** Resolves once the event is handed to subscribers (or stored, for a shared implementation). */
+  publish<K extends LiveTopic>(topic: K, payload: LiveTopics[K]): Promise<void>;
+  /**
+   * Events of `topic` published after this call, in order. Leaving a `for await` loop (or
+   * calling `return()`) unsubscribes.
+   */
+  subscribe<K extends LiveTopic>(
+    topic: K,
+    filter?: (payload: LiveTopics[K]) => boolean,
+  ): AsyncIterableIterator<LiveTopics[K]>;
+  /** Ends every subscription; publishing afterwards fails. */
+  close(): Promise<void>;
+}
+
+/** A slow subscriber never holds up publishers: past this many queued events it is dropped. */
+const MAX_QUEUED = 1_000;
+
+interface Subscriber {
+  push(payload: unknown): void;
+  end(): void;
+}
+
+export class InMemoryLiveEvents implements LiveEvents {
+  private readonly subscribers = new Map<LiveTopic, Set<Subscriber>>();
+  private closed = false;
+
+  publish<K extends LiveTopic>(topic: K, payload: LiveTopics[K]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('live events are closed'));
+    for (const subscriber of this.subscribers.get(topic) ?? []) subscriber.push(payload);
+    return Promise.resolve();
+  }
+
+  subscribe<K extends LiveTopic>(
+    topic: K,
+    filter?: (payload: LiveTopics[K]) => boolean,
+  ): AsyncIterableIterator<LiveTopics[K]> {
+    const queue: LiveTopics[K][] = [];
+    let waiting: ((result: IteratorResult<LiveTopics[K]>) => void) | null = null;
+    let done = this.closed;
+    const set = this.subscribers.get(topic) ?? new Set<Subscriber>();
+    this.subscribers.set(topic, set);
+
+    const finish = (): IteratorResult<LiveTopics[K]> => {
+      done = true;
+      set.delete(subscriber);
+      queue.length = 0;
+      if (waiting) waiting({ value: undefined, done: true });
+      waiting = null;
+      return { value: undefined, done: true };
+    };
+    const subscriber: Subscriber = {
+      push(raw) {
+        const payload = raw as LiveTopics[K];
+        if (done || (filter && !filter(payload))) return;
+        if (waiting) {
+          const resolve = waiting;
+          waiting = null;
+          resolve({ value: payload, done: false });
+        } else if (queue.length >= MAX_QUEUED) {
+          finish();
+        } else {
+          queue.push(payload);
+        }
+      },
+      end: () => void finish(),
+    };
+    if (!done) set.add(subscriber);
+
+    const iterator: AsyncIterableIterator<LiveTopics[K]> = {
+      next: () => {
+        const value = queue.shift();
+        if (value !== undefined) return Promise.resolve({ value, done: false });
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (waiting = resolve));
+      },
+      return: () => Promise.resolve(finish()),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const set of this.subscribers.values()) for (const s of [...set]) s.end();
+    this.subscribers.clear();
+    return Promise.resolve();
+  }
+}

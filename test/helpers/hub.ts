@@ -1,0 +1,203 @@
+/**
+ * A real hub for API tests: its own database, the HTTP + WebSocket server on a free port, the
+ * Entra emulator (when asked) reached only through configuration, pino lines captured in memory,
+ * and recording fakes for the ports the sync side implements.
+ *
+ *   const h = await startTestHub({ emulator: true });
+ *   const partner = h.jwt({ role: 'PARTNER_ADMIN', partnerId: 'p1' });
+ *   const { data } = await h.gql(partner, 'mutation { createCompany(input:{name:"A"}) { id } }');
+ *   await h.stop();
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
+import type { Connection } from 'mongoose';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { SyncMode, SyncRequester, SyncTrigger } from '../../src/domain/connector.js';
+import type { DirectoryReleaser } from '../../src/domain/directory-releaser.js';
+import { createHub, type Hub } from '../../src/hub.js';
+import { createLogger } from '../../src/logging/logger.js';
+import type { RunningHubServer } from '../../src/server/hub-server.js';
+import { openTestConnection } from './database.js';
+import { startTestEmulator, type RunningEmulator } from './emulator.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const PORTAL_URL = 'https://portal.example/connectors';
+
+export interface RecordedSync {
+  connectorId: string;
+  trigger: SyncTrigger;
+  mode?: SyncMode | undefined;
+  runId: string;
+}
+
+export interface GqlResult<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  /** The raw response text, for "never contains the secret" checks. */
+  raw: string;
+}
+
+export interface TestHub {
+  hub: Hub;
+  server: RunningHubServer;
+  config: Readonly<Config>;
+  connection: Connection;
+  emulator: RunningEmulator | null;
+  /** Every pino line written so far (JSON text). */
+  logLines: string[];
+  syncRequests: RecordedSync[];
+  releasedConnectors: string[];
+  jwt(
+    claims: Record<string, unknown>,
+    options?: { expiresIn?: string | number; secret?: string; issuer?: string },
+  ): Promise<string>;
+  gql<T = Record<string, unknown>>(
+    auth: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GqlResult<T>>;
+  ws(auth: string | null): WsClient;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestHub(
+  options: { emulator?: boolean | RunningEmulator; env?: Record<string, string> } = {},
+): Promise<TestHub> {
+  const emulator =
+    options.emulator === true
+      ? await startTestEmulator()
+      : options.emulator
+        ? options.emulator
+        : null;
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    MONGODB_URI: 'mongodb://unused.invalid/hub',
+    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    PUBLIC_BASE_URL: baseUrl,
+    PORTAL_URL,
+    LOG_LEVEL: 'debug',
+    PORT: String(port),
+    ...(emulator
+      ? {
+          ENTRA_AUTHORITY_HOST: emulator.authorityHost,
+          GRAPH_BASE_URL: emulator.graphBaseUrl,
+          ENTRA_CA_FILE: await emulator.writeCaFile(),
+        }
+      : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logLines: string[] = [];
+  const logger = createLogger({
+    level: config.logLevel,
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString('utf8'));
+        done();
+      },
+    }),
+  });
+  const db = await openTestConnection();
+  const syncRequests: RecordedSync[] = [];
+  const releasedConnectors: string[] = [];
+  const syncRequester: SyncRequester = {
+    requestSync(connectorId, trigger, opts) {
+      const runId = `run-${syncRequests.length + 1}`;
+      syncRequests.push({ connectorId, trigger, mode: opts?.mode, runId });
+      return Promise.resolve({ runId });
+    },
+  };
+  const directoryReleaser: DirectoryReleaser = {
+    releaseConnectorUsers(connectorId) {
+      releasedConnectors.push(connectorId);
+      return Promise.resolve({ released: 0 });
+    },
+  };
+  let hub: Hub;
+  let server: RunningHubServer;
+  try {
+    hub = await createHub(config, db.connection, { syncRequester, directoryReleaser }, logger);
+    server = await hub.listen({ port });
+  } catch (error) {
+    await db.close();
+    if (options.emulator === true) await emulator?.stop();
+    throw error;
+  }
+  const clients: WsClient[] = [];
+
+  return {
+    hub,
+    server,
+    config,
+    connection: db.connection,
+    emulator,
+    logLines,
+    syncRequests,
+    releasedConnectors,
+    async jwt(claims, opts = {}) {
+      const sub = typeof claims['sub'] === 'string' ? claims['sub'] : 'user-1';
+      return new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setIssuer(opts.issuer ?? config.auth.issuer)
+        .setAudience(config.auth.audience)
+        .setIssuedAt()
+        .setExpirationTime(opts.expiresIn ?? '10m')
+        .sign(new TextEncoder().encode(opts.secret ?? TEST_JWT_SECRET));
+    },
+    async gql(auth, query, variables) {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(auth ? { authorization: auth.includes(' ') ? auth : `Bearer ${auth}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const raw = await response.text();
+      const parsed = JSON.parse(raw) as Omit<GqlResult<never>, 'status' | 'raw'>;
+      return { status: response.status, raw, ...parsed };
+    },
+    ws(auth) {
+      const client = createClient({
+        url: `${server.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: auth
+          ? { authorization: auth.includes(' ') ? auth : `Bearer ${auth}` }
+          : {},
+        retryAttempts: 0,
+        lazy: false,
+        on: { error: () => undefined },
+      });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const client of clients) await Promise.resolve(client.dispose());
+      await server.close();
+      await hub.close();
+      await db.close();
+      if (options.emulator === true) await emulator?.stop();
+    },
+  };
+}
