@@ -18,6 +18,7 @@ import {
   type RealtimeJobs,
   type RealtimeJobTiming,
 } from '../jobs/register-jobs.js';
+import { pollTickMs } from '../jobs/poll-connectors.job.js';
 import { createScheduler } from '../jobs/scheduler.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
 import type { RunningHubServer } from '../server/hub-server.js';
@@ -35,7 +36,7 @@ import type { SyncEngineFactory, SyncEnginePorts } from './sync-engine.port.js';
 
 /** Knobs production leaves at their defaults; tests and benchmarks shorten them. */
 export interface RuntimeTuning {
-  /** How often Agenda scans for due jobs (the event bus wakes it sooner). Default 5 s. */
+  /** How often Agenda scans for due jobs (the bus wakes it for queued ones). Default: 5 s or the poll tick. */
   processEveryMs?: number;
   /** A job whose lock is older than this may run elsewhere (crashed instance). Default 10 min. */
   lockLifetimeMs?: number;
@@ -112,7 +113,9 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
     const agenda = createScheduler({
       db,
       instanceName,
-      processEveryMs: tuning.processEveryMs ?? 5_000,
+      // Recurring ticks are found by scans only: scan at least as often as the poll ticks.
+      processEveryMs:
+        tuning.processEveryMs ?? Math.min(5_000, pollTickMs(config.sync.pollIntervalMs)),
       defaultLockLifetimeMs: tuning.lockLifetimeMs ?? 10 * 60_000,
       notificationChannel: new EventBusNotificationChannel(bus),
     });
