@@ -39,6 +39,7 @@ describe('the hub process (node dist/src/main.js)', () => {
     let hub: HubProcess;
     let tenant: SeededTenant;
     let connectorId: string;
+    let extraGroup: string;
 
     beforeAll(async () => {
       tenant = await seedTestTenant(emulator, { users: 8, groups: 2, syncGroupMembers: 3 });
@@ -55,8 +56,13 @@ describe('the hub process (node dist/src/main.js)', () => {
       );
       expect(started).toMatchObject({ realtime: 'WEBHOOKS', pubsub: 'mongo' });
       const jwt = await partnerJwt();
+      extraGroup = emulator.control.createGroup(tenant.tenantId, {
+        displayName: 'Finance',
+        securityEnabled: true,
+        mailEnabled: false,
+      }).id;
       ({ connectorId } = await activateConnector(hub.url, jwt, tenant, {
-        syncedGroupIds: [tenant.groupIds[0]!],
+        syncedGroupIds: [extraGroup],
       }));
       await hub.waitForLog(syncRequested(connectorId, 'INITIAL'), 10_000, 'the INITIAL sync');
       // Activation -> status change + INITIAL request -> the upkeep job -> Graph subscriptions.
@@ -69,7 +75,7 @@ describe('the hub process (node dist/src/main.js)', () => {
         'three subscriptions at the emulator',
       );
       expect(resources).toEqual(
-        ['/users', `/groups/${tenant.syncGroupId}`, `/groups/${tenant.groupIds[0]}`].sort(),
+        ['/users', `/groups/${tenant.syncGroupId}`, `/groups/${extraGroup}`].sort(),
       );
       const { connector } = await gql<{ connector: { webhooksEnabled: boolean } }>(
         hub.url,
