@@ -51,6 +51,8 @@ export interface TestHub {
   /** Every pino line written so far (JSON text). */
   logLines: string[];
   syncRequests: RecordedSync[];
+  /** Errors thrown by `onSyncRequested`. */
+  syncHookErrors: unknown[];
   releasedConnectors: string[];
   jwt(
     claims: Record<string, unknown>,
@@ -77,9 +79,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestHub(
-  options: { emulator?: boolean | RunningEmulator; env?: Record<string, string> } = {},
-): Promise<TestHub> {
+export interface StartTestHubOptions {
+  emulator?: boolean | RunningEmulator;
+  env?: Record<string, string>;
+  /**
+   * Called (not awaited) after each recorded sync request: a test double of the sync engine can
+   * report an outcome through the real `hub.registry` here.
+   */
+  onSyncRequested?: (request: RecordedSync, hub: Hub) => Promise<void>;
+}
+
+export async function startTestHub(options: StartTestHubOptions = {}): Promise<TestHub> {
   const emulator =
     options.emulator === true
       ? await startTestEmulator()
@@ -119,11 +129,22 @@ export async function startTestHub(
   });
   const db = await openTestConnection();
   const syncRequests: RecordedSync[] = [];
+  const syncHookErrors: unknown[] = [];
   const releasedConnectors: string[] = [];
   const syncRequester: SyncRequester = {
     requestSync(connectorId, trigger, opts) {
       const runId = `run-${syncRequests.length + 1}`;
-      syncRequests.push({ connectorId, trigger, mode: opts?.mode, runId });
+      const request = { connectorId, trigger, mode: opts?.mode, runId };
+      syncRequests.push(request);
+      if (options.onSyncRequested) {
+        // After the caller's own write (activation) has returned, as a queued job would run.
+        setImmediate(
+          () =>
+            void options
+              .onSyncRequested?.(request, hub)
+              .catch((e: unknown) => syncHookErrors.push(e)),
+        );
+      }
       return Promise.resolve({ runId });
     },
   };
@@ -153,6 +174,7 @@ export async function startTestHub(
     emulator,
     logLines,
     syncRequests,
+    syncHookErrors,
     releasedConnectors,
     async jwt(claims, opts = {}) {
       const sub = typeof claims['sub'] === 'string' ? claims['sub'] : 'user-1';
