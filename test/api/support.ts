@@ -5,6 +5,7 @@
 import { expect } from '@jest/globals';
 import type { Client as WsClient } from 'graphql-ws';
 import { InMemoryLiveEvents, LiveTopic } from '../../src/server/live-events.js';
+import { emulatorFetch } from '../helpers/emulator.js';
 import type { GqlResult, TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -150,4 +151,72 @@ export interface StatusEvent {
   status: string | null;
   previousStatus: string | null;
   statusReason: string | null;
+}
+
+export const VERIFY = `mutation($id:ID!){ verifyConnection(connectorId:$id) {
+  verified consentUrl error { code message reason missingPermissions }
+  connector { status statusReason verified lastError { code message } } } }`;
+
+export interface VerifyData {
+  verifyConnection: {
+    verified: boolean;
+    consentUrl: string | null;
+    error: { code: string; message: string; reason: string; missingPermissions: string[] } | null;
+    connector: {
+      status: string | null;
+      statusReason: string | null;
+      verified: boolean;
+      lastError: { code: string; message: string } | null;
+    };
+  };
+}
+
+export async function setCredentials(
+  h: TestHub,
+  jwt: string,
+  connectorId: string,
+  credentials: { tenantId: string; clientId: string; clientSecret: string },
+  extra: Record<string, unknown> = {},
+) {
+  return h.gql<{ setConnectorCredentials: ConnectorData }>(
+    jwt,
+    `mutation($i: SetConnectorCredentialsInput!){ setConnectorCredentials(input:$i) { ${CONNECTOR_FIELDS} } }`,
+    {
+      i: {
+        connectorId,
+        tenantId: credentials.tenantId,
+        clientId: credentials.clientId,
+        clientSecret: credentials.clientSecret,
+        ...extra,
+      },
+    },
+  );
+}
+
+export async function verifyConnection(h: TestHub, jwt: string, id: string) {
+  return ok<VerifyData>(h.gql(jwt, VERIFY, { id })).then((d) => d.verifyConnection);
+}
+
+export async function getConnector(h: TestHub, jwt: string, id: string) {
+  return ok<{ connector: ConnectorData }>(
+    h.gql(jwt, `query($id:ID!){ connector(id:$id) { ${CONNECTOR_FIELDS} } }`, { id }),
+  ).then((d) => d.connector);
+}
+
+/** Follows a consent URL through the emulator and the hub's callback; returns the portal URL. */
+export async function completeConsent(h: TestHub, consentUrl: string): Promise<URL> {
+  const atMicrosoft = await emulatorFetch(h.emulator!)(consentUrl, { redirect: 'manual' });
+  const callback = atMicrosoft.headers.get('location');
+  if (atMicrosoft.status !== 302 || !callback) {
+    throw new Error(`admin consent answered ${atMicrosoft.status}`);
+  }
+  return followCallback(callback);
+}
+
+/** GET on the hub's callback as the browser would; returns where it redirects. */
+export async function followCallback(callback: string | URL): Promise<URL> {
+  const atHub = await fetch(callback, { redirect: 'manual' });
+  const location = atHub.headers.get('location');
+  if (atHub.status !== 302 || !location) throw new Error(`callback answered ${atHub.status}`);
+  return new URL(location);
 }
