@@ -111,7 +111,9 @@ export class ConnectorService {
   }
 
   async list(caller: Caller, filter: ListConnectorsFilter = {}): Promise<ConnectorView[]> {
-    const and: QueryFilter<ConnectorDoc>[] = [connectorScope(caller), { uninstalledAt: null }];
+    // A connector token reads its own connector by id (`connector(id)`), nothing wider.
+    const portal = requirePortal(caller);
+    const and: QueryFilter<ConnectorDoc>[] = [connectorScope(portal), { uninstalledAt: null }];
     if (filter.companyId != null) and.push({ companyId: parseId(filter.companyId, 'Company') });
     if (filter.status != null) and.push({ status: filter.status });
     const docs = await this.deps.models.Connector.find({ $and: and })
