@@ -70,13 +70,17 @@ export function withoutInputValues(message: string): string {
 }
 
 function reasonWithoutValue(reason: string): string {
-  return reason
-    .replace(/^(.*? cannot represent [^:]*?value):[\s\S]*$/, '$1.')
-    .replace(/^Expected value of type ("[^"]+"), found [\s\S]*$/, 'Expected value of type $1.')
-    .replace(
-      /^Value "[\s\S]*" does not exist in ("[^"]+") enum\.[\s\S]*$/,
-      'Value does not exist in $1 enum.',
-    );
+  return (
+    reason
+      // "Int cannot represent non-integer value: X", "DateTime cannot represent an invalid
+      // date-time-string X": the shapes vary by scalar, so keep only the type.
+      .replace(/^(\w+) cannot represent [\s\S]*$/, '$1 cannot represent this value.')
+      .replace(/^Expected value of type ("[^"]+"), found [\s\S]*$/, 'Expected value of type $1.')
+      .replace(
+        /^Value "[\s\S]*" does not exist in ("[^"]+") enum\.[\s\S]*$/,
+        'Value does not exist in $1 enum.',
+      )
+  );
 }
 
 function innermostError(error: unknown): unknown {

@@ -50,6 +50,8 @@ export interface TestHub {
   emulator: RunningEmulator | null;
   /** Every pino line written so far (JSON text). */
   logLines: string[];
+  /** Every raw GraphQL HTTP response body so far, for "never returned" scans. */
+  responses: string[];
   syncRequests: RecordedSync[];
   /** Errors thrown by `onSyncRequested`. */
   syncHookErrors: unknown[];
@@ -87,6 +89,8 @@ export interface StartTestHubOptions {
    * report an outcome through the real `hub.registry` here.
    */
   onSyncRequested?: (request: RecordedSync, hub: Hub) => Promise<void>;
+  /** Share this hub's database (e.g. another hub's `connection`) instead of a fresh one. */
+  database?: Connection;
 }
 
 export async function startTestHub(options: StartTestHubOptions = {}): Promise<TestHub> {
@@ -127,7 +131,13 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
       },
     }),
   });
-  const db = await openTestConnection();
+  const db = options.database
+    ? {
+        // A second Connection object on the same database: its own models, nothing dropped.
+        connection: options.database.useDb(options.database.name, { useCache: false }),
+        close: () => Promise.resolve(),
+      }
+    : await openTestConnection();
   const syncRequests: RecordedSync[] = [];
   const syncHookErrors: unknown[] = [];
   const releasedConnectors: string[] = [];
@@ -165,6 +175,7 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
     throw error;
   }
   const clients: WsClient[] = [];
+  const responses: string[] = [];
 
   return {
     hub,
@@ -173,6 +184,7 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
     connection: db.connection,
     emulator,
     logLines,
+    responses,
     syncRequests,
     syncHookErrors,
     releasedConnectors,
@@ -197,6 +209,7 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
         body: JSON.stringify({ query, variables }),
       });
       const raw = await response.text();
+      responses.push(raw);
       const parsed = JSON.parse(raw) as Omit<GqlResult<never>, 'status' | 'raw'>;
       return { status: response.status, raw, ...parsed };
     },
