@@ -100,7 +100,7 @@ function summarize(line: string, minLevel: number): string | null {
       const value = entry[key];
       const text =
         typeof value === 'object' && value !== null && 'message' in value
-          ? String((value).message)
+          ? String(value.message)
           : String(value);
       return `${key}=${text}`;
     });
