@@ -6,6 +6,7 @@ import type { SyncRequester } from './domain/connector.js';
 import type { DirectoryReleaser } from './domain/directory-releaser.js';
 import { createHub } from './hub.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { createOperability } from './observability/operability.js';
 
 // TODO(sync-engine): replaced at merge. Logs the request and hands back a run id nobody runs.
 function loggingSyncRequester(logger: Logger): SyncRequester {
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
     },
     logger,
   );
-  const server = await hub.listen();
+  const ops = createOperability({ config, connection, logger, live: hub.live });
+  const server = await hub.listen({ handlers: ops.handlers, readiness: ops.readiness });
   logger.info({ url: server.url }, 'entra connector hub listening');
 
   let stopping = false;
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await server.close();
+    await ops.close();
     await hub.close();
     await connection.close();
     logger.info('stopped');
