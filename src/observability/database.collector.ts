@@ -12,7 +12,9 @@ export async function collectFromDatabase(
 ): Promise<void> {
   const db = connection.db;
   if (!db) throw new Error('the database is not connected');
-  const [byStatus, backlog] = await Promise.all([
+  const notices = db.collection('change_notices');
+  // FerretDB v1 has no $min accumulator: the oldest notice comes from a sorted find.
+  const [byStatus, backlog, oldest] = await Promise.all([
     db
       .collection('connectors')
       .aggregate<{ _id: string | null; n: number }>([
@@ -20,11 +22,11 @@ export async function collectFromDatabase(
         { $group: { _id: '$status', n: { $sum: 1 } } },
       ])
       .toArray(),
-    db
-      .collection('change_notices')
-      .aggregate<{ n: number; oldest: Date | null }>([
-        { $group: { _id: null, n: { $sum: '$count' }, oldest: { $min: '$receivedAt' } } },
-      ])
+    notices.aggregate<{ n: number }>([{ $group: { _id: null, n: { $sum: '$count' } } }]).toArray(),
+    notices
+      .find({}, { projection: { receivedAt: 1 } })
+      .sort({ receivedAt: 1 })
+      .limit(1)
       .toArray(),
   ]);
   metrics.connectors.reset();
@@ -39,9 +41,9 @@ export async function collectFromDatabase(
     metrics.connectors.set({ status }, 0);
   }
   for (const row of byStatus) metrics.connectors.set({ status: row._id ?? 'NOT_ACTIVATED' }, row.n);
-  const pending = backlog[0];
-  metrics.notificationBacklog.set(pending?.n ?? 0);
+  metrics.notificationBacklog.set(backlog[0]?.n ?? 0);
+  const receivedAt = oldest[0]?.['receivedAt'] as Date | undefined;
   metrics.notificationLag.set(
-    pending?.oldest ? Math.max(0, (Date.now() - new Date(pending.oldest).getTime()) / 1000) : 0,
+    receivedAt ? Math.max(0, (Date.now() - new Date(receivedAt).getTime()) / 1000) : 0,
   );
 }
