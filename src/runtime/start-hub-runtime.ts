@@ -10,6 +10,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { MemoryEventBus } from '../events/memory-event-bus.js';
 import { MongoEventBus } from '../events/mongo-event-bus.js';
 import { createHub, type Hub } from '../hub.js';
+import { createOperability, type Operability } from '../observability/operability.js';
 import { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
 import { EventBusNotificationChannel } from '../jobs/event-bus-notification-channel.js';
 import { AgendaNotificationScheduler } from '../jobs/notification-scheduler.js';
@@ -62,6 +63,8 @@ export interface HubRuntimeOptions {
   /** Overrides `config.http.port` (0 = any free port). */
   port?: number;
   tuning?: RuntimeTuning;
+  /** Register prom-client's process metrics (default true; false for extra in-process hubs). */
+  defaultMetrics?: boolean;
 }
 
 export interface HubRuntime {
@@ -78,6 +81,7 @@ export interface HubRuntime {
   jobs: RealtimeJobs;
   subscriptions: SubscriptionService;
   webhookStats: WebhookStats;
+  ops: Operability;
   engine: SyncEnginePorts;
   /** Graceful: HTTP, then Agenda (drain + lock release), engine, hub, bus, database. */
   stop(): Promise<void>;
@@ -163,6 +167,17 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       logger,
       maxBodyBytes: config.realtime.webhookMaxBodyBytes,
     });
+    const ops = createOperability({
+      config,
+      connection,
+      logger,
+      live,
+      webhookStats: receiver.stats,
+      scheduler: agenda,
+      // Tests run several runtimes in one process: process-wide default metrics only once.
+      defaultMetrics: options.defaultMetrics ?? true,
+    });
+    cleanup.unshift(() => ops.close());
     const jobs = await registerRealtimeJobs({
       agenda,
       connection,
@@ -184,7 +199,8 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
     // The receiver must answer Graph's validation handshake before any job creates a subscription.
     const server = await hub.listen({
       ...(options.port === undefined ? {} : { port: options.port }),
-      handlers: [receiver.router],
+      handlers: [ops.instrumentWebhooks(receiver.router), ...ops.handlers],
+      readiness: ops.readiness,
     });
     cleanup.unshift(() => server.close());
     await agenda.start();
@@ -214,6 +230,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       });
       logger.info({ ...drained, ms: Date.now() - drainStarted }, 'scheduler drained');
       if (engine.close) await engine.close();
+      await ops.close();
       await hub.close();
       await bus.close();
       if (ownsConnection) await connection.close();
@@ -231,6 +248,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       jobs,
       subscriptions,
       webhookStats: receiver.stats,
+      ops,
       engine,
       stop: () => (stopping ??= stop()),
     };
