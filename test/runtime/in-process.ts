@@ -76,6 +76,8 @@ export async function startTestRuntime(options: {
     logger: logs.logger,
     connection: options.connection,
     syncEngine: engine,
+    // Several runtimes may share this process: prom-client's process metrics are process-wide.
+    defaultMetrics: false,
     tuning: { ...FAST_TUNING, ...options.tuning },
   });
   return { runtime, url: runtime.url, logs, syncs, stop: () => runtime.stop() };

@@ -51,7 +51,7 @@ describe('subscriptions in the running service', () => {
     await emulator?.stop();
   });
 
-  it('re-subscribes when the selected groups changed and a sync is requested', async () => {
+  it('re-subscribes when the selected groups changed (Synchronize Now, Save changes)', async () => {
     const security = (name: string) =>
       emulator.control.createGroup(tenant.tenantId, {
         displayName: name,
