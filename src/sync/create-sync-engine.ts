@@ -29,6 +29,8 @@ export interface SyncEngineOptions {
   lockTtlMs: number;
   queuePollMs: number;
   retry: GraphRetryPolicy;
+  /** Member listing page size (`$top`); default 999, Graph's maximum. */
+  pageSize?: number;
 }
 
 export interface SyncEngineDeps {
@@ -67,6 +69,7 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
     gate,
     retry: deps.options.retry,
     groupConcurrency: deps.options.graphMaxConcurrencyPerTenant,
+    ...(deps.options.pageSize ? { pageSize: deps.options.pageSize } : {}),
     logger,
   });
   const publisher = new RunPublisher(deps.live, logger);

@@ -43,6 +43,7 @@ export async function startSyncHarness(
     rules?: Partial<SyncRules>;
     seatLimit?: number | null;
     syncedGroups?: number;
+    pageSize?: number;
   } = {},
 ): Promise<SyncHarness> {
   const t = await startTestHub({ emulator: true });
@@ -94,6 +95,7 @@ export async function startSyncHarness(
       lockTtlMs: 3_000,
       queuePollMs: 200,
       retry: { maxAttempts: 3, baseDelayMs: 20, maxRetryAfterMs: 5_000 },
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     },
   });
   await engine.start();

@@ -32,7 +32,6 @@ export class SyncGroupGoneError extends AppError {
   }
 }
 
-const PAGE = 999;
 const IDS_PER_FILTER = 15;
 
 export class FullReader {
@@ -40,6 +39,8 @@ export class FullReader {
     private readonly graph: GraphReader,
     private readonly nested: boolean,
     private readonly groupConcurrency: number,
+    /** `$top` of member listings (Graph's maximum by default; tests use small pages). */
+    private readonly pageSize = 999,
   ) {}
 
   async readScope(syncGroupId: string): Promise<ScopeSnapshot> {
@@ -56,7 +57,7 @@ export class FullReader {
     }
     const members = new Map<string, EntraUser>();
     const relation = this.nested ? 'transitiveMembers' : 'members';
-    const url = `/groups/${syncGroupId}/${relation}/microsoft.graph.user?$select=${USER_SELECT}&$top=${PAGE}`;
+    const url = `/groups/${syncGroupId}/${relation}/microsoft.graph.user?$select=${USER_SELECT}&$top=${this.pageSize}`;
     try {
       for await (const page of this.graph.pages(url, 'list the sync group members')) {
         for (const raw of page.value) {
@@ -109,7 +110,7 @@ export class FullReader {
         const memberIds: string[] = [];
         try {
           for await (const page of this.graph.pages(
-            `/groups/${id}/${relation}/microsoft.graph.user?$select=id&$top=${PAGE}`,
+            `/groups/${id}/${relation}/microsoft.graph.user?$select=id&$top=${this.pageSize}`,
             'list a selected group',
           )) {
             for (const raw of page.value) if (isUser(raw)) memberIds.push(String(raw['id']));

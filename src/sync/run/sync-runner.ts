@@ -34,6 +34,7 @@ export interface SyncRunnerDeps {
   retry: GraphRetryPolicy;
   /** Selected groups listed in parallel (each request still takes a tenant gate slot). */
   groupConcurrency: number;
+  pageSize?: number;
   logger: Logger;
 }
 
@@ -84,7 +85,12 @@ export class SyncRunner {
     const { config, preview } = request;
     const { rules } = config;
     const graph = this.graph(request);
-    const reader = new FullReader(graph, rules.includeNestedGroups, this.deps.groupConcurrency);
+    const reader = new FullReader(
+      graph,
+      rules.includeNestedGroups,
+      this.deps.groupConcurrency,
+      this.deps.pageSize,
+    );
     const deltaIds = [config.syncGroupId, ...config.syncedGroupIds];
     // Taken before reading: changes made during the read are replayed by the next delta round
     // (the apply is idempotent) instead of being lost.
