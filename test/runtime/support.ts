@@ -175,3 +175,48 @@ export interface StatusEvent {
   previousStatus: string | null;
   statusReason: string | null;
 }
+
+/** Read access to a hub's database (a process's, through its MONGODB_URI): what the sync did. */
+export interface HubDatabase {
+  connection: import('mongoose').Connection;
+  /** Entra ids of the connector's directory users that are not deleted. */
+  directoryEntraIds(connectorId: string): Promise<string[]>;
+  runs(connectorId: string): Promise<RunRow[]>;
+  close(): Promise<void>;
+}
+
+export interface RunRow {
+  _id: unknown;
+  trigger: string;
+  mode: string;
+  status: string;
+  coalesced?: number;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  counts: Record<string, number>;
+}
+
+export async function openHubDatabase(uri: string): Promise<HubDatabase> {
+  const { default: mongoose } = await import('mongoose');
+  const connection = await mongoose.createConnection(uri).asPromise();
+  const db = connection.db!;
+  return {
+    connection,
+    async directoryEntraIds(connectorId) {
+      const docs = await db
+        .collection('directory_users')
+        .find({ connectorId, deletedAt: null }, { projection: { entraId: 1 } })
+        .toArray();
+      return docs.map((d) => String(d['entraId']));
+    },
+    async runs(connectorId) {
+      return db
+        .collection<RunRow>('sync_runs')
+        .find({ connectorId })
+        .sort({ requestedAt: 1 })
+        .toArray() as Promise<RunRow[]>;
+    },
+    close: () => connection.close(),
+  };
+}
