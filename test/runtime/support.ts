@@ -3,6 +3,7 @@
  * hub URL (a process or an in-process runtime), and the seed flow up to an activated connector.
  */
 import { SignJWT } from 'jose';
+import mongoose, { type Connection } from 'mongoose';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { SeededTenant } from '../helpers/emulator.js';
@@ -178,7 +179,7 @@ export interface StatusEvent {
 
 /** Read access to a hub's database (a process's, through its MONGODB_URI): what the sync did. */
 export interface HubDatabase {
-  connection: import('mongoose').Connection;
+  connection: Connection;
   /** Entra ids of the connector's directory users that are not deleted. */
   directoryEntraIds(connectorId: string): Promise<string[]>;
   runs(connectorId: string): Promise<RunRow[]>;
@@ -198,7 +199,6 @@ export interface RunRow {
 }
 
 export async function openHubDatabase(uri: string): Promise<HubDatabase> {
-  const { default: mongoose } = await import('mongoose');
   const connection = await mongoose.createConnection(uri).asPromise();
   const db = connection.db!;
   return {
@@ -211,11 +211,12 @@ export async function openHubDatabase(uri: string): Promise<HubDatabase> {
       return docs.map((d) => String(d['entraId']));
     },
     async runs(connectorId) {
-      return db
-        .collection<RunRow>('sync_runs')
+      const rows = await db
+        .collection('sync_runs')
         .find({ connectorId })
         .sort({ requestedAt: 1 })
-        .toArray() as Promise<RunRow[]>;
+        .toArray();
+      return rows as unknown as RunRow[];
     },
     close: () => connection.close(),
   };
