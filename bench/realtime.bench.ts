@@ -474,7 +474,7 @@ async function benchIdle(serverUri: string, emulator: RunningEmulator) {
         polled: polled.size,
         requested: requested.size,
         failedRuns: failed,
-        firstFailure: failure?.['error'] ?? null,
+        firstFailure: (failure?.['error'] as unknown) ?? null,
         runMedianMs: median(runMs.map((r) => r.finishedAt.getTime() - r.startedAt.getTime())),
       };
     },
