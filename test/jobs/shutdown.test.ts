@@ -33,17 +33,39 @@ describe('graceful scheduler shutdown', () => {
     await agenda.now('quick');
     await agenda.now('stuck');
     const jobs = db.collection(AGENDA_COLLECTION);
+    // Started, not just locked: a drain waits for running jobs and starts no queued one.
     await waitFor(
-      async () => (await jobs.countDocuments({ lockedAt: { $ne: null } })) === 2,
-      5_000,
+      async () => (await jobs.countDocuments({ lastRunAt: { $ne: null } })) === 2,
+      10_000,
       'both jobs running',
     );
 
-    const result = await shutdownScheduler(agenda, { db, drainTimeoutMs: 500 });
+    const result = await shutdownScheduler(agenda, { db, drainTimeoutMs: 1_500 });
     expect(finished).toEqual(['quick']);
     expect(result).toMatchObject({ timedOut: true, running: 1 });
     // Another instance can take the stuck job over at once instead of after its lock lifetime.
     expect(await jobs.countDocuments({ name: 'stuck', lockedAt: { $ne: null } })).toBe(0);
     release();
+  });
+
+  it('returns as soon as the last running job finished (not at the drain timeout)', async () => {
+    const db = connection.db!;
+    const agenda = testScheduler(db, `shutdown-fast-${process.pid}`, 50);
+    agenda.define(
+      'removed-on-complete',
+      () => new Promise<void>((resolve) => setTimeout(resolve, 100)),
+      { lockLifetime: 4_000, removeOnComplete: true },
+    );
+    await agenda.start();
+    await agenda.now('removed-on-complete');
+    await waitFor(
+      async () =>
+        (await db.collection(AGENDA_COLLECTION).countDocuments({ lastRunAt: { $ne: null } })) > 0,
+      10_000,
+      'the job running',
+    );
+    // Agenda's own drain misses this job's end and reports timedOut after the full 20 s.
+    const result = await shutdownScheduler(agenda, { db, drainTimeoutMs: 20_000 });
+    expect(result).toMatchObject({ timedOut: false, aborted: false, running: 0 });
   });
 });
