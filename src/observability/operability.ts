@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { requestLog } from '../logging/request-log.js';
 import type { ReadinessCheck } from '../server/health.router.js';
 import type { PlainHandler } from '../server/http-app.js';
 import { pathOf } from '../server/http-app.js';
@@ -31,7 +32,10 @@ export interface OperabilityDeps {
 
 export interface Operability {
   metrics: HubMetrics;
-  /** Mount with `hub.listen({ handlers })`: GET /metrics, and the explorer page in dev. */
+  /**
+   * Mount first with `hub.listen({ handlers })`: request ids and access lines, GET /metrics, and
+   * the explorer page in dev.
+   */
   handlers: PlainHandler[];
   /** Pass to `hub.listen({ readiness })`: joins the database ping of /readyz. */
   readiness: ReadinessCheck[];
@@ -85,7 +89,11 @@ export function createOperability(deps: OperabilityDeps): Operability {
 
   return {
     metrics,
-    handlers: [metricsHandler, ...(deps.config.env === 'production' ? [] : [explorerPage()])],
+    handlers: [
+      requestLog(deps.logger.child({ component: 'http' })),
+      metricsHandler,
+      ...(deps.config.env === 'production' ? [] : [explorerPage()]),
+    ],
     readiness,
     instrumentWebhooks: (router) => instrumentWebhookRouter(metrics, router),
     async close() {
