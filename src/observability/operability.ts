@@ -1,4 +1,4 @@
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { requestLog } from '../logging/request-log.js';
@@ -57,7 +57,9 @@ export function createOperability(deps: OperabilityDeps): Operability {
     graphBaseUrl: deps.config.entra.graphBaseUrl,
     authorityHost: deps.config.entra.authorityHost,
   });
-  const stopLive = deps.live ? collectLiveEvents(metrics, deps.live, logger) : null;
+  const stopLive = deps.live
+    ? collectLiveEvents(metrics, deps.live, logger, (runId) => loadSyncRun(deps.connection, runId))
+    : null;
 
   const scrape = async (): Promise<string> => {
     try {
@@ -101,4 +103,18 @@ export function createOperability(deps: OperabilityDeps): Operability {
       await stopLive?.();
     },
   };
+}
+
+/** The sync engine's run document (`sync_runs`), for events that carry only the run id. */
+export async function loadSyncRun(
+  connection: Connection,
+  runId: string,
+): Promise<Record<string, unknown> | null> {
+  if (!connection.db || !/^[0-9a-f]{24}$/.test(runId)) return null;
+  return connection.db.collection('sync_runs').findOne(
+    { _id: new Types.ObjectId(runId) },
+    {
+      projection: { status: 1, trigger: 1, mode: 1, requestedAt: 1, startedAt: 1, finishedAt: 1 },
+    },
+  );
 }

@@ -5,6 +5,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { collectFromDatabase } from '../../src/observability/database.collector.js';
 import { collectGraphRequests } from '../../src/observability/graph-requests.collector.js';
 import { HubMetrics } from '../../src/observability/hub-metrics.js';
+import { loadSyncRun } from '../../src/observability/operability.js';
 import { collectLiveEvents } from '../../src/observability/live-events.collector.js';
 import {
   collectWebhookStats,
@@ -15,6 +16,7 @@ import { InMemoryLiveEvents, LiveTopic } from '../../src/server/live-events.js';
 import { newWebhookStats } from '../../src/webhooks/webhook-stats.js';
 import { openTestConnection } from '../helpers/database.js';
 import { captureLogger } from '../helpers/logger.js';
+import { waitFor } from '../helpers/wait.js';
 import { metricSum } from './dev-stack.helpers.js';
 
 const scrape = (metrics: HubMetrics) => metrics.registry.metrics();
@@ -74,7 +76,8 @@ describe('metrics collected from what the hub already has', () => {
     expect(
       metricSum(text, 'hub_sync_runs_total', { status: 'NEEDS_APPROVAL', trigger: 'POLL' }),
     ).toBe(1);
-    expect(metricSum(text, 'hub_sync_runs_started_total')).toBe(1);
+    // r1 seen QUEUED, r2 first seen already ended: both are runs seen.
+    expect(metricSum(text, 'hub_sync_runs_started_total')).toBe(2);
     expect(metricSum(text, 'hub_sync_runs_in_progress')).toBe(0);
     expect(metricSum(text, 'hub_sync_run_duration_seconds_count')).toBe(2);
     expect(metricSum(text, 'hub_sync_run_duration_seconds_sum')).toBeCloseTo(5.2);
@@ -87,6 +90,66 @@ describe('metrics collected from what the hub already has', () => {
     expect(metricSum(text, 'hub_connector_status_changes_total', { status: 'CONNECTED' })).toBe(1);
     await live.close();
     await stop();
+  });
+
+  it('events that carry only the run id: the run is read from sync_runs', async () => {
+    const db = await openTestConnection();
+    const metrics = new HubMetrics({ defaultMetrics: false });
+    const live = new InMemoryLiveEvents();
+    const stop = collectLiveEvents(metrics, live, captureLogger().logger, (id) =>
+      loadSyncRun(db.connection, id),
+    );
+    try {
+      const runs = db.connection.collection('sync_runs');
+      const { insertedId } = await runs.insertOne({
+        connectorId: 'c1',
+        trigger: 'WEBHOOK',
+        mode: 'DELTA',
+        status: 'RUNNING',
+        requestedAt: new Date('2026-01-01T00:00:00Z'),
+        startedAt: new Date('2026-01-01T00:00:01Z'),
+        finishedAt: null,
+      });
+      const event = {
+        runId: insertedId.toHexString(),
+        connectorId: 'c1',
+        companyId: 'co',
+        partnerId: 'p',
+      };
+      await live.publish(LiveTopic.SYNC_RUN_UPDATED, event);
+      await waitFor(
+        async () => metricSum(await scrape(metrics), 'hub_sync_runs_in_progress') === 1,
+        5_000,
+        'a running run',
+      );
+      await runs.updateOne(
+        { _id: insertedId },
+        { $set: { status: 'PARTIAL', finishedAt: new Date('2026-01-01T00:00:03Z') } },
+      );
+      await live.publish(LiveTopic.SYNC_RUN_UPDATED, event);
+      await live.publish(LiveTopic.SYNC_RUN_UPDATED, event);
+      await waitFor(
+        async () =>
+          metricSum(await scrape(metrics), 'hub_sync_runs_total', {
+            status: 'PARTIAL',
+            trigger: 'WEBHOOK',
+          }) === 1,
+        5_000,
+        'the run counted',
+      );
+      await live.publish(LiveTopic.SYNC_RUN_UPDATED, { ...event, runId: 'not-an-object-id' });
+      await tick();
+      const text = await scrape(metrics);
+      expect(metricSum(text, 'hub_sync_runs_total')).toBe(1);
+      expect(metricSum(text, 'hub_sync_runs_in_progress')).toBe(0);
+      expect(metricSum(text, 'hub_sync_run_duration_seconds_sum', { mode: 'DELTA' })).toBeCloseTo(
+        2,
+      );
+    } finally {
+      await live.close();
+      await stop();
+      await db.close();
+    }
   });
 
   describe('Graph requests and throttles from undici diagnostics', () => {
