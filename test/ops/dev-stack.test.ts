@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -235,7 +235,15 @@ describe('npm run dev: the demo stack end to end', () => {
       60_000,
       'ready again',
       250,
-    );
+    ).catch((error: Error) => {
+      // Which check failed, from the hub's own log.
+      const warnings = readFileSync(s.logFile, 'utf8')
+        .split('\n')
+        .filter((line) => /"level":(40|50)/.test(line))
+        .slice(-8)
+        .map((line) => line.slice(0, 400));
+      throw new Error(`${error.message}\n${warnings.join('\n')}`);
+    });
   }, 90_000);
 
   it('Ctrl-C stops the hub, the emulator and the database, and removes stack.json', async () => {
@@ -247,4 +255,29 @@ describe('npm run dev: the demo stack end to end', () => {
     expect(() => process.kill(hubPid, 0)).toThrow();
     expect(await status(`${stack.info.hubUrl}/healthz`)).toBe(0);
   }, 60_000);
+
+  it('a second run reuses the data: same company and connector, new secret entered and verified again', async () => {
+    const first = stack.info;
+    stack = await spawnDevStack({
+      dir,
+      env: { PATH: process.env['PATH'], MONGODB_URI: db.uri, HUB_DB_PROVIDER: 'uri' },
+    });
+    const s = stack.info;
+    expect(s.companyId).toBe(first.companyId);
+    expect(s.connectorId).toBe(first.connectorId);
+    expect(s.tenantId).toBe(first.tenantId);
+    expect(s.syncGroupId).toBe(first.syncGroupId);
+    expect(s.clientSecret).not.toBe(first.clientSecret);
+    expect(stack.output.join('')).toContain('verified again');
+    const result = await gql<{ connector: { verified: boolean; status: string } }>(
+      s.graphqlUrl,
+      s.partnerAdminJwt,
+      op('ConnectionVerified'),
+      { connectorId: s.connectorId },
+    );
+    expect(result.data?.connector.verified).toBe(true);
+    expect(['WAITING_FOR_CONNECTION', 'CONNECTED']).toContain(result.data?.connector.status);
+    stack.child.kill('SIGINT');
+    expect(await stack.exited).toBe(0);
+  }, 180_000);
 });
