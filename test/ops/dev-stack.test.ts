@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { loadProvisionConfig } from '../../src/config.js';
 import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../../src/db/provision/provision.js';
@@ -79,6 +80,9 @@ describe('npm run dev: the demo stack end to end', () => {
     const html = await page.text();
     expect(html).toContain('GraphQL explorer');
     expect(html).not.toMatch(/https?:\/\/[^"' ]*cdn/i);
+    // The page's script at least parses (no browser here to run it).
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
+    expect(() => new vm.Script(script!)).not.toThrow();
     // The emulator's control API answers at the printed URL.
     const tenants = await getNoRedirect(`${s.emulatorControlUrl}/health`, s.emulatorCaFile);
     expect(tenants.status).toBe(200);
