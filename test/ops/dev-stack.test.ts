@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+import { MongoClient } from 'mongodb';
 import { loadProvisionConfig } from '../../src/config.js';
 import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../../src/db/provision/provision.js';
@@ -181,6 +182,32 @@ describe('npm run dev: the demo stack end to end', () => {
     });
     expect(sync.synchronizeNow.runId).toEqual(expect.any(String));
 
+    // The demo tenant is synced: Connected, and the sync group's direct members are users.
+    const connected = await waitFor(
+      async () => {
+        const { connectors } = await call<{
+          connectors: { id: string; status: string; lastSuccessfulSyncAt: string | null }[];
+        }>('ConnectorList', {});
+        const mine = connectors.find((c) => c.id === connectorId);
+        return mine?.status === 'CONNECTED' && mine.lastSuccessfulSyncAt ? mine : null;
+      },
+      60_000,
+      'the connector to be Connected after its first sync',
+      250,
+    );
+    expect(Date.parse(connected.lastSuccessfulSyncAt!)).toBeGreaterThan(Date.now() - 120_000);
+    const client = await MongoClient.connect(db.uri);
+    try {
+      const users = client.db('entra_hub_dev').collection('directory_users');
+      const managed = await users.countDocuments({ connectorId });
+      // 120 people, two thirds of them direct members of the sync group (guests and disabled
+      // accounts included); the nested group's members only count with includeNestedGroups.
+      expect(managed).toBeGreaterThanOrEqual(70);
+      expect(managed).toBeLessThanOrEqual(80);
+    } finally {
+      await client.close();
+    }
+
     // The counters moved: Graph requests (verify, group picker), token requests, connectors.
     const after = await (await fetch(`${s.hubUrl}/metrics`)).text();
     expect(metricSum(after, 'hub_graph_requests_total')).toBeGreaterThan(
@@ -192,6 +219,11 @@ describe('npm run dev: the demo stack end to end', () => {
     expect(metricSum(before, 'hub_connectors', { status: 'NOT_ACTIVATED' })).toBe(1);
     expect(metricSum(after, 'hub_connectors', { status: 'NOT_ACTIVATED' })).toBe(0);
     expect(metricSum(after, 'hub_connector_status_changes_total')).toBeGreaterThan(0);
+    expect(metricSum(after, 'hub_sync_runs_total', { status: 'SUCCEEDED' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(metricSum(after, 'hub_sync_run_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(metricSum(after, 'hub_connectors', { status: 'CONNECTED' })).toBe(1);
   });
 
   it('operator CLI: lists connectors, mints a token the hub accepts, asks for a sync', async () => {
