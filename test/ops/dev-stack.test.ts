@@ -224,7 +224,7 @@ describe('npm run dev: the demo stack end to end', () => {
     );
     expect(metricSum(after, 'hub_sync_run_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(metricSum(after, 'hub_connectors', { status: 'CONNECTED' })).toBe(1);
-  });
+  }, 120_000);
 
   it('operator CLI: lists connectors, mints a token the hub accepts, asks for a sync', async () => {
     const s = stack.info;
