@@ -10,6 +10,7 @@ import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../../src/db/provision/provision.js';
 import { waitFor } from '../helpers/wait.js';
 import {
+  fetchWithCa,
   getNoRedirect,
   gql,
   metricSum,
@@ -225,6 +226,40 @@ describe('npm run dev: the demo stack end to end', () => {
     expect(metricSum(after, 'hub_sync_run_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(metricSum(after, 'hub_connectors', { status: 'CONNECTED' })).toBe(1);
   }, 120_000);
+
+  it('a change in the demo tenant reaches the hub through Graph change notifications', async () => {
+    const s = stack.info;
+    const client = await MongoClient.connect(db.uri);
+    try {
+      const users = client.db('entra_hub_dev').collection('directory_users');
+      const someone = await users.findOne({ connectorId: s.connectorId, status: 'ACTIVE' });
+      expect(someone?.['entraId']).toEqual(expect.any(String));
+      const before = await (await fetch(`${s.hubUrl}/metrics`)).text();
+      // The admin removes the person from Password Boss Users in Entra (the emulator's control API).
+      const removed = await fetchWithCa(
+        `${s.emulatorControlUrl}/tenants/${s.tenantId}/groups/${s.syncGroupId}/members/${String(someone!['entraId'])}`,
+        s.emulatorCaFile,
+        { method: 'DELETE' },
+      );
+      expect(removed.status).toBeLessThan(300);
+      const disabled = await waitFor(
+        () => users.findOne({ _id: someone!._id, status: 'DISABLED' }),
+        45_000,
+        'the removed user to be disabled',
+        250,
+      );
+      expect(disabled['statusReason']).toBe('REMOVED_FROM_GROUP');
+      const after = await (await fetch(`${s.hubUrl}/metrics`)).text();
+      const acks = (text: string) =>
+        metricSum(text, 'hub_webhook_requests_total', { endpoint: 'notifications', status: '202' });
+      expect(acks(after)).toBeGreaterThan(acks(before));
+      expect(
+        metricSum(after, 'hub_sync_runs_total', { trigger: 'WEBHOOK' }),
+      ).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
 
   it('operator CLI: lists connectors, mints a token the hub accepts, asks for a sync', async () => {
     const s = stack.info;
