@@ -291,6 +291,20 @@ describe('npm run dev: the demo stack end to end', () => {
     const sync = await runCli(['sync', s.connectorId, '--detach', '--stack', stack.stackFile]);
     expect(sync.code).toBe(0);
     expect(sync.stdout).toMatch(/sync requested: run \S+/);
+
+    // Followed to its end: the run's summary (sync-run API) or the connector's next success.
+    const followed = await runCli([
+      'sync',
+      s.connectorId,
+      '--timeout',
+      '60',
+      '--stack',
+      stack.stackFile,
+    ]);
+    expect(followed.stderr).toBe('');
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/sync requested: run \S+/);
+    expect(followed.stdout).toMatch(/synced at|SUCCEEDED/);
   });
 
   it('/readyz turns unready while the database is paused and ready again when it returns', async () => {
