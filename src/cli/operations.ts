@@ -11,6 +11,10 @@ export const LIST_CONNECTORS = `query Connectors($companyId: ID, $status: Connec
   connectors(companyId: $companyId, status: $status) { ${CONNECTOR_FIELDS} }
 }`;
 
+export const CONNECTOR_OUTCOME = `query ConnectorOutcome($id: ID!) {
+  connector(id: $id) { status statusReason lastSuccessfulSyncAt lastError { at code message } }
+}`;
+
 export const SYNCHRONIZE_NOW = `mutation SynchronizeNow($connectorId: ID!) {
   synchronizeNow(connectorId: $connectorId) { runId }
 }`;

@@ -92,6 +92,21 @@ export async function getNoRedirect(
   }
 }
 
+/** A request to the emulator (HTTPS, private CA). */
+export async function fetchWithCa(
+  url: string,
+  caFile: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+  const agent = new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
+  try {
+    const response = await undiciFetch(url, { ...init, dispatcher: agent });
+    return { status: response.status, body: await response.text() };
+  } finally {
+    await agent.close();
+  }
+}
+
 export async function status(url: string): Promise<number> {
   return fetch(url).then(
     (r) => r.status,

@@ -10,6 +10,7 @@ import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../../src/db/provision/provision.js';
 import { waitFor } from '../helpers/wait.js';
 import {
+  fetchWithCa,
   getNoRedirect,
   gql,
   metricSum,
@@ -224,7 +225,48 @@ describe('npm run dev: the demo stack end to end', () => {
     );
     expect(metricSum(after, 'hub_sync_run_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(metricSum(after, 'hub_connectors', { status: 'CONNECTED' })).toBe(1);
-  });
+  }, 120_000);
+
+  it('a change in the demo tenant reaches the hub through Graph change notifications', async () => {
+    const s = stack.info;
+    const client = await MongoClient.connect(db.uri);
+    try {
+      const users = client.db('entra_hub_dev').collection('directory_users');
+      const someone = await users.findOne({ connectorId: s.connectorId, status: 'ACTIVE' });
+      expect(someone?.['entraId']).toEqual(expect.any(String));
+      const before = await (await fetch(`${s.hubUrl}/metrics`)).text();
+      // The admin removes the person from Password Boss Users in Entra (the emulator's control API).
+      const removed = await fetchWithCa(
+        `${s.emulatorControlUrl}/tenants/${s.tenantId}/groups/${s.syncGroupId}/members/${String(someone!['entraId'])}`,
+        s.emulatorCaFile,
+        { method: 'DELETE' },
+      );
+      expect(removed.status).toBeLessThan(300);
+      const disabled = await waitFor(
+        () => users.findOne({ _id: someone!._id, status: 'DISABLED' }),
+        45_000,
+        'the removed user to be disabled',
+        250,
+      );
+      expect(disabled['statusReason']).toBe('REMOVED_FROM_GROUP');
+      const after = await (await fetch(`${s.hubUrl}/metrics`)).text();
+      const acks = (text: string) =>
+        metricSum(text, 'hub_webhook_requests_total', { endpoint: 'notifications', status: '202' });
+      expect(acks(after)).toBeGreaterThan(acks(before));
+      // The notification's own delta run ends too (under load the poll may have applied it first).
+      await waitFor(
+        async () => {
+          const text = await (await fetch(`${s.hubUrl}/metrics`)).text();
+          return metricSum(text, 'hub_sync_runs_total', { trigger: 'WEBHOOK' }) >= 1;
+        },
+        30_000,
+        'an ended WEBHOOK run in /metrics',
+        250,
+      );
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
 
   it('operator CLI: lists connectors, mints a token the hub accepts, asks for a sync', async () => {
     const s = stack.info;
@@ -256,6 +298,20 @@ describe('npm run dev: the demo stack end to end', () => {
     const sync = await runCli(['sync', s.connectorId, '--detach', '--stack', stack.stackFile]);
     expect(sync.code).toBe(0);
     expect(sync.stdout).toMatch(/sync requested: run \S+/);
+
+    // Followed to its end: the run's summary (sync-run API) or the connector's next success.
+    const followed = await runCli([
+      'sync',
+      s.connectorId,
+      '--timeout',
+      '60',
+      '--stack',
+      stack.stackFile,
+    ]);
+    expect(followed.stderr).toBe('');
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/sync requested: run \S+/);
+    expect(followed.stdout).toMatch(/synced at|SUCCEEDED/);
   });
 
   it('/readyz turns unready while the database is paused and ready again when it returns', async () => {
