@@ -37,7 +37,13 @@ export interface VerifyOutcome {
   connector: ConnectorView;
   /** Set when granting admin consent is the fix; open it in the admin's browser. */
   consentUrl: string | null;
-  error: { code: ErrorCode; message: string; reason: string | null } | null;
+  error: {
+    code: ErrorCode;
+    message: string;
+    reason: string | null;
+    /** Application permissions the probes proved missing (empty unless MISSING_PERMISSIONS). */
+    missingPermissions: string[];
+  } | null;
 }
 
 export interface ConnectorSetupDeps {
@@ -283,6 +289,7 @@ export class ConnectorSetupService {
         code: error.code,
         message: error.message,
         reason: typeof reason === 'string' ? reason : null,
+        missingPermissions: result.missingPermissions,
       },
     };
   }

@@ -4,7 +4,7 @@ import { generateOpaqueToken, hashToken } from '../crypto/opaque-token.js';
 import { ConnectorKind, installKeyFor, type ConnectorDoc } from '../db/models/connector.model.js';
 import type { Models } from '../db/models/index.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
-import { ConnectorStatus, SyncTrigger, type SyncRequester } from '../domain/connector.js';
+import { ConnectorStatus, SyncMode, SyncTrigger, type SyncRequester } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import { AppError, ErrorCode, notFound } from '../domain/errors.js';
 import { connectorScope, parseId, requirePortal } from './access-scope.js';
@@ -111,7 +111,9 @@ export class ConnectorService {
   }
 
   async list(caller: Caller, filter: ListConnectorsFilter = {}): Promise<ConnectorView[]> {
-    const and: QueryFilter<ConnectorDoc>[] = [connectorScope(caller), { uninstalledAt: null }];
+    // A connector token reads its own connector by id (`connector(id)`), nothing wider.
+    const portal = requirePortal(caller);
+    const and: QueryFilter<ConnectorDoc>[] = [connectorScope(portal), { uninstalledAt: null }];
     if (filter.companyId != null) and.push({ companyId: parseId(filter.companyId, 'Company') });
     if (filter.status != null) and.push({ status: filter.status });
     const docs = await this.deps.models.Connector.find({ $and: and })
@@ -131,8 +133,13 @@ export class ConnectorService {
     if (!current.syncGroupId) {
       throw new AppError(ErrorCode.CONFLICT, 'Select the group to synchronize before saving');
     }
-    if (current.activatedAt && current.enabled) return this.view(current);
     const at = this.now();
+    // Saving again after a fix (another sync group, new rules) starts a sync at once; a
+    // connector that is CONNECTED stays so while it runs, any other status waits for it.
+    const keepStatus =
+      current.activatedAt !== null &&
+      current.enabled &&
+      current.status === ConnectorStatus.CONNECTED;
     const { before, after } = await this.deps.store.update(
       portal,
       id,
@@ -140,8 +147,9 @@ export class ConnectorService {
         $set: {
           activatedAt: current.activatedAt ?? at,
           enabled: true,
-          status: ConnectorStatus.WAITING_FOR_CONNECTION,
-          statusReason: null,
+          ...(keepStatus
+            ? {}
+            : { status: ConnectorStatus.WAITING_FOR_CONNECTION, statusReason: null }),
         },
       },
       {
@@ -151,7 +159,12 @@ export class ConnectorService {
       },
     );
     await this.deps.status.changed(before, after, at);
-    await this.deps.syncRequester.requestSync(id, SyncTrigger.INITIAL);
+    // A re-save may have changed the sync group or the rules: read everything again.
+    if (current.activatedAt) {
+      await this.deps.syncRequester.requestSync(id, SyncTrigger.MANUAL, { mode: SyncMode.FULL });
+    } else {
+      await this.deps.syncRequester.requestSync(id, SyncTrigger.INITIAL);
+    }
     return this.view(after);
   }
 

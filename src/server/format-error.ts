@@ -32,7 +32,7 @@ export function createErrorFormatter(logger: Logger) {
     if (innermost instanceof GraphQLError) {
       const code = innermost.extensions['code'] ?? formatted.extensions?.['code'];
       return {
-        message: formatted.message,
+        message: withoutInputValues(formatted.message),
         ...location,
         extensions: { code: typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED' },
       };
@@ -50,6 +50,38 @@ export function createErrorFormatter(logger: Logger) {
 }
 
 export type ErrorFormatter = ReturnType<typeof createErrorFormatter>;
+
+/**
+ * graphql-js quotes the offending input in coercion and validation messages ("Variable "$i" got
+ * invalid value { clientSecret: "..." }"), which would send a client secret back in a response
+ * (and into any log of it). Keep the variable, the path and the reason; drop the values.
+ */
+export function withoutInputValues(message: string): string {
+  const variable = /^Variable "(\$\w+)" got invalid value /.exec(message);
+  if (variable) {
+    const separator = message.lastIndexOf('; ');
+    const path = / at "([\w.[\]]+)"; /.exec(message)?.[1];
+    const reason = separator === -1 ? '' : reasonWithoutValue(message.slice(separator + 2));
+    return `Variable "${variable[1]}" got an invalid value${path ? ` at "${path}"` : ''}${reason ? `: ${reason}` : ''}`;
+  }
+  const argument = /^Argument "(\w+)" has invalid value /.exec(message);
+  if (argument) return `Argument "${argument[1]}" has an invalid value.`;
+  return reasonWithoutValue(message);
+}
+
+function reasonWithoutValue(reason: string): string {
+  return (
+    reason
+      // "Int cannot represent non-integer value: X", "DateTime cannot represent an invalid
+      // date-time-string X": the shapes vary by scalar, so keep only the type.
+      .replace(/^(\w+) cannot represent [\s\S]*$/, '$1 cannot represent this value.')
+      .replace(/^Expected value of type ("[^"]+"), found [\s\S]*$/, 'Expected value of type $1.')
+      .replace(
+        /^Value "[\s\S]*" does not exist in ("[^"]+") enum\.[\s\S]*$/,
+        'Value does not exist in $1 enum.',
+      )
+  );
+}
 
 function innermostError(error: unknown): unknown {
   let current = error;

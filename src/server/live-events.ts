@@ -117,6 +117,11 @@ export class InMemoryLiveEvents implements LiveEvents {
     return iterator;
   }
 
+  /** Live subscriptions of a topic (tests wait for a subscription to be in place). */
+  subscriberCount(topic: LiveTopic): number {
+    return this.subscribers.get(topic)?.size ?? 0;
+  }
+
   close(): Promise<void> {
     this.closed = true;
     for (const set of this.subscribers.values()) for (const s of [...set]) s.end();

@@ -50,7 +50,11 @@ export interface TestHub {
   emulator: RunningEmulator | null;
   /** Every pino line written so far (JSON text). */
   logLines: string[];
+  /** Every raw GraphQL HTTP response body so far, for "never returned" scans. */
+  responses: string[];
   syncRequests: RecordedSync[];
+  /** Errors thrown by `onSyncRequested`. */
+  syncHookErrors: unknown[];
   releasedConnectors: string[];
   jwt(
     claims: Record<string, unknown>,
@@ -77,9 +81,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestHub(
-  options: { emulator?: boolean | RunningEmulator; env?: Record<string, string> } = {},
-): Promise<TestHub> {
+export interface StartTestHubOptions {
+  emulator?: boolean | RunningEmulator;
+  env?: Record<string, string>;
+  /**
+   * Called (not awaited) after each recorded sync request: a test double of the sync engine can
+   * report an outcome through the real `hub.registry` here.
+   */
+  onSyncRequested?: (request: RecordedSync, hub: Hub) => Promise<void>;
+  /** Share this hub's database (e.g. another hub's `connection`) instead of a fresh one. */
+  database?: Connection;
+}
+
+export async function startTestHub(options: StartTestHubOptions = {}): Promise<TestHub> {
   const emulator =
     options.emulator === true
       ? await startTestEmulator()
@@ -117,13 +131,30 @@ export async function startTestHub(
       },
     }),
   });
-  const db = await openTestConnection();
+  const db = options.database
+    ? {
+        // A second Connection object on the same database: its own models, nothing dropped.
+        connection: options.database.useDb(options.database.name, { useCache: false }),
+        close: () => Promise.resolve(),
+      }
+    : await openTestConnection();
   const syncRequests: RecordedSync[] = [];
+  const syncHookErrors: unknown[] = [];
   const releasedConnectors: string[] = [];
   const syncRequester: SyncRequester = {
     requestSync(connectorId, trigger, opts) {
       const runId = `run-${syncRequests.length + 1}`;
-      syncRequests.push({ connectorId, trigger, mode: opts?.mode, runId });
+      const request = { connectorId, trigger, mode: opts?.mode, runId };
+      syncRequests.push(request);
+      if (options.onSyncRequested) {
+        // After the caller's own write (activation) has returned, as a queued job would run.
+        setImmediate(
+          () =>
+            void options
+              .onSyncRequested?.(request, hub)
+              .catch((e: unknown) => syncHookErrors.push(e)),
+        );
+      }
       return Promise.resolve({ runId });
     },
   };
@@ -144,6 +175,7 @@ export async function startTestHub(
     throw error;
   }
   const clients: WsClient[] = [];
+  const responses: string[] = [];
 
   return {
     hub,
@@ -152,7 +184,9 @@ export async function startTestHub(
     connection: db.connection,
     emulator,
     logLines,
+    responses,
     syncRequests,
+    syncHookErrors,
     releasedConnectors,
     async jwt(claims, opts = {}) {
       const sub = typeof claims['sub'] === 'string' ? claims['sub'] : 'user-1';
@@ -175,6 +209,7 @@ export async function startTestHub(
         body: JSON.stringify({ query, variables }),
       });
       const raw = await response.text();
+      responses.push(raw);
       const parsed = JSON.parse(raw) as Omit<GqlResult<never>, 'status' | 'raw'>;
       return { status: response.status, raw, ...parsed };
     },
@@ -187,13 +222,17 @@ export async function startTestHub(
           : {},
         retryAttempts: 0,
         lazy: false,
+        // A refused or closed connection shows in the subscriptions' error sinks; the default
+        // (console.error) would fail the test through the console guard.
+        onNonLazyError: () => undefined,
         on: { error: () => undefined },
       });
       clients.push(client);
       return client;
     },
     async stop() {
-      for (const client of clients) await Promise.resolve(client.dispose());
+      // dispose() rejects with the close event when the connection was refused: already closed.
+      for (const client of clients) await Promise.resolve(client.dispose()).catch(() => undefined);
       await server.close();
       await hub.close();
       await db.close();

@@ -22,9 +22,14 @@ export class VerificationError {
   @Field(() => String, {
     nullable: true,
     description:
-      'INVALID_SECRET, EXPIRED_SECRET, MISSING_SECRET, UNKNOWN_TENANT, APP_NOT_CONSENTED, MISSING_PERMISSIONS, UNKNOWN',
+      'INVALID_SECRET, EXPIRED_SECRET, MISSING_SECRET, UNKNOWN_TENANT, APP_NOT_CONSENTED, MISSING_PERMISSIONS, TOKEN_REJECTED, UNKNOWN',
   })
   reason!: string | null;
+
+  @Field(() => [String], {
+    description: 'Application permissions (Microsoft Graph) the app lacks, e.g. Group.Read.All.',
+  })
+  missingPermissions!: string[];
 }
 
 @ObjectType()

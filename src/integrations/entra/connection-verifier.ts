@@ -56,6 +56,11 @@ export class ConnectionVerifier {
         if (appError.code !== ErrorCode.UPSTREAM_UNAUTHORIZED) {
           return { ok: false, error: appError, consentRequired: false, missingPermissions: [] };
         }
+        // 401: Graph refused the token itself (consent revoked since it was issued), not one
+        // permission; consenting again is the fix.
+        if (entraReasonOf(appError) === EntraAuthReason.TOKEN_REJECTED) {
+          return { ok: false, error: appError, consentRequired: true, missingPermissions: [] };
+        }
         missing.push(permission);
       }
     }

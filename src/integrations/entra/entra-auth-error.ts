@@ -13,6 +13,8 @@ export enum EntraAuthReason {
   APP_NOT_CONSENTED = 'APP_NOT_CONSENTED',
   /** Consent exists but the token carries no application permissions (or a probe got 403). */
   MISSING_PERMISSIONS = 'MISSING_PERMISSIONS',
+  /** Graph refused a token Entra issued (consent revoked, app removed since the token was issued). */
+  TOKEN_REJECTED = 'TOKEN_REJECTED',
   UNKNOWN = 'UNKNOWN',
 }
 

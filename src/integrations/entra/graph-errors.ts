@@ -24,13 +24,13 @@ export function toGraphAppError(error: unknown, what: string): AppError {
         ErrorCode.UPSTREAM_UNAUTHORIZED,
         missingPermission
           ? `Microsoft Graph denied "${what}": the app is missing an application permission (User.Read.All and Group.Read.All are needed) or admin consent.`
-          : `Microsoft Graph rejected the access token for "${what}": verify the connection again.`,
+          : `Microsoft Graph rejected the access token for "${what}": admin consent may have been revoked or the app removed from the tenant. Click Verify Connection to re-authorize the connector.`,
         {
           cause: error,
           details: {
             reason: missingPermission
               ? EntraAuthReason.MISSING_PERMISSIONS
-              : EntraAuthReason.UNKNOWN,
+              : EntraAuthReason.TOKEN_REJECTED,
             graphCode: error.code ?? null,
           },
         },

@@ -52,7 +52,11 @@ export class GroupDirectory {
     try {
       let page: PageCollection;
       if (input.after) {
-        page = (await client.api(this.decodeCursor(input.after)).get()) as PageCollection;
+        // Graph wants the header on every page of a `$search` listing, nextLinks included.
+        page = (await client
+          .api(this.decodeCursor(input.after))
+          .header('ConsistencyLevel', 'eventual')
+          .get()) as PageCollection;
       } else {
         let request = client
           .api('/groups')
