@@ -21,6 +21,11 @@ import { createMsalNetworkClient } from './integrations/entra/network-client.js'
 import { createEntraAgent } from './integrations/entra/tls-agent.js';
 import { TokenProvider } from './integrations/entra/token-provider.js';
 import { Authenticator } from './server/auth.js';
+import {
+  databaseReachable,
+  runReadinessChecks,
+  type ReadinessCheck,
+} from './server/health.router.js';
 import { startHubServer, type RunningHubServer } from './server/hub-server.js';
 import type { PlainHandler } from './server/http-app.js';
 import { InMemoryLiveEvents, type LiveEvents } from './server/live-events.js';
@@ -44,8 +49,15 @@ export interface Hub {
   entra: EntraClientFactory;
   authenticator: Authenticator;
   live: LiveEvents;
-  /** Starts the HTTP/WebSocket server; extra handlers (webhooks) are tried before GraphQL. */
-  listen(options?: { port?: number; handlers?: PlainHandler[] }): Promise<RunningHubServer>;
+  /**
+   * Starts the HTTP/WebSocket server; extra handlers (webhooks, /metrics) are tried before
+   * GraphQL; `readiness` checks (e.g. the scheduler runs) join the database ping of /readyz.
+   */
+  listen(options?: {
+    port?: number;
+    handlers?: PlainHandler[];
+    readiness?: ReadinessCheck[];
+  }): Promise<RunningHubServer>;
   /** Closes what the hub owns (Entra agent, live events); the connection is the caller's. */
   close(): Promise<void>;
 }
@@ -135,9 +147,12 @@ export async function createHub(
         maxBodyBytes: config.api.maxBodyBytes,
         portalUrl: config.http.portalUrl,
         ready: async () => {
-          if (!connection.db) return false;
-          await connection.db.admin().ping();
-          return true;
+          const report = await runReadinessChecks([
+            { name: 'database', check: () => databaseReachable(connection) },
+            ...(options.readiness ?? []),
+          ]);
+          if (!report.ready) logger.warn({ failing: report.failing }, 'not ready');
+          return report.ready;
         },
         handlers: options.handlers ?? [],
       }),

@@ -1,70 +1,38 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { loadConfig } from './config.js';
-import { connectDatabase } from './db/connection.js';
-import type { SyncRequester } from './domain/connector.js';
-import type { DirectoryReleaser } from './domain/directory-releaser.js';
-import { createHub } from './hub.js';
-import { createLogger, type Logger } from './logging/logger.js';
+import { createLogger } from './logging/logger.js';
+import { startHubRuntime } from './runtime/start-hub-runtime.js';
 
-// TODO(sync-engine): replaced at merge. Logs the request and hands back a run id nobody runs.
-function loggingSyncRequester(logger: Logger): SyncRequester {
-  return {
-    requestSync(connectorId, trigger, options) {
-      const runId = randomUUID();
-      logger.warn(
-        { connectorId, trigger, mode: options?.mode, runId },
-        'sync requested (no sync engine wired yet)',
-      );
-      return Promise.resolve({ runId });
-    },
-  };
-}
+/** How long a graceful stop may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
 
-// TODO(sync-engine): replaced at merge. Releases nothing.
-function loggingDirectoryReleaser(logger: Logger): DirectoryReleaser {
-  return {
-    releaseConnectorUsers(connectorId) {
-      logger.warn({ connectorId }, 'directory release requested (no sync engine wired yet)');
-      return Promise.resolve({ released: 0 });
-    },
-  };
-}
-
-/** Wiring only: config -> database -> hub (services, GraphQL) -> HTTP; graceful shutdown. */
+/** Wiring only (src/runtime/start-hub-runtime.ts), signals, and an explicit exit. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
-  const connection = await connectDatabase({ uri: config.mongodbUri });
-  const hub = await createHub(
-    config,
-    connection,
-    {
-      syncRequester: loggingSyncRequester(logger),
-      directoryReleaser: loggingDirectoryReleaser(logger),
-    },
-    logger,
-  );
-  const server = await hub.listen();
-  logger.info({ url: server.url }, 'entra connector hub listening');
+  const runtime = await startHubRuntime({ config, logger });
+  logger.info({ url: runtime.url }, 'entra connector hub listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
     force.unref();
-    await server.close();
-    await hub.close();
-    await connection.close();
+    await runtime.stop();
     logger.info('stopped');
+    // Agenda 6 leaves a liveness timer per job run: exit explicitly instead of waiting for it.
+    process.exit(process.exitCode ?? 0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       stop(signal).catch((error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exitCode = 1;
+        process.exit(1);
       });
     });
   }

@@ -3,16 +3,21 @@ import type { Logger } from 'pino';
 import { changeNoticeModel } from '../db/models/change-notice.model.js';
 import { graphSubscriptionModel } from '../db/models/graph-subscription.model.js';
 import { leaseModel } from '../db/models/lease.model.js';
-import type { ConnectorRegistry, ConnectorSyncConfig } from '../domain/connector.js';
+import type { ConnectorRegistry } from '../domain/connector.js';
 import type { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
 import { recordChangeNotice } from './change-notices.js';
 import type { NotificationScheduler } from './notification-intake.service.js';
-import { SubscriptionService } from './subscription.service.js';
+import {
+  SubscriptionService,
+  type SubscriptionCredentials,
+  type SubscriptionServiceDeps,
+} from './subscription.service.js';
 
 export interface CreateSubscriptionServiceDeps {
   connection: Connection;
   registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
-  graphFor: (config: ConnectorSyncConfig) => GraphSubscriptionsApi;
+  graphFor: (credentials: SubscriptionCredentials) => GraphSubscriptionsApi;
+  inactiveCredentials?: SubscriptionServiceDeps['inactiveCredentials'];
   publicBaseUrl: string | undefined;
   lifetimeMinutes: number;
   scheduler: NotificationScheduler;
@@ -37,6 +42,7 @@ export function createSubscriptionService(
     lifetimeMinutes: deps.lifetimeMinutes,
     logger: deps.logger,
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.inactiveCredentials ? { inactiveCredentials: deps.inactiveCredentials } : {}),
     afterSubscribed: async (connectorId) => {
       await recordChangeNotice(notices, connectorId, { count: 1, missed: true });
       await deps.scheduler.connectorChanged(connectorId);

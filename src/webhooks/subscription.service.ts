@@ -31,12 +31,24 @@ export interface SubscriptionReconcileResult {
   errorCode?: ErrorCode;
 }
 
+/** What a Graph client needs: the connector's app registration. */
+export type SubscriptionCredentials = Pick<
+  ConnectorSyncConfig,
+  'tenantId' | 'clientId' | 'clientSecret'
+>;
+
 export interface SubscriptionServiceDeps {
   subscriptions: GraphSubscriptionModel;
   leases: LeaseModel;
   registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
   /** Graph subscription calls with one connector's credentials (EntraClientFactory-backed). */
-  graphFor: (config: ConnectorSyncConfig) => GraphSubscriptionsApi;
+  graphFor: (credentials: SubscriptionCredentials) => GraphSubscriptionsApi;
+  /**
+   * The stored credentials of a connector the registry no longer returns (disabled): its
+   * subscriptions are then deleted at Graph too, not only forgotten. Null once uninstalled
+   * (the secret is gone): those subscriptions expire at Graph on their own.
+   */
+  inactiveCredentials?: (connectorId: string) => Promise<SubscriptionCredentials | null>;
   /** Without it Graph cannot reach the hub: connectors run on polling alone. */
   publicBaseUrl: string | undefined;
   lifetimeMinutes: number;
@@ -94,14 +106,22 @@ export class SubscriptionService {
    * still has the credentials, else whatever the registry returns) and always locally. Ones that
    * cannot be deleted at Graph expire on their own; their notifications are ignored as unknown.
    */
-  async removeSubscriptions(connectorId: string, config?: ConnectorSyncConfig): Promise<number> {
+  async removeSubscriptions(
+    connectorId: string,
+    config?: SubscriptionCredentials,
+  ): Promise<number> {
     return withLease(
       this.deps.leases,
       `subscriptions:${connectorId}`,
       { ttlMs: 120_000, waitMs: 15_000 },
       async () => {
-        const creds = config ?? (await this.deps.registry.loadSyncConfig(connectorId));
         const docs = await this.deps.subscriptions.find({ connectorId }).lean();
+        if (docs.length === 0) return 0;
+        const creds =
+          config ??
+          (await this.deps.registry.loadSyncConfig(connectorId)) ??
+          (await this.deps.inactiveCredentials?.(connectorId)) ??
+          null;
         const graph = creds ? this.deps.graphFor(creds) : undefined;
         for (const doc of docs) await this.deleteOne(doc, graph);
         return docs.length;
@@ -134,7 +154,9 @@ export class SubscriptionService {
     const existing = await this.deps.subscriptions.find({ connectorId }).lean();
     const baseUrl = this.deps.publicBaseUrl;
     if (!config || baseUrl === undefined) {
-      const graph = config ? this.deps.graphFor(config) : undefined;
+      if (existing.length === 0) return result;
+      const creds = config ?? (await this.deps.inactiveCredentials?.(connectorId)) ?? null;
+      const graph = creds ? this.deps.graphFor(creds) : undefined;
       for (const doc of existing) await this.guard(result, () => this.deleteOne(doc, graph));
       result.deleted = existing.length - result.failed;
       return result;

@@ -81,6 +81,11 @@ export function createWebhookRouter(deps: WebhookRouterDeps): WebhookRouter {
     const items = parse(await readBody(req, deps.maxBodyBytes));
     const outcome = await persist(items);
     sendEmpty(res, 202);
+    // Debug only (hot path): fault tests key a SIGKILL on it, operators can trace a delivery.
+    log.debug(
+      { items: items.length, connectors: outcome.changedConnectorIds },
+      'notifications acknowledged',
+    );
     void deps.intake.dispatch(outcome).catch((error: unknown) => {
       log.error({ err: error }, 'dispatch after acknowledgement failed');
     });

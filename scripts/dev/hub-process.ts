@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface HubProcess {
+  child: ChildProcess;
+  /** Resolves with the exit code (or signal) whenever the process ends. */
+  exited: Promise<string>;
+  /** The last log lines, for an error message when the hub dies at boot. */
+  recentLines(): string[];
+  /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
+  stop(graceMs?: number): Promise<string>;
+}
+
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+/**
+ * Runs `node dist/src/main.js` with the given environment. Its JSON log lines go to `logFile`
+ * in full, and in a short form to `echo` (info and up, or warn and up when quiet).
+ */
+export function startHubProcess(options: {
+  mainPath: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  echo: (line: string) => void;
+  quiet: boolean;
+}): HubProcess {
+  // Its own process group: Ctrl-C reaches the launcher only, which stops the hub first and the
+  // database last, instead of everything at once.
+  const child = spawn(process.execPath, [options.mainPath], {
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const log: WriteStream = createWriteStream(options.logFile, { flags: 'a' });
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 30) recent.shift();
+  };
+  const minLevel = options.quiet ? 40 : 30;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    log.write(`${line}\n`);
+    remember(line);
+    const short = summarize(line, minLevel);
+    if (short) options.echo(short);
+  });
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    log.write(`${line}\n`);
+    remember(line);
+    options.echo(`[hub] ${line}`);
+  });
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      log.end();
+      resolve(signal ?? `exit code ${code ?? 0}`);
+    });
+  });
+  // A launcher that exits without stopping the hub (an uncaught error) takes it along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    child,
+    exited,
+    recentLines: () => [...recent],
+    async stop(graceMs = 20_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const outcome = await exited;
+        clearTimeout(force);
+        process.off('exit', killOnExit);
+        return outcome;
+      }
+      process.off('exit', killOnExit);
+      return exited;
+    },
+  };
+}
+
+function summarize(line: string, minLevel: number): string | null {
+  let entry: { level?: number; msg?: string; [key: string]: unknown };
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return `[hub] ${line}`;
+  }
+  const level = entry.level ?? 30;
+  if (level < minLevel) return null;
+  const extras = ['url', 'connectorId', 'runId', 'status', 'err']
+    .filter((key) => entry[key] !== undefined)
+    .map((key) => {
+      const value = entry[key];
+      const text =
+        typeof value === 'object' && value !== null && 'message' in value
+          ? String(value.message)
+          : String(value);
+      return `${key}=${text}`;
+    });
+  return `[hub] ${LEVELS[level] ?? level} ${entry.msg ?? ''}${extras.length ? ` (${extras.join(' ')})` : ''}`;
+}

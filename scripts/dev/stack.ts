@@ -1,0 +1,274 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { loadProvisionConfig } from '../../src/config.js';
+import { mintPortalJwt } from '../../src/cli/portal-jwt.js';
+import { withDatabase } from '../../src/db/provision/mongo-server.js';
+import { provisionMongo } from '../../src/db/provision/provision.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { seedDemoTenant, stableGuid } from './demo-tenant.js';
+import { ensureDemoConnector, type DemoState } from './demo-setup.js';
+import { startHubProcess } from './hub-process.js';
+
+export interface DevStackOptions {
+  root: string;
+  /** Where data, secrets, logs and stack.json live (default <root>/.dev). */
+  dir: string;
+  reset: boolean;
+  hubPort: number;
+  emulatorPort: number;
+  users: number;
+  quiet: boolean;
+  log: (line: string) => void;
+}
+
+/** Written to .dev/stack.json: everything needed to follow the README against the stack. */
+export interface StackInfo {
+  graphqlUrl: string;
+  hubUrl: string;
+  partnerAdminJwt: string;
+  companyAdminJwt: string;
+  partnerId: string;
+  companyId: string;
+  connectorId: string;
+  connectorToken: string | null;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  syncGroupId: string;
+  nestedGroupId: string;
+  extraGroupIds: string[];
+  emulatorUrl: string;
+  emulatorControlUrl: string;
+  emulatorCaFile: string;
+  jwt: { secret: string; issuer: string; audience: string };
+  database: { provider: string; description: string };
+  logFile: string;
+  pid: number;
+  hubPid: number;
+}
+
+export interface RunningDevStack {
+  info: StackInfo;
+  /** Resolves when the hub process ends on its own (a crash). */
+  hubExited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface DevSecrets {
+  authJwtSecret: string;
+  encryptionKeys: string;
+}
+
+const ISSUER = 'entra-connector-hub';
+const AUDIENCE = 'entra-connector-hub';
+const PARTNER_ID = 'demo-partner';
+
+export async function startDevStack(options: DevStackOptions): Promise<RunningDevStack> {
+  const { dir, log } = options;
+  if (options.reset) {
+    await rm(dir, { recursive: true, force: true });
+    log(`reset: removed ${dir}`);
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const secrets = await loadOrCreate<DevSecrets>(path.join(dir, 'secrets.json'), () => ({
+    authJwtSecret: randomBytes(32).toString('base64url'),
+    encryptionKeys: `dev1:${randomBytes(32).toString('base64')}`,
+  }));
+  const saved = await loadOrCreate<DemoState>(path.join(dir, 'demo.json'), () => ({
+    tenantId: stableGuid('tenant', randomUUID()),
+    clientId: stableGuid('app', randomUUID()),
+    partnerId: PARTNER_ID,
+  }));
+
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => log(`shutdown step failed: ${String(error)}`));
+    }
+    stops.length = 0;
+  };
+
+  try {
+    const db = await provisionMongo({
+      ...loadProvisionConfig(),
+      dataDir: path.join(dir, 'db'),
+      log: (line) => log(`[db] ${line}`),
+    });
+    stops.push(() => db.stop());
+    log(`[db] ${db.description}`);
+
+    const hubPort = options.hubPort === 0 ? await freePort() : options.hubPort;
+    const hubUrl = `http://127.0.0.1:${hubPort}`;
+    const emulator = await startEmulator({
+      port: options.emulatorPort,
+      allowHttpNotificationUrls: true,
+      notificationBatchWindowMs: 200,
+    });
+    stops.push(() => emulator.stop());
+    const control = emulator.control;
+    const tenant = seedDemoTenant(control, { tenantId: saved.tenantId, users: options.users });
+    control.createApp({
+      clientId: saved.clientId,
+      displayName: 'Password Boss AD Connector',
+      redirectUris: [`${hubUrl}/azure/callback`],
+    });
+    const secret = control.addSecret(saved.clientId, { expiresInSeconds: 730 * 24 * 3600 });
+    const caFile = await emulator.writeCaFile(path.join(dir, 'emulator-ca.pem'));
+    log(
+      `[emulator] ${emulator.url}: tenant ${tenant.tenantId}, ${tenant.userIds.length} users, ` +
+        `${tenant.extraGroupIds.length + 2} groups`,
+    );
+
+    const logFile = path.join(dir, 'hub.log');
+    const hub = startHubProcess({
+      mainPath: path.join(options.root, 'dist', 'src', 'main.js'),
+      logFile,
+      quiet: options.quiet,
+      echo: log,
+      env: hubEnv({
+        hubPort,
+        hubUrl,
+        mongodbUri: withDatabase(db.uri, 'entra_hub_dev'),
+        emulatorUrl: emulator.url,
+        caFile,
+        secrets,
+      }),
+    });
+    stops.push(() => hub.stop());
+    const graphqlUrl = `${hubUrl}/graphql`;
+    await waitUntilReady(`${hubUrl}/readyz`, hub.exited, hub.recentLines);
+
+    const jwt = { secret: secrets.authJwtSecret, issuer: ISSUER, audience: AUDIENCE };
+    const year = 365 * 24 * 3600;
+    const partnerAdminJwt = await mintPortalJwt({
+      ...jwt,
+      role: 'PARTNER_ADMIN',
+      scopeId: saved.partnerId,
+      subject: 'demo-partner-admin',
+      expiresInSeconds: year,
+    });
+    const demo = await ensureDemoConnector({
+      graphqlUrl,
+      partnerJwt: partnerAdminJwt,
+      state: saved,
+      clientSecret: secret.secretText,
+      regrantConsent: () => void control.grantConsent(saved.tenantId, saved.clientId),
+      log,
+    });
+    await writeFile(path.join(dir, 'demo.json'), `${JSON.stringify(demo, null, 2)}\n`, {
+      mode: 0o600,
+    });
+    const companyAdminJwt = await mintPortalJwt({
+      ...jwt,
+      role: 'COMPANY_ADMIN',
+      scopeId: demo.companyId,
+      subject: 'demo-company-admin',
+      expiresInSeconds: year,
+    });
+
+    const info: StackInfo = {
+      graphqlUrl,
+      hubUrl,
+      partnerAdminJwt,
+      companyAdminJwt,
+      partnerId: demo.partnerId,
+      companyId: demo.companyId,
+      connectorId: demo.connectorId,
+      connectorToken: demo.connectorToken ?? null,
+      tenantId: tenant.tenantId,
+      clientId: saved.clientId,
+      clientSecret: secret.secretText,
+      syncGroupId: tenant.syncGroupId,
+      nestedGroupId: tenant.nestedGroupId,
+      extraGroupIds: tenant.extraGroupIds,
+      emulatorUrl: emulator.url,
+      emulatorControlUrl: `${emulator.url}/_emulator`,
+      emulatorCaFile: caFile,
+      jwt,
+      database: { provider: db.provider, description: db.description },
+      logFile,
+      pid: process.pid,
+      hubPid: hub.child.pid ?? -1,
+    };
+    const stackFile = path.join(dir, 'stack.json');
+    await writeFile(stackFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    stops.splice(1, 0, () => rm(stackFile, { force: true }));
+    return { info, hubExited: hub.exited, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function hubEnv(o: {
+  hubPort: number;
+  hubUrl: string;
+  mongodbUri: string;
+  emulatorUrl: string;
+  caFile: string;
+  secrets: DevSecrets;
+}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'],
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(o.hubPort),
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    MONGODB_URI: o.mongodbUri,
+    // Graph (the emulator, in dev mode) posts change notifications to the hub itself.
+    PUBLIC_BASE_URL: o.hubUrl,
+    // After admin consent the browser lands on the explorer, with the outcome in the query.
+    PORTAL_URL: `${o.hubUrl}/graphql`,
+    ENCRYPTION_KEYS: o.secrets.encryptionKeys,
+    AUTH_JWT_SECRET: o.secrets.authJwtSecret,
+    AUTH_JWT_ISSUER: ISSUER,
+    AUTH_JWT_AUDIENCE: AUDIENCE,
+    ENTRA_AUTHORITY_HOST: o.emulatorUrl,
+    GRAPH_BASE_URL: o.emulatorUrl,
+    ENTRA_CA_FILE: o.caFile,
+  };
+}
+
+async function loadOrCreate<T>(file: string, create: () => T): Promise<T> {
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as T;
+  const value = create();
+  await writeFile(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  return value;
+}
+
+async function waitUntilReady(
+  url: string,
+  exited: Promise<string>,
+  recentLines: () => string[],
+): Promise<void> {
+  const hub: { gone: string | null } = { gone: null };
+  void exited.then((outcome) => (hub.gone = outcome));
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (hub.gone !== null) {
+      throw new Error(`the hub exited during startup (${hub.gone}):\n${recentLines().join('\n')}`);
+    }
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the hub did not become ready at ${url} within 90 s`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

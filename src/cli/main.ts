@@ -1,0 +1,143 @@
+/**
+ * `npm run hub -- <command>`: the operator's CLI over the hub's GraphQL API. Next to a running
+ * `npm run dev` it needs no flags (it reads .dev/stack.json); elsewhere pass --url and --token
+ * (or HUB_URL and HUB_TOKEN). Only this entry point writes to stdout/stderr.
+ */
+import { parseArgs } from 'node:util';
+import { resolveSettings } from './cli-settings.js';
+import {
+  changesCommand,
+  connectorsCommand,
+  decideCommand,
+  runsCommand,
+  syncCommand,
+  tokenCommand,
+  type Output,
+} from './commands.js';
+import { HubGraphqlClient } from './graphql-client.js';
+
+const USAGE = `usage: npm run hub -- <command> [options]
+
+commands:
+  token --role PARTNER_ADMIN --partner ID     mint a portal JWT for local use (AUTH_JWT_SECRET)
+  token --role COMPANY_ADMIN --company ID       [--subject S] [--expires-hours N]
+  connectors [--company ID] [--status S]      connectors and their status
+  sync CONNECTOR_ID [--detach] [--timeout S]  Synchronize Now, and follow the run with a progress bar
+  runs CONNECTOR_ID [--first N]               recent sync runs
+  changes RUN_ID [--limit N]                  a run's change log as a table
+  approve RUN_ID | reject RUN_ID              decide a staged run (NEEDS_APPROVAL)
+
+connection (default: .dev/stack.json of a running \`npm run dev\`):
+  --url URL        the GraphQL endpoint (HUB_URL), e.g. http://localhost:4000/graphql
+  --token TOKEN    a portal JWT or "Connector <token>" (HUB_TOKEN)
+  --stack FILE     another stack.json
+`;
+
+function output(): Output {
+  const tty = process.stdout.isTTY;
+  let open = false;
+  return {
+    line(text) {
+      if (open && tty) process.stdout.write('\n');
+      open = false;
+      process.stdout.write(`${text}\n`);
+    },
+    status(text) {
+      if (tty) {
+        process.stdout.write(`\r\x1b[2K${text}`);
+        open = true;
+      } else {
+        process.stdout.write(`${text}\n`);
+      }
+    },
+  };
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new Error(`--${name} must be a positive integer`);
+  return parsed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      stack: { type: 'string' },
+      role: { type: 'string' },
+      partner: { type: 'string' },
+      company: { type: 'string' },
+      subject: { type: 'string' },
+      'expires-hours': { type: 'string' },
+      status: { type: 'string' },
+      detach: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      first: { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, arg] = positionals;
+  const out = output();
+  if (values.help || !command) {
+    out.line(USAGE);
+    return command ? 0 : 64;
+  }
+  const settings = resolveSettings(values, process.env, process.cwd());
+  if (command === 'token') {
+    return tokenCommand(out, {
+      ...settings.jwt,
+      role: values.role ?? 'PARTNER_ADMIN',
+      scopeId:
+        (values.role ?? 'PARTNER_ADMIN').toUpperCase() === 'COMPANY_ADMIN'
+          ? values.company
+          : values.partner,
+      subject: values.subject,
+      expiresInSeconds: positiveInt(values['expires-hours'], 12, 'expires-hours') * 3600,
+    });
+  }
+  if (!settings.url) throw new Error('no hub: pass --url (or HUB_URL), or start `npm run dev`');
+  const api = new HubGraphqlClient(settings.url, settings.authorization);
+  const need = (what: string) => {
+    if (!arg) throw new Error(`${command} needs ${what}`);
+    return arg;
+  };
+  switch (command) {
+    case 'connectors':
+      return connectorsCommand(api, out, { companyId: values.company, status: values.status });
+    case 'sync':
+      return syncCommand(api, out, {
+        connectorId: need('a connector id'),
+        follow: !values.detach,
+        timeoutSeconds: positiveInt(values.timeout, 600, 'timeout'),
+      });
+    case 'runs':
+      return runsCommand(api, out, {
+        connectorId: need('a connector id'),
+        first: positiveInt(values.first, 20, 'first'),
+      });
+    case 'changes':
+      return changesCommand(api, out, {
+        runId: need('a run id'),
+        limit: positiveInt(values.limit, 500, 'limit'),
+      });
+    case 'approve':
+    case 'reject':
+      return decideCommand(api, out, { runId: need('a run id'), decision: command });
+    default:
+      throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

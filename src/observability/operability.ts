@@ -1,0 +1,96 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { ReadinessCheck } from '../server/health.router.js';
+import type { PlainHandler } from '../server/http-app.js';
+import { pathOf } from '../server/http-app.js';
+import type { LiveEvents } from '../server/live-events.js';
+import type { WebhookStats } from '../webhooks/webhook-stats.js';
+import { collectFromDatabase } from './database.collector.js';
+import { explorerPage } from './explorer.page.js';
+import { collectGraphRequests } from './graph-requests.collector.js';
+import { HubMetrics } from './hub-metrics.js';
+import { collectLiveEvents } from './live-events.collector.js';
+import { collectWebhookStats, instrumentWebhookRouter } from './webhook.instrumentation.js';
+
+export const METRICS_PATH = '/metrics';
+
+export interface OperabilityDeps {
+  config: Readonly<Config>;
+  connection: Connection;
+  logger: Logger;
+  /** The API's live events (sync runs, connector status) as the runtime wires them. */
+  live?: LiveEvents;
+  /** The Graph webhook receiver's `stats` object. */
+  webhookStats?: WebhookStats;
+  /** The running Agenda: /readyz fails once it stops processing jobs. */
+  scheduler?: { isActiveJobProcessor(): boolean };
+  /** A registry of its own per instance (tests run several hubs in one process). */
+  defaultMetrics?: boolean;
+}
+
+export interface Operability {
+  metrics: HubMetrics;
+  /** Mount with `hub.listen({ handlers })`: GET /metrics, and the explorer page in dev. */
+  handlers: PlainHandler[];
+  /** Pass to `hub.listen({ readiness })`: joins the database ping of /readyz. */
+  readiness: ReadinessCheck[];
+  /** Wrap the Graph webhook receiver's router to time acks and count answers. */
+  instrumentWebhooks(router: PlainHandler): PlainHandler;
+  /** Stops following live events and undici diagnostics. */
+  close(): Promise<void>;
+}
+
+/**
+ * /metrics, readiness and the dev explorer, collected from what the service already has: the
+ * database at scrape time, the receiver's counters, the live events, undici's diagnostics
+ * channels. The runtime calls this once and mounts the result; nothing else is hooked.
+ */
+export function createOperability(deps: OperabilityDeps): Operability {
+  const metrics = new HubMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
+  const logger = deps.logger.child({ component: 'metrics' });
+  const stopGraph = collectGraphRequests(metrics, {
+    graphBaseUrl: deps.config.entra.graphBaseUrl,
+    authorityHost: deps.config.entra.authorityHost,
+  });
+  const stopLive = deps.live ? collectLiveEvents(metrics, deps.live, logger) : null;
+
+  const scrape = async (): Promise<string> => {
+    try {
+      await collectFromDatabase(metrics, deps.connection);
+    } catch (error) {
+      // The other metrics stay useful while the database is away; the gauges keep their values.
+      metrics.scrapeErrors.inc({ collector: 'database' });
+      logger.warn({ err: error }, 'metrics: database gauges not refreshed');
+    }
+    if (deps.webhookStats) collectWebhookStats(metrics, deps.webhookStats);
+    return metrics.registry.metrics();
+  };
+
+  const metricsHandler: PlainHandler = async (req, res) => {
+    if (req.method !== 'GET' || pathOf(req) !== METRICS_PATH) return false;
+    const body = await scrape();
+    res.writeHead(200, {
+      'content-type': metrics.registry.contentType,
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+    return true;
+  };
+
+  const readiness: ReadinessCheck[] = deps.scheduler
+    ? [{ name: 'scheduler', check: () => deps.scheduler!.isActiveJobProcessor() }]
+    : [];
+
+  return {
+    metrics,
+    handlers: [metricsHandler, ...(deps.config.env === 'production' ? [] : [explorerPage()])],
+    readiness,
+    instrumentWebhooks: (router) => instrumentWebhookRouter(metrics, router),
+    async close() {
+      stopGraph();
+      await stopLive?.();
+    },
+  };
+}
