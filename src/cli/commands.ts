@@ -221,16 +221,15 @@ export async function changesCommand(
   } while (after && rows.length < options.limit);
   out.line(
     table(
-      ['ACTION', 'TYPE', 'OBJECT', 'RULE', 'FIELDS', 'ERROR'],
+      ['ACTION', 'STATE', 'TYPE', 'OBJECT', 'RULE', 'FIELDS', 'MESSAGE'],
       rows.map((c) => [
         c.action,
+        c.state,
         c.objectType,
-        c.displayName ?? c.objectId,
+        c.label ?? c.objectId,
         c.rule,
-        (c.fields ?? [])
-          .map((f) => `${f.name}: ${f.before ?? '∅'} -> ${f.after ?? '∅'}`)
-          .join('; '),
-        c.error ? `${c.error.code}: ${c.error.message}` : null,
+        fieldChanges(c.before, c.after),
+        c.message,
       ]),
     ),
   );
@@ -315,4 +314,14 @@ async function fetchRun(api: HubGraphqlClient, id: string): Promise<SyncRunRow |
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `name: before -> after` for each touched field. */
+export function fieldChanges(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): string {
+  const names = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const show = (v: unknown) => (v === undefined || v === null ? '∅' : JSON.stringify(v));
+  return [...names].map((n) => `${n}: ${show(before?.[n])} -> ${show(after?.[n])}`).join('; ');
 }

@@ -9,7 +9,7 @@ import {
   type SyncOutcome,
 } from '../domain/connector.js';
 import { parseId } from './access-scope.js';
-import { credentialsOf } from './connector-credentials.js';
+import { credentialsOf, secretPurpose } from './connector-credentials.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
 
 export interface ConnectorRegistryDeps {
@@ -49,6 +49,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     const company = await this.deps.Company.findById(doc.companyId).lean<CompanyDoc>();
     if (!company) return null;
     const credentials = credentialsOf(doc, this.deps.secretBox);
+    await this.resealIfNeeded(doc, credentials.clientSecret);
     return {
       connectorId,
       companyId: doc.companyId.toHexString(),
@@ -59,6 +60,22 @@ export class ConnectorRegistryService implements ConnectorRegistry {
       rules: { ...doc.syncRules },
       seatLimit: company.seatLimit,
     };
+  }
+
+  /**
+   * Key rotation: a secret sealed with an older key is sealed again with the active one the next
+   * time the sync engine loads it (every poll), so old keys can be retired after a while. The
+   * update is conditional on the ciphertext, so a concurrent credentials change wins.
+   */
+  private async resealIfNeeded(doc: ConnectorDoc, plaintext: string): Promise<void> {
+    const sealed = doc.clientSecret;
+    if (!sealed || !this.deps.secretBox.needsReseal(sealed)) return;
+    const id = doc._id.toHexString();
+    await this.deps.Connector.updateOne(
+      { _id: doc._id, 'clientSecret.ciphertext': sealed.ciphertext },
+      { $set: { clientSecret: this.deps.secretBox.seal(plaintext, secretPurpose(id)) } },
+    );
+    this.deps.logger.info({ connectorId: id, fromKid: sealed.kid }, 'client secret re-sealed');
   }
 
   async listActiveConnectorIds(): Promise<string[]> {

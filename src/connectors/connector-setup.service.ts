@@ -19,6 +19,7 @@ import type { ConnectorStore } from './connector-store.js';
 import type { ConnectorView } from './connector.view.js';
 import { clientSecret, futureDate, guid, intInRange } from './input-rules.js';
 import { normalizeRulesPatch, type SyncRulesPatch } from './sync-rules-patch.js';
+import { syncGroupDeletedOutcome } from './sync-failure.js';
 
 /** The seed guide has admins create secrets for 730 days; assume that when no date is given. */
 const DEFAULT_SECRET_LIFETIME_MONTHS = 24;
@@ -195,6 +196,18 @@ export class ConnectorSetupService {
     return this.deps.view(after);
   }
 
+  /** False only when Graph says the group does not exist (other failures: assume it does). */
+  private async syncGroupExists(
+    credentials: ReturnType<typeof credentialsOf>,
+    doc: ConnectorDoc,
+  ): Promise<boolean> {
+    try {
+      return (await this.deps.groups.getGroup(credentials, doc.syncGroupId!)) !== null;
+    } catch {
+      return true;
+    }
+  }
+
   private async requireSecurityGroup(
     doc: ConnectorDoc,
     groupId: string,
@@ -226,20 +239,27 @@ export class ConnectorSetupService {
     const active = doc.activatedAt !== null && doc.enabled;
 
     if (result.ok) {
+      // Credentials are fine; a saved connector whose sync group is gone still cannot sync, and
+      // saying so now beats bouncing through WAITING_FOR_CONNECTION back to ERROR.
+      const groupGone =
+        active && doc.syncGroupId !== null && !(await this.syncGroupExists(credentials, doc));
       const recovering =
         active &&
+        !groupGone &&
         doc.status !== ConnectorStatus.CONNECTED &&
         doc.status !== ConnectorStatus.WAITING_FOR_CONNECTION;
+      const gone = groupGone ? syncGroupDeletedOutcome(groupOf(doc), at) : null;
       const { before, after } = await this.deps.store.update(
         systemCaller(doc),
         id,
         {
           $set: {
             verifiedAt: at,
-            lastError: null,
+            lastError: gone ? { code: gone.code, message: gone.message, at } : null,
             ...(recovering
               ? { status: ConnectorStatus.WAITING_FOR_CONNECTION, statusReason: null }
               : {}),
+            ...(gone ? { status: gone.status, statusReason: gone.message } : {}),
           },
         },
         { precondition: sameCredentials, conflictMessage: conflict },
@@ -302,6 +322,10 @@ function systemCaller(doc: ConnectorDoc): Caller {
     connectorId: doc._id.toHexString(),
     companyId: doc.companyId.toHexString(),
   };
+}
+
+function groupOf(doc: ConnectorDoc): { id: string; name: string | null } {
+  return { id: doc.syncGroupId ?? '', name: doc.syncGroupName };
 }
 
 function addMonths(date: Date, months: number): Date {

@@ -1,18 +1,18 @@
 import type { Logger } from 'pino';
-import type { QueryFilter } from 'mongoose';
+import { Types, type QueryFilter } from 'mongoose';
 import { generateOpaqueToken, hashToken } from '../crypto/opaque-token.js';
 import { ConnectorKind, installKeyFor, type ConnectorDoc } from '../db/models/connector.model.js';
 import type { Models } from '../db/models/index.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
 import { ConnectorStatus, SyncMode, SyncTrigger, type SyncRequester } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
-import { AppError, ErrorCode, notFound } from '../domain/errors.js';
+import { AppError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { connectorScope, parseId, requirePortal } from './access-scope.js';
 import type { CompanyService } from './company.service.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
 import type { ConnectorStore } from './connector-store.js';
 import { toConnectorView, type ConnectorView } from './connector.view.js';
-import { displayName } from './input-rules.js';
+import { displayName, intInRange } from './input-rules.js';
 import {
   LiveTopic,
   type ConnectorStatusChangedEvent,
@@ -31,7 +31,16 @@ export interface ConnectorWithToken {
 export interface ListConnectorsFilter {
   companyId?: string | null;
   status?: ConnectorStatus | null;
+  /** Connectors whose client secret expires within this many days (or has expired). */
+  secretExpiresWithinDays?: number | null;
+  /** Page size, 1..MAX_CONNECTOR_PAGE (default MAX_CONNECTOR_PAGE). */
+  first?: number | null;
+  /** The id of the last connector of the previous page. */
+  after?: string | null;
 }
+
+export const MAX_CONNECTOR_PAGE = 1_000;
+const DAY_MS = 86_400_000;
 
 export interface ConnectorServiceDeps {
   models: Pick<Models, 'Connector'>;
@@ -116,9 +125,21 @@ export class ConnectorService {
     const and: QueryFilter<ConnectorDoc>[] = [connectorScope(portal), { uninstalledAt: null }];
     if (filter.companyId != null) and.push({ companyId: parseId(filter.companyId, 'Company') });
     if (filter.status != null) and.push({ status: filter.status });
+    if (filter.secretExpiresWithinDays != null) {
+      const days = intInRange('secretExpiresWithinDays', filter.secretExpiresWithinDays, 0, 3650);
+      const until = new Date(this.now().getTime() + days * DAY_MS);
+      and.push({ clientSecretExpiresAt: { $ne: null, $lte: until } });
+    }
+    if (filter.after != null) {
+      const after = /^[0-9a-f]{24}$/i.test(filter.after) ? filter.after : null;
+      if (!after) throw badInput('after', 'not a connector id from a previous page');
+      and.push({ _id: { $gt: new Types.ObjectId(after) } });
+    }
+    const first = intInRange('first', filter.first ?? MAX_CONNECTOR_PAGE, 1, MAX_CONNECTOR_PAGE);
+    // By id: ObjectIds grow with creation time, and `after` continues exactly where a page ended.
     const docs = await this.deps.models.Connector.find({ $and: and })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(1_000)
+      .sort({ _id: 1 })
+      .limit(first)
       .lean<ConnectorDoc[]>();
     return docs.map((doc) => this.view(doc));
   }

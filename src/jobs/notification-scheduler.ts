@@ -1,7 +1,7 @@
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { NotificationScheduler } from '../webhooks/notification-intake.service.js';
-import { enqueueForConnector } from './enqueue.js';
+import { enqueueForConnector, type EnqueueOptions } from './enqueue.js';
 import { JobName } from './job-names.js';
 
 /**
@@ -28,7 +28,8 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
   }
 
   subscriptionsNeedAttention(connectorId: string): Promise<void> {
-    return this.coalesced(JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS, connectorId);
+    // Upkeep reads the connector once per run: a signal during a run gets a run of its own.
+    return this.coalesced(JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS, connectorId, 'after-running');
   }
 
   /** Drops pending trailing enqueues (shutdown); the sweep covers their notices. */
@@ -37,7 +38,11 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
     this.windows.clear();
   }
 
-  private coalesced(name: JobName, connectorId: string): Promise<void> {
+  private coalesced(
+    name: JobName,
+    connectorId: string,
+    whileRunning: EnqueueOptions['whileRunning'] = 'coalesce',
+  ): Promise<void> {
     const key = `${name}:${connectorId}`;
     const open = this.windows.get(key);
     if (open) {
@@ -48,13 +53,15 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
       const window = this.windows.get(key);
       this.windows.delete(key);
       if (window?.trailing) {
-        enqueueForConnector(this.agenda, name, connectorId).catch((error: unknown) => {
-          this.log.warn({ err: error, connectorId, job: name }, 'trailing enqueue failed');
-        });
+        enqueueForConnector(this.agenda, name, connectorId, { whileRunning }).catch(
+          (error: unknown) => {
+            this.log.warn({ err: error, connectorId, job: name }, 'trailing enqueue failed');
+          },
+        );
       }
     }, this.coalesceMs);
     timer.unref();
     this.windows.set(key, { trailing: false, timer });
-    return enqueueForConnector(this.agenda, name, connectorId);
+    return enqueueForConnector(this.agenda, name, connectorId, { whileRunning });
   }
 }

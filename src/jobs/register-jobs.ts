@@ -89,6 +89,7 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     logger,
     settleMs: timing.settleMs,
     maxSettleMs: timing.maxSettleMs,
+    isActive: async (id) => (await deps.registry.loadSyncConfig(id)) !== null,
   });
   const lock = timing.lockLifetimeMs === undefined ? {} : { lockLifetimeMs: timing.lockLifetimeMs };
 

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { SyncEngineFactory } from './sync-engine.port.js';
 
 /**
- * Stand-in until the sync engine (src/sync, issue 5) is merged: every request is logged (at
- * `warn`, with the trigger, so tests and operators can see the real-time path reach it) and
- * nothing is synced. Replaced by `createSyncEngine` in start-hub-runtime.ts at merge.
+ * An engine that syncs nothing and logs every request (at `warn`, with the trigger): for tests
+ * and benchmarks that measure the real-time path up to the sync request, without Graph reads.
  */
 export const loggingSyncEngine: SyncEngineFactory = ({ logger }) => {
   const log = logger.child({ component: 'sync-engine-stub' });

@@ -26,4 +26,6 @@ export interface SyncEngineContext {
   logger: Logger;
 }
 
-export type SyncEngineFactory = (context: SyncEngineContext) => Promise<SyncEnginePorts>;
+export type SyncEngineFactory<P extends SyncEnginePorts = SyncEnginePorts> = (
+  context: SyncEngineContext,
+) => Promise<P>;

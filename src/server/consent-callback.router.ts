@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ConsentOutcome, ConsentService } from '../connectors/consent.service.js';
 import { CONSENT_CALLBACK_PATH } from '../integrations/entra/admin-consent.js';
 import type { PlainHandler } from './http-app.js';
@@ -10,16 +11,27 @@ import { sendRedirect } from './http-io.js';
  * portal. Only values the service produced (an id we issued, a fixed result/reason vocabulary)
  * reach the portal URL; nothing from the query string is echoed.
  */
-export function consentCallbackRouter(consent: ConsentService, portalUrl: string): PlainHandler {
+export function consentCallbackRouter(
+  consent: ConsentService,
+  portalUrl: string,
+  logger: Logger,
+): PlainHandler {
   return async (req, res) => {
     if (req.method !== 'GET' || pathOf(req) !== CONSENT_CALLBACK_PATH) return false;
     const query = new URL(req.url ?? '/', 'http://hub.invalid').searchParams;
-    const outcome = await consent.completeConsent({
-      state: query.get('state'),
-      adminConsent: query.get('admin_consent'),
-      tenant: query.get('tenant'),
-      error: query.get('error'),
-    });
+    let outcome: ConsentOutcome;
+    try {
+      outcome = await consent.completeConsent({
+        state: query.get('state'),
+        adminConsent: query.get('admin_consent'),
+        tenant: query.get('tenant'),
+        error: query.get('error'),
+      });
+    } catch (error) {
+      // The admin is in a browser: send them back to the portal with an outcome, not a 500 page.
+      logger.error({ err: error }, 'admin-consent callback failed');
+      outcome = { connectorId: null, result: 'error', reason: 'internal_error' };
+    }
     sendRedirect(res, portalRedirect(portalUrl, outcome));
     return true;
   };

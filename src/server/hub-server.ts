@@ -52,7 +52,7 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
 
   const handlers: PlainHandler[] = [
     healthRouter(options.ready),
-    consentCallbackRouter(options.services.consent, options.portalUrl),
+    consentCallbackRouter(options.services.consent, options.portalUrl, options.logger),
     ...(options.handlers ?? []),
   ];
   const server = createHttpServer({

@@ -19,6 +19,11 @@ export interface NotificationProcessorDeps {
   settleMs?: number;
   /** ...but never longer than this per round: a change is never held back for long. */
   maxSettleMs?: number;
+  /**
+   * Asked when requesting the sync failed: notices of a connector that is no longer active
+   * (disabled, uninstalled) are dropped instead of retried by every sweep.
+   */
+  isActive?: (connectorId: string) => Promise<boolean>;
 }
 
 /**
@@ -63,7 +68,8 @@ export class NotificationProcessor {
         await syncRequester.requestSync(connectorId, SyncTrigger.WEBHOOK);
         requested += 1;
       } catch (error) {
-        if (!(isAppError(error) && error.code === ErrorCode.NOT_FOUND)) throw error;
+        const gone = isAppError(error) && error.code === ErrorCode.NOT_FOUND;
+        if (!gone && (await this.deps.isActive?.(connectorId)) !== false) throw error;
         // The connector was uninstalled or disabled since: nothing left to sync.
         this.log.info({ connectorId }, 'change notices of an inactive connector dropped');
       }

@@ -251,6 +251,13 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
     const shown = await getConnector(h, c.admin, c.id);
     expect(shown).toMatchObject({ status: 'ERROR', lastError: { code: 'NOT_FOUND' } });
 
+    // Verify Connection: the credentials are fine, the status keeps saying what to fix, by name.
+    const verify = await verifyConnection(h, c.admin, c.id);
+    expect(verify).toMatchObject({ verified: true, connector: { status: 'ERROR' } });
+    expect(verify.connector.statusReason).toContain(
+      `The sync group "Password Boss Users" (${tenant.syncGroupId}) no longer exists`,
+    );
+
     // The deleted group cannot be selected again; another one can, and Save changes resyncs.
     const stale = await failure(
       h.gql(

@@ -206,6 +206,12 @@ describe('input validation and error codes', () => {
     expect((await verifyConnection(h, admin, id)).verified).toBe(true);
 
     // Unexpected errors are masked and logged; GraphQL's own errors keep a code.
+    // The same depth/width limits apply to subscriptions over graphql-ws.
+    const wide = `subscription { connectorStatusChanged { ${Array.from({ length: 600 }, (_, i) => `a${i}: status`).join(' ')} } }`;
+    const tooWide = await record(h, h.ws(admin), wide, {}, 'connectorStatusChanged');
+    await waitFor(() => tooWide.errors.length > 0, 5_000, 'the limit error');
+    expect(JSON.stringify(tooWide.errors)).toContain('QUERY_TOO_COMPLEX');
+
     const parse = await failure(h.gql(admin, '{ connectors { id '));
     expect(parse.code).toBe('GRAPHQL_PARSE_FAILED');
     const unknown = await failure(h.gql(admin, '{ connectors { id password } }'));

@@ -188,15 +188,25 @@ describe('client secret handling', () => {
     });
     try {
       const admin = await rotated.jwt({ role: 'COMPANY_ADMIN', companyId: c.companyId });
+      const kid = async () =>
+        (await rotated.hub.models.Connector.findById(c.id).lean())?.clientSecret?.kid;
       expect((await verifyConnection(rotated, admin, c.id)).verified).toBe(true);
-      expect((await rotated.hub.models.Connector.findById(c.id).lean())?.clientSecret?.kid).toBe(
-        'k1',
+      expect(await kid()).toBe('k1');
+      await ok(
+        rotated.gql(
+          admin,
+          'mutation($id:ID!,$g:String!){ selectSyncGroup(connectorId:$id, groupId:$g) { id } activateConnector(connectorId:$id) { id } }',
+          { id: c.id, g: tenant.syncGroupId },
+        ),
       );
-      await ok(setCredentials(rotated, admin, c.id, tenant));
-      expect((await rotated.hub.models.Connector.findById(c.id).lean())?.clientSecret?.kid).toBe(
-        'k2',
-      );
+      // The sync engine loading the connector re-seals the secret with the active key.
+      const config = await rotated.hub.registry.loadSyncConfig(c.id);
+      expect(config?.clientSecret).toBe(tenant.clientSecret);
+      expect(await kid()).toBe('k2');
+      const again = await rotated.hub.registry.loadSyncConfig(c.id);
+      expect(again?.clientSecret).toBe(tenant.clientSecret);
       expect((await verifyConnection(rotated, admin, c.id)).verified).toBe(true);
+      expectAbsent(rotated.logLines, [tenant.clientSecret]);
     } finally {
       await rotated.stop();
     }

@@ -282,7 +282,11 @@ describe('seed flow: install -> credentials -> consent -> groups -> rules -> CON
     expect(sync.synchronizeNow.runId).toMatch(/^run-/);
     watcher.stop();
 
-    // Nothing along the way leaked the secret.
-    expect(h.logLines.join('\n')).not.toContain(tenant.clientSecret);
+    // Nothing along the way leaked the secret, the token or the consent state.
+    const logs = h.logLines.join('\n');
+    for (const secret of [tenant.clientSecret, installed.authenticationToken, state]) {
+      expect(logs).not.toContain(secret);
+    }
+    expect(h.responses.join('\n')).not.toContain(tenant.clientSecret);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * `node dist/src/main.js` as deployed: one process wires the API, the webhook receiver, the
- * subscription manager, Agenda's jobs and the event bus. Driven like the portal and Graph would
- * drive it: GraphQL over HTTP, real subscriptions and deliveries from the emulator.
+ * `node dist/src/main.js` as deployed: one process wires the API, the sync engine, the webhook
+ * receiver, the subscription manager, Agenda's jobs and the event bus. Driven like the portal and
+ * Graph would drive it: GraphQL over HTTP, real subscriptions and deliveries from the emulator,
+ * and checked where the product shows it: the directory users in the database.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -12,16 +13,23 @@ import {
 } from '../helpers/emulator.js';
 import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
-import { activateConnector, gql, partnerJwt } from './support.js';
-
-const syncRequested =
-  (connectorId: string, trigger: string) =>
-  (r: Record<string, unknown>): boolean =>
-    r['msg'] === 'sync requested (no sync engine wired yet)' &&
-    r['connectorId'] === connectorId &&
-    r['trigger'] === trigger;
+import {
+  activateConnector,
+  gql,
+  openHubDatabase,
+  partnerJwt,
+  type HubDatabase,
+} from './support.js';
 
 const errorsIn = (hub: HubProcess) => hub.records().filter((r) => Number(r['level']) >= 50);
+
+/** A user of the tenant who is not in the sync group yet. */
+function outsider(emulator: RunningEmulator, tenant: SeededTenant, taken: Set<string>): string {
+  const members = emulator.control.getGroup(tenant.tenantId, tenant.syncGroupId).memberIds;
+  const id = tenant.userIds.find((u) => !members.includes(u) && !taken.has(u))!;
+  taken.add(id);
+  return id;
+}
 
 describe('the hub process (node dist/src/main.js)', () => {
   let emulator: RunningEmulator;
@@ -35,31 +43,47 @@ describe('the hub process (node dist/src/main.js)', () => {
     await emulator?.stop();
   });
 
-  describe('with PUBLIC_BASE_URL', () => {
+  describe('with PUBLIC_BASE_URL (webhooks)', () => {
     let hub: HubProcess;
+    let db: HubDatabase;
     let tenant: SeededTenant;
     let connectorId: string;
+    let extraGroup: string;
+    const taken = new Set<string>();
 
     beforeAll(async () => {
-      tenant = await seedTestTenant(emulator, { users: 8, groups: 2, syncGroupMembers: 3 });
-      hub = await startHubProcess({ emulator });
+      tenant = await seedTestTenant(emulator, { users: 12, groups: 1, syncGroupMembers: 3 });
+      // The poll must not be what applies the change: once an hour here.
+      hub = await startHubProcess({ emulator, env: { SYNC_POLL_INTERVAL_MS: '3600000' } });
       envs.push(hub.env);
+      db = await openHubDatabase(hub.env['MONGODB_URI']!);
     });
     afterAll(async () => {
       await hub?.kill();
+      await db?.close();
     });
 
-    it('subscribes when a connector is activated and says the hub takes notifications', async () => {
+    it('subscribes and runs the first sync when a connector is activated', async () => {
       const started = await hub.waitForLog((r) =>
         String(r['msg']).startsWith('hub runtime started'),
       );
       expect(started).toMatchObject({ realtime: 'WEBHOOKS', pubsub: 'mongo' });
       const jwt = await partnerJwt();
+      extraGroup = emulator.control.createGroup(tenant.tenantId, {
+        displayName: 'Finance',
+        securityEnabled: true,
+        mailEnabled: false,
+      }).id;
       ({ connectorId } = await activateConnector(hub.url, jwt, tenant, {
-        syncedGroupIds: [tenant.groupIds[0]!],
+        syncedGroupIds: [extraGroup],
       }));
-      await hub.waitForLog(syncRequested(connectorId, 'INITIAL'), 10_000, 'the INITIAL sync');
-      // Activation -> status change + INITIAL request -> the upkeep job -> Graph subscriptions.
+      const members = emulator.control.getGroup(tenant.tenantId, tenant.syncGroupId).memberIds;
+      await waitFor(
+        async () => (await db.directoryEntraIds(connectorId)).length === members.length,
+        20_000,
+        'the sync group members in the directory',
+      );
+      expect((await db.directoryEntraIds(connectorId)).sort()).toEqual([...members].sort());
       const resources = await waitFor(
         () => {
           const list = emulator.control.listSubscriptions(tenant.tenantId).map((s) => s.resource);
@@ -69,27 +93,39 @@ describe('the hub process (node dist/src/main.js)', () => {
         'three subscriptions at the emulator',
       );
       expect(resources).toEqual(
-        ['/users', `/groups/${tenant.syncGroupId}`, `/groups/${tenant.groupIds[0]}`].sort(),
+        ['/users', `/groups/${tenant.syncGroupId}`, `/groups/${extraGroup}`].sort(),
       );
-      const { connector } = await gql<{ connector: { webhooksEnabled: boolean } }>(
-        hub.url,
-        jwt,
-        'query($id:ID!){ connector(id:$id) { webhooksEnabled } }',
-        { id: connectorId },
+      const { connector } = await waitFor(
+        () =>
+          gql<{ connector: { status: string; webhooksEnabled: boolean } }>(
+            hub.url,
+            jwt,
+            'query($id:ID!){ connector(id:$id) { status webhooksEnabled } }',
+            { id: connectorId },
+          ).then((d) => (d.connector.status === 'CONNECTED' ? d : null)),
+        15_000,
+        'CONNECTED',
       );
       expect(connector.webhooksEnabled).toBe(true);
     });
 
-    it('turns a membership change in Entra into a WEBHOOK sync request, untouched', async () => {
-      const members = emulator.control.getGroup(tenant.tenantId, tenant.syncGroupId).memberIds;
-      const outsider = tenant.userIds.find((id) => !members.includes(id))!;
-      expect(emulator.control.addMembers(tenant.tenantId, tenant.syncGroupId, [outsider])).toBe(1);
-      await emulator.control.waitForNotifications();
-      await hub.waitForLog(syncRequested(connectorId, 'WEBHOOK'), 10_000, 'the WEBHOOK sync');
+    it('adds a user added to the sync group in Entra, through a notification, untouched', async () => {
+      const user = outsider(emulator, tenant, taken);
+      const before = (await db.runs(connectorId)).length;
+      expect(emulator.control.addMembers(tenant.tenantId, tenant.syncGroupId, [user])).toBe(1);
+      await waitFor(
+        async () => (await db.directoryEntraIds(connectorId)).includes(user),
+        15_000,
+        'the new member in the directory',
+      );
+      const runs = (await db.runs(connectorId)).slice(before);
+      expect(runs.map((r) => r.trigger)).toContain('WEBHOOK');
+      expect(runs.map((r) => r.trigger)).not.toContain('POLL');
+      expect(runs.map((r) => r.trigger)).not.toContain('MANUAL');
       expect(errorsIn(hub)).toEqual([]);
     });
 
-    it('deletes the subscriptions at Graph when the connector is disabled', async () => {
+    it('deletes the subscriptions at Graph when the connector is disabled, and back', async () => {
       const jwt = await partnerJwt();
       await gql(
         hub.url,
@@ -124,8 +160,9 @@ describe('the hub process (node dist/src/main.js)', () => {
     });
   });
 
-  describe('without PUBLIC_BASE_URL', () => {
+  describe('without PUBLIC_BASE_URL (polling only)', () => {
     let hub: HubProcess;
+    let db: HubDatabase;
 
     beforeAll(async () => {
       hub = await startHubProcess({
@@ -134,13 +171,15 @@ describe('the hub process (node dist/src/main.js)', () => {
         env: { SYNC_POLL_INTERVAL_MS: '2000' },
       });
       envs.push(hub.env);
+      db = await openHubDatabase(hub.env['MONGODB_URI']!);
     });
     afterAll(async () => {
       await hub?.kill();
+      await db?.close();
     });
 
-    it('runs connectors on polling alone and says so', async () => {
-      const tenant = await seedTestTenant(emulator, { users: 4, groups: 1, syncGroupMembers: 2 });
+    it('says so, subscribes to nothing, and still adds a new member through the poll', async () => {
+      const tenant = await seedTestTenant(emulator, { users: 6, groups: 1, syncGroupMembers: 2 });
       const started = await hub.waitForLog((r) =>
         String(r['msg']).startsWith('hub runtime started'),
       );
@@ -157,7 +196,23 @@ describe('the hub process (node dist/src/main.js)', () => {
         { id: connectorId },
       );
       expect(connector.webhooksEnabled).toBe(false);
-      await hub.waitForLog(syncRequested(connectorId, 'POLL'), 15_000, 'a POLL sync request');
+      await waitFor(
+        async () => (await db.directoryEntraIds(connectorId)).length === 2,
+        20_000,
+        'the first sync',
+      );
+
+      const user = outsider(emulator, tenant, new Set());
+      const before = (await db.runs(connectorId)).length;
+      emulator.control.addMembers(tenant.tenantId, tenant.syncGroupId, [user]);
+      await waitFor(
+        async () => (await db.directoryEntraIds(connectorId)).includes(user),
+        15_000,
+        'the new member through the poll',
+      );
+      const triggers = (await db.runs(connectorId)).slice(before).map((r) => r.trigger);
+      expect(triggers).toContain('POLL');
+      expect(triggers).not.toContain('WEBHOOK');
       expect(emulator.control.listSubscriptions(tenant.tenantId)).toEqual([]);
       expect(errorsIn(hub)).toEqual([]);
     });

@@ -3,6 +3,7 @@
  * hub URL (a process or an in-process runtime), and the seed flow up to an activated connector.
  */
 import { SignJWT } from 'jose';
+import mongoose, { type Connection } from 'mongoose';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { SeededTenant } from '../helpers/emulator.js';
@@ -174,4 +175,49 @@ export interface StatusEvent {
   status: string | null;
   previousStatus: string | null;
   statusReason: string | null;
+}
+
+/** Read access to a hub's database (a process's, through its MONGODB_URI): what the sync did. */
+export interface HubDatabase {
+  connection: Connection;
+  /** Entra ids of the connector's directory users that are not deleted. */
+  directoryEntraIds(connectorId: string): Promise<string[]>;
+  runs(connectorId: string): Promise<RunRow[]>;
+  close(): Promise<void>;
+}
+
+export interface RunRow {
+  _id: unknown;
+  trigger: string;
+  mode: string;
+  status: string;
+  coalesced?: number;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  counts: Record<string, number>;
+}
+
+export async function openHubDatabase(uri: string): Promise<HubDatabase> {
+  const connection = await mongoose.createConnection(uri).asPromise();
+  const db = connection.db!;
+  return {
+    connection,
+    async directoryEntraIds(connectorId) {
+      const docs = await db
+        .collection('directory_users')
+        .find({ connectorId, deletedAt: null }, { projection: { entraId: 1 } })
+        .toArray();
+      return docs.map((d) => String(d['entraId']));
+    },
+    async runs(connectorId) {
+      const rows = await db
+        .collection('sync_runs')
+        .find({ connectorId })
+        .sort({ requestedAt: 1 })
+        .toArray();
+      return rows as unknown as RunRow[];
+    },
+    close: () => connection.close(),
+  };
 }

@@ -7,8 +7,9 @@ import {
   type ConsentStateModel,
 } from './consent-state.model.js';
 import { partnerModel, type PartnerModel } from './partner.model.js';
+import { syncModels, type SyncModels } from './sync-models.js';
 
-export interface Models {
+export interface Models extends SyncModels {
   Partner: PartnerModel;
   Company: CompanyModel;
   Connector: ConnectorModel;
@@ -22,6 +23,7 @@ export async function initModels(connection: Connection): Promise<Models> {
     Company: companyModel(connection),
     Connector: connectorModel(connection),
     ConsentState: consentStateModel(connection),
+    ...syncModels(connection),
   };
   await Promise.all(Object.values(models).map((model: Models[keyof Models]) => model.init()));
   await ensureConsentStateTtl(models.ConsentState);

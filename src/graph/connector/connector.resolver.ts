@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { ConnectorStatus } from './connector.enums.js';
 import { InstallConnectorInput, SetConnectorCredentialsInput } from './connector.input.js';
@@ -18,13 +18,29 @@ export class ConnectorResolver {
     return ctx.services.connectors.get(requireCaller(ctx), id);
   }
 
-  @Query(() => [Connector], { description: 'Partners: across their companies; filterable.' })
+  @Query(() => [Connector], {
+    description:
+      'Partners: across their companies. Filters combine; ordered by id (creation). Page with `first` (1..1000, default 1000) and `after` (the last id of the previous page).',
+  })
   connectors(
     @Ctx() ctx: RequestContext,
     @Arg('companyId', () => ID, { nullable: true }) companyId?: string | null,
     @Arg('status', () => ConnectorStatus, { nullable: true }) status?: ConnectorStatus | null,
+    @Arg('secretExpiresWithinDays', () => Int, {
+      nullable: true,
+      description: 'Only connectors whose client secret expires within N days (or has expired).',
+    })
+    secretExpiresWithinDays?: number | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => ID, { nullable: true }) after?: string | null,
   ): Promise<Connector[]> {
-    return ctx.services.connectors.list(requireCaller(ctx), { companyId, status });
+    return ctx.services.connectors.list(requireCaller(ctx), {
+      companyId,
+      status,
+      secretExpiresWithinDays,
+      first,
+      after,
+    });
   }
 
   @Mutation(() => ConnectorWithToken, { description: 'Install: the token is returned once.' })

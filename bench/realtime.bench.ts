@@ -1,0 +1,537 @@
+/**
+ * `npm run bench:realtime`: the real-time path of the whole running service (src/runtime), with
+ * the Graph emulator over HTTPS and the dev/test database. Prints a table and JSON (medians of
+ * BENCH_RUNS runs) and writes both to bench/results/realtime.{json,md}. Never pass/fail.
+ *
+ *   1. validation handshake and notification ack latency at 500 requests/s against the hub's
+ *      HTTP server (the receiver as mounted, with its metrics instrumentation);
+ *   2. end-to-end latency from a change in the emulator to the sync engine acting on it, through
+ *      Graph change notifications (webhook) and through the fallback poll;
+ *   3. idle connectors one instance polls within a minute (every connector due once).
+ *
+ * "Acting on it" is the moment the sync engine is asked for a sync of the connector (the engine
+ * measured here is the one `startHubRuntime` runs by default). Environment: BENCH_RUNS (3),
+ * BENCH_E2E_SAMPLES (10), BENCH_POLL_INTERVAL_MS (5000), BENCH_IDLE_CONNECTORS (2500),
+ * BENCH_IDLE_WINDOW_MS (60000).
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import mongoose, { Types, type Connection } from 'mongoose';
+import { pino } from 'pino';
+import { loadConfig, loadProvisionConfig, projectRoot, type Config } from '../src/config.js';
+import { secretPurpose } from '../src/connectors/connector-credentials.js';
+import { SecretBox } from '../src/crypto/secret-box.js';
+import { graphSubscriptionModel } from '../src/db/models/graph-subscription.model.js';
+import { ConnectorKind } from '../src/db/models/connector.model.js';
+import { withDatabase } from '../src/db/provision/mongo-server.js';
+import { provisionMongo } from '../src/db/provision/provision.js';
+import { ConnectorStatus, SyncTrigger } from '../src/domain/connector.js';
+import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { defaultSyncEngine } from '../src/runtime/default-sync-engine.js';
+import { startHubRuntime, type HubRuntime } from '../src/runtime/start-hub-runtime.js';
+import type { SyncEngineFactory } from '../src/runtime/sync-engine.port.js';
+import { hashClientState } from '../src/webhooks/client-state.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const SAMPLES = Number(process.env['BENCH_E2E_SAMPLES'] ?? 10);
+const POLL_INTERVAL_MS = Number(process.env['BENCH_POLL_INTERVAL_MS'] ?? 5_000);
+const IDLE_CONNECTORS = Number(process.env['BENCH_IDLE_CONNECTORS'] ?? 2_500);
+const IDLE_WINDOW_MS = Number(process.env['BENCH_IDLE_WINDOW_MS'] ?? 60_000);
+const RATE = 500;
+const JWT_SECRET = randomBytes(32).toString('hex');
+const logger = pino({ level: 'silent' });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0)));
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const median = (values: number[]) => percentile(values, 50);
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+async function until<T>(
+  probe: () => T | undefined | null | false,
+  timeoutMs: number,
+  what: string,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Fires `count` requests at `rate` per second (open loop) and returns each latency in ms. */
+async function paced(count: number, rate: number, send: (i: number) => Promise<number>) {
+  const started = performance.now();
+  const pending: Promise<number>[] = [];
+  for (let i = 0; i < count; i++) {
+    await sleep(started + (i * 1000) / rate - performance.now());
+    const t0 = performance.now();
+    pending.push(
+      send(i).then((status) => {
+        if (status >= 300) throw new Error(`unexpected status ${status}`);
+        return performance.now() - t0;
+      }),
+    );
+  }
+  return Promise.all(pending);
+}
+
+/** Every sync request the engine receives, timestamped, in front of the real engine. */
+interface SyncRequestLog {
+  connectorId: string;
+  trigger: SyncTrigger;
+  at: number;
+}
+function measured(base: SyncEngineFactory, log: SyncRequestLog[]): SyncEngineFactory {
+  return async (context) => {
+    const engine = await base(context);
+    return {
+      ...engine,
+      syncRequester: {
+        requestSync(connectorId, trigger, options) {
+          log.push({ connectorId, trigger, at: Date.now() });
+          return engine.syncRequester.requestSync(connectorId, trigger, options);
+        },
+      },
+    };
+  };
+}
+
+interface Tenant {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  syncGroupId: string;
+  outsiders: string[];
+}
+
+function seedTenant(emulator: RunningEmulator, users: number): Tenant {
+  const control = emulator.control;
+  const tenant = control.createTenant({});
+  const app = control.createApp({ displayName: 'Entra connector hub (bench)' });
+  const secret = control.addSecret(app.clientId);
+  control.grantConsent(tenant.id, app.clientId);
+  const generated = control.generateTenant(tenant.id, {
+    users,
+    groups: 1,
+    syncGroupMembers: 5,
+    guestShare: 0,
+    disabledShare: 0,
+  });
+  const members = new Set(control.getGroup(tenant.id, generated.syncGroupId).memberIds);
+  return {
+    tenantId: tenant.id,
+    clientId: app.clientId,
+    clientSecret: secret.secretText,
+    syncGroupId: generated.syncGroupId,
+    outsiders: generated.userIds.filter((id) => !members.has(id)),
+  };
+}
+
+async function hubConfig(
+  emulator: RunningEmulator,
+  options: { webhooks: boolean; pollIntervalMs: number; port: number },
+): Promise<Readonly<Config>> {
+  return loadConfig({
+    NODE_ENV: 'test',
+    MONGODB_URI: 'mongodb://unused.invalid/hub',
+    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    AUTH_JWT_SECRET: JWT_SECRET,
+    PORT: String(options.port),
+    ...(options.webhooks ? { PUBLIC_BASE_URL: `http://127.0.0.1:${options.port}` } : {}),
+    ENTRA_AUTHORITY_HOST: emulator.authorityHost,
+    GRAPH_BASE_URL: emulator.graphBaseUrl,
+    ENTRA_CA_FILE: await emulator.writeCaFile(),
+    SYNC_POLL_INTERVAL_MS: String(options.pollIntervalMs),
+    LOG_LEVEL: 'silent',
+  });
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown>) {
+  const jwt = await new SignJWT({ role: 'PARTNER_ADMIN', partnerId: 'bench' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('bench')
+    .setIssuer('entra-connector-hub')
+    .setAudience('entra-connector-hub')
+    .setIssuedAt()
+    .setExpirationTime('30m')
+    .sign(new TextEncoder().encode(JWT_SECRET));
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}
+
+/** The portal's flow up to "Save changes"; returns the connector id. */
+async function activate(url: string, tenant: Tenant): Promise<string> {
+  const company = await gql(url, 'mutation{ createCompany(input:{name:"Bench"}) { id } }', {});
+  const companyId = (company['createCompany'] as { id: string }).id;
+  const installed = await gql(
+    url,
+    'mutation($c:ID!){ installConnector(input:{companyId:$c, name:"Azure AD"}) { connector { id } } }',
+    { c: companyId },
+  );
+  const id = (installed['installConnector'] as { connector: { id: string } }).connector.id;
+  await gql(
+    url,
+    'mutation($i: SetConnectorCredentialsInput!){ setConnectorCredentials(input:$i) { id } }',
+    { i: { connectorId: id, ...pickCredentials(tenant) } },
+  );
+  await gql(url, 'mutation($id:ID!){ verifyConnection(connectorId:$id) { verified } }', { id });
+  await gql(
+    url,
+    'mutation($id:ID!,$g:String!){ selectSyncGroup(connectorId:$id, groupId:$g) { id } }',
+    {
+      id,
+      g: tenant.syncGroupId,
+    },
+  );
+  await gql(url, 'mutation($id:ID!){ activateConnector(connectorId:$id) { id } }', { id });
+  return id;
+}
+
+function pickCredentials(t: Tenant) {
+  return { tenantId: t.tenantId, clientId: t.clientId, clientSecret: t.clientSecret };
+}
+
+async function withRuntime<T>(
+  serverUri: string,
+  emulator: RunningEmulator,
+  options: { webhooks: boolean; pollIntervalMs: number },
+  work: (rt: HubRuntime, requests: SyncRequestLog[], connection: Connection) => Promise<T>,
+): Promise<T> {
+  const connection = await mongoose
+    .createConnection(withDatabase(serverUri, `bench_rt_${randomUUID().slice(0, 8)}`))
+    .asPromise();
+  const requests: SyncRequestLog[] = [];
+  const port = await freePort();
+  const runtime = await startHubRuntime({
+    config: await hubConfig(emulator, { ...options, port }),
+    logger,
+    connection,
+    syncEngine: measured(defaultSyncEngine, requests),
+    defaultMetrics: false,
+  });
+  try {
+    return await work(runtime, requests, connection);
+  } finally {
+    await runtime.stop();
+    await connection.dropDatabase().catch(() => undefined);
+    await connection.close();
+  }
+}
+
+/** Change -> sync request latency for `samples` changes, one at a time. */
+async function endToEnd(
+  emulator: RunningEmulator,
+  tenant: Tenant,
+  connectorId: string,
+  requests: SyncRequestLog[],
+  trigger: SyncTrigger,
+  timeoutMs: number,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const user = tenant.outsiders.pop()!;
+    // A random phase against the poll; for webhooks, time for the previous burst to settle.
+    await sleep(trigger === SyncTrigger.POLL ? Math.random() * POLL_INTERVAL_MS : 1_000);
+    const t0 = Date.now();
+    emulator.control.addMembers(tenant.tenantId, tenant.syncGroupId, [user]);
+    const hit = await until(
+      () =>
+        requests.find((r) => r.connectorId === connectorId && r.trigger === trigger && r.at >= t0),
+      timeoutMs,
+      `a ${trigger} sync after change ${i}`,
+    );
+    latencies.push(hit.at - t0);
+  }
+  return latencies;
+}
+
+async function benchWebhooks(serverUri: string, emulator: RunningEmulator) {
+  const tenant = seedTenant(emulator, SAMPLES + 20);
+  return withRuntime(
+    serverUri,
+    emulator,
+    { webhooks: true, pollIntervalMs: 3_600_000 },
+    async (rt, requests, connection) => {
+      const connectorId = await activate(rt.url, tenant);
+      // Creating the subscriptions records a catch-up change: let it pass before measuring.
+      await until(
+        () => requests.some((r) => r.trigger === SyncTrigger.WEBHOOK),
+        20_000,
+        'the catch-up sync',
+      );
+      const e2e = await endToEnd(
+        emulator,
+        tenant,
+        connectorId,
+        requests,
+        SyncTrigger.WEBHOOK,
+        20_000,
+      );
+
+      // Acks: 50 subscriptions of other connectors (their clientStates known here), 500/s.
+      const subs = Array.from({ length: 50 }, (_, i) => ({
+        id: randomUUID(),
+        connectorId: new Types.ObjectId().toHexString(),
+        clientState: randomUUID(),
+        i,
+      }));
+      await graphSubscriptionModel(connection).insertMany(
+        subs.map((s) => ({
+          _id: s.id,
+          connectorId: s.connectorId,
+          tenantId: tenant.tenantId,
+          resource: '/users',
+          changeType: 'updated,deleted',
+          clientStateHash: hashClientState(s.clientState),
+          expiresAt: new Date(Date.now() + 86_400_000),
+          renewAfter: new Date(Date.now() + 43_200_000),
+        })),
+      );
+      const url = `${rt.url}/webhooks/graph`;
+      const token = 'Validation: Testing client application reachability for subscription';
+      const validation = await paced(RATE * 2, RATE, async () => {
+        const res = await fetch(`${url}?validationToken=${encodeURIComponent(token)}`, {
+          method: 'POST',
+        });
+        await res.text();
+        return res.status;
+      });
+      const ack = await paced(RATE * 3, RATE, async (i) => {
+        const sub = subs[i % subs.length]!;
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            value: [
+              {
+                subscriptionId: sub.id,
+                clientState: sub.clientState,
+                changeType: 'updated',
+                resource: `Users/${randomUUID()}`,
+                tenantId: tenant.tenantId,
+              },
+            ],
+          }),
+        });
+        await res.text();
+        return res.status;
+      });
+      return { e2e, validation, ack };
+    },
+  );
+}
+
+async function benchPoll(serverUri: string, emulator: RunningEmulator) {
+  const tenant = seedTenant(emulator, SAMPLES + 20);
+  return withRuntime(
+    serverUri,
+    emulator,
+    { webhooks: false, pollIntervalMs: POLL_INTERVAL_MS },
+    async (rt, requests) => {
+      const connectorId = await activate(rt.url, tenant);
+      return endToEnd(
+        emulator,
+        tenant,
+        connectorId,
+        requests,
+        SyncTrigger.POLL,
+        POLL_INTERVAL_MS * 4,
+      );
+    },
+  );
+}
+
+/** `IDLE_CONNECTORS` active connectors on one tenant; how many get polled within the window. */
+async function benchIdle(serverUri: string, emulator: RunningEmulator) {
+  const tenant = seedTenant(emulator, 10);
+  return withRuntime(
+    serverUri,
+    emulator,
+    { webhooks: false, pollIntervalMs: 60_000 },
+    async (rt, requests) => {
+      const box = new SecretBox(rt.config.encryption.keys);
+      const { Company, Connector } = rt.hub.models;
+      const now = new Date();
+      const companies = Array.from({ length: IDLE_CONNECTORS }, (_, i) => ({
+        _id: new Types.ObjectId(),
+        partnerId: 'bench',
+        name: `Idle ${i}`,
+      }));
+      await Company.insertMany(companies);
+      await Connector.insertMany(
+        companies.map((company) => {
+          const _id = new Types.ObjectId();
+          return {
+            _id,
+            companyId: company._id,
+            partnerId: 'bench',
+            kind: ConnectorKind.AZURE_AD,
+            installKey: `${company._id.toHexString()}:${ConnectorKind.AZURE_AD}`,
+            name: 'Azure AD',
+            authTokenHash: randomUUID(),
+            status: ConnectorStatus.CONNECTED,
+            ...pickCredentials(tenant),
+            clientSecret: box.seal(tenant.clientSecret, secretPurpose(_id.toHexString())),
+            clientSecretHint: tenant.clientSecret.slice(-4),
+            verifiedAt: now,
+            syncGroupId: tenant.syncGroupId,
+            syncGroupName: 'Sync',
+            activatedAt: now,
+            enabled: true,
+            uninstalledAt: null,
+          };
+        }),
+      );
+      // The first tick after start covers one slice; measure a whole window from there on.
+      const start = Date.now() + 1_000;
+      await sleep(IDLE_WINDOW_MS + 1_000);
+      const polled = new Set(
+        requests
+          .filter(
+            (r) => r.trigger === SyncTrigger.POLL && r.at >= start && r.at < start + IDLE_WINDOW_MS,
+          )
+          .map((r) => r.connectorId),
+      );
+      return { connectors: IDLE_CONNECTORS, windowMs: IDLE_WINDOW_MS, polled: polled.size };
+    },
+  );
+}
+
+const handle = await provisionMongo({ ...loadProvisionConfig(process.env) });
+const emulator = await startEmulator({ allowHttpNotificationUrls: true });
+try {
+  const webhookRuns = [];
+  const pollRuns = [];
+  const idleRuns = [];
+  for (let run = 0; run < RUNS; run++) {
+    webhookRuns.push(await benchWebhooks(handle.uri, emulator));
+    pollRuns.push(await benchPoll(handle.uri, emulator));
+    idleRuns.push(await benchIdle(handle.uri, emulator));
+  }
+  const stat = (runs: number[][], p: number) => round(median(runs.map((r) => percentile(r, p))));
+  const figures = {
+    database: handle.provider,
+    runs: RUNS,
+    // The dev machine is shared: what else ran matters as much as the figures.
+    machine: { cpus: cpus().length, loadAverage1m: round(loadavg()[0]!, 2) },
+    syncEngine: 'default runtime engine (src/runtime/default-sync-engine.ts)',
+    validation: {
+      ratePerSecond: RATE,
+      medianMs: stat(
+        webhookRuns.map((r) => r.validation),
+        50,
+      ),
+      p99Ms: stat(
+        webhookRuns.map((r) => r.validation),
+        99,
+      ),
+    },
+    notificationAck: {
+      ratePerSecond: RATE,
+      notificationsPerRun: RATE * 3,
+      medianMs: stat(
+        webhookRuns.map((r) => r.ack),
+        50,
+      ),
+      p99Ms: stat(
+        webhookRuns.map((r) => r.ack),
+        99,
+      ),
+    },
+    endToEnd: {
+      samplesPerRun: SAMPLES,
+      emulatorNotificationBatchWindowMs: 100,
+      webhook: {
+        medianMs: stat(
+          webhookRuns.map((r) => r.e2e),
+          50,
+        ),
+        p95Ms: stat(
+          webhookRuns.map((r) => r.e2e),
+          95,
+        ),
+      },
+      poll: {
+        pollIntervalMs: POLL_INTERVAL_MS,
+        medianMs: stat(pollRuns, 50),
+        p95Ms: stat(pollRuns, 95),
+      },
+    },
+    idlePoll: {
+      connectors: IDLE_CONNECTORS,
+      windowMs: IDLE_WINDOW_MS,
+      polledWithinWindow: median(idleRuns.map((r) => r.polled)),
+    },
+  };
+  const rows: [string, string][] = [
+    ['database', `${figures.database} (${RUNS} runs, medians)`],
+    [
+      'machine',
+      `${figures.machine.cpus} CPUs, load average ${figures.machine.loadAverage1m} at the end`,
+    ],
+    ['sync engine', figures.syncEngine],
+    [
+      `validation @${RATE}/s`,
+      `median ${figures.validation.medianMs} ms, p99 ${figures.validation.p99Ms} ms`,
+    ],
+    [
+      `notification ack @${RATE}/s`,
+      `median ${figures.notificationAck.medianMs} ms, p99 ${figures.notificationAck.p99Ms} ms`,
+    ],
+    [
+      'change -> sync, webhook',
+      `median ${figures.endToEnd.webhook.medianMs} ms, p95 ${figures.endToEnd.webhook.p95Ms} ms`,
+    ],
+    [
+      `change -> sync, poll (${POLL_INTERVAL_MS / 1000} s)`,
+      `median ${figures.endToEnd.poll.medianMs} ms, p95 ${figures.endToEnd.poll.p95Ms} ms`,
+    ],
+    [
+      'idle connectors polled / minute',
+      `${figures.idlePoll.polledWithinWindow} of ${IDLE_CONNECTORS} in ${IDLE_WINDOW_MS / 1000} s`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const table = [
+    '| figure | value |',
+    '| --- | --- |',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+  ].join('\n');
+  console.log('\nReal-time sync, whole service');
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+  console.log(`\n${JSON.stringify(figures, null, 2)}`);
+  const dir = path.join(projectRoot(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'realtime.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  await writeFile(path.join(dir, 'realtime.md'), `${table}\n`);
+} finally {
+  await emulator.stop();
+  await handle.stop();
+}

@@ -1,0 +1,105 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+export enum DirectoryUserStatus {
+  ACTIVE = 'ACTIVE',
+  DISABLED = 'DISABLED',
+  /** A soft delete: the user can be restored (re-enabled). */
+  DELETED = 'DELETED',
+  PENDING_APPROVAL = 'PENDING_APPROVAL',
+}
+
+export enum ManagedBy {
+  AZURE_AD = 'AZURE_AD',
+}
+
+/** Why a user is in its status, in terms the admin acts on. */
+export enum DirectoryUserStatusReason {
+  SEAT_LIMIT = 'SEAT_LIMIT',
+  APPROVAL_REQUIRED = 'APPROVAL_REQUIRED',
+  REMOVED_FROM_GROUP = 'REMOVED_FROM_GROUP',
+  DISABLED_IN_ENTRA = 'DISABLED_IN_ENTRA',
+  DELETED_IN_ENTRA = 'DELETED_IN_ENTRA',
+  OFFBOARDING_ELAPSED = 'OFFBOARDING_ELAPSED',
+}
+
+/** What the hub last saw in Entra, so delta rounds re-plan a user without re-reading Graph. */
+export interface EntraFacts {
+  inScope: boolean;
+  enabled: boolean;
+  deleted: boolean;
+  guest: boolean;
+}
+
+/** A user of the company's password manager directory; Entra users are keyed by object id. */
+export interface DirectoryUserDoc {
+  _id: Types.ObjectId;
+  companyId: string;
+  /** The Entra object id; null for users created by hand. */
+  entraId: string | null;
+  /** `${companyId}:${entraId}`, absent for hand-made users: unique per company (sparse). */
+  entraKey?: string | undefined;
+  email: string;
+  /** `${companyId}:${lowercased email}`: one user per address per company. */
+  emailKey: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  status: DirectoryUserStatus;
+  statusReason: DirectoryUserStatusReason | null;
+  managedBy: ManagedBy | null;
+  connectorId: string | null;
+  entra: EntraFacts | null;
+  disabledAt: Date | null;
+  /** Staged offboarding: soft-delete at this time (deleteAfterDays). */
+  deleteAfter: Date | null;
+  deletedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const factsSchema = new Schema<EntraFacts>(
+  {
+    inScope: { type: Boolean, required: true },
+    enabled: { type: Boolean, required: true },
+    deleted: { type: Boolean, required: true },
+    guest: { type: Boolean, required: true },
+  },
+  { _id: false },
+);
+
+const schema = new Schema<DirectoryUserDoc>(
+  {
+    companyId: { type: String, required: true },
+    entraId: { type: String, default: null },
+    entraKey: { type: String },
+    email: { type: String, required: true },
+    emailKey: { type: String, required: true },
+    displayName: { type: String, default: '' },
+    givenName: { type: String, default: null },
+    surname: { type: String, default: null },
+    status: { type: String, enum: Object.values(DirectoryUserStatus), required: true },
+    statusReason: { type: String, default: null },
+    managedBy: { type: String, enum: [...Object.values(ManagedBy), null], default: null },
+    connectorId: { type: String, default: null },
+    entra: { type: factsSchema, default: null },
+    disabledAt: { type: Date, default: null },
+    deleteAfter: { type: Date, default: null },
+    deletedAt: { type: Date, default: null },
+  },
+  { timestamps: true, collection: 'directory_users' },
+);
+
+schema.index({ entraKey: 1 }, { unique: true, sparse: true });
+schema.index({ emailKey: 1 }, { unique: true });
+schema.index({ connectorId: 1, status: 1 });
+schema.index({ companyId: 1, email: 1 });
+
+export type DirectoryUserModel = Model<DirectoryUserDoc>;
+
+export const entraKeyOf = (companyId: string, entraId: string): string => `${companyId}:${entraId}`;
+export const emailKeyOf = (companyId: string, email: string): string =>
+  `${companyId}:${email.trim().toLowerCase()}`;
+
+export function directoryUserModel(connection: Connection): DirectoryUserModel {
+  return connection.model<DirectoryUserDoc>('DirectoryUser', schema);
+}

@@ -1,0 +1,72 @@
+import {
+  CHANGE_CHUNK_SIZE,
+  ChangeState,
+  type ChangeEntry,
+  type SyncChangeChunkModel,
+} from '../../db/models/sync-change.model.js';
+import type { PlannedChange } from '../plan/plan.types.js';
+
+/** Appends a run's change log in chunks (one document per CHANGE_CHUNK_SIZE entries). */
+export class ChangeLogWriter {
+  private buffer: ChangeEntry[] = [];
+  private chunk = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly model: SyncChangeChunkModel,
+    private readonly runId: string,
+  ) {}
+
+  get count(): number {
+    return this.seq;
+  }
+
+  async add(change: PlannedChange, state: ChangeState, message?: string | null): Promise<void> {
+    this.buffer.push(toEntry(change, this.seq, state, message));
+    this.seq += 1;
+    if (this.buffer.length >= CHANGE_CHUNK_SIZE) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const entries = this.buffer;
+    this.buffer = [];
+    await this.model.collection.insertOne({
+      runId: this.runId,
+      chunk: this.chunk,
+      entries,
+      staged: entries.filter((e) => e.state === ChangeState.STAGED).length,
+      createdAt: new Date(),
+    });
+    this.chunk += 1;
+  }
+}
+
+export function toEntry(
+  change: PlannedChange,
+  seq: number,
+  state: ChangeState,
+  message?: string | null,
+): ChangeEntry {
+  return {
+    seq,
+    objectType: change.objectType,
+    objectId: change.objectId,
+    label: change.label,
+    action: change.action,
+    rule: change.rule,
+    state,
+    before: change.before,
+    after: change.after,
+    message: message ?? change.message,
+    ...(state === ChangeState.STAGED && change.write?.kind === 'updateUser'
+      ? {
+          pending: {
+            userId: change.write.id.toHexString(),
+            set: change.write.set,
+            expectStatus: change.write.expectStatus,
+          },
+        }
+      : {}),
+  };
+}

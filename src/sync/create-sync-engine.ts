@@ -1,0 +1,109 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { initSyncModels, type SyncModels } from '../db/models/sync-models.js';
+import { SyncRunStatus, type SyncRunDoc } from '../db/models/sync-run.model.js';
+import type {
+  ConnectorRegistry,
+  SyncMode,
+  SyncRequester,
+  SyncTrigger,
+} from '../domain/connector.js';
+import type { DirectoryReleaser } from '../domain/directory-releaser.js';
+import type { EntraClientFactory } from '../integrations/entra/graph-client.factory.js';
+import type { SyncActivity } from '../jobs/poll-connectors.job.js';
+import type { SyncRunRetention } from '../jobs/run-retention.job.js';
+import type { LiveEvents } from '../server/live-events.js';
+import { DirectoryReleaserService } from './directory-releaser.service.js';
+import type { GraphRetryPolicy } from './graph/graph-reader.js';
+import { TenantGate } from './graph/tenant-gate.js';
+import { RunRetentionService } from './run-retention.service.js';
+import { ApprovalService } from './run/approval.service.js';
+import { RunCoordinator } from './run/run-coordinator.js';
+import { RunPublisher } from './run/run-publisher.js';
+import { SyncRunner } from './run/sync-runner.js';
+import { SyncPreviewService } from './sync-preview.service.js';
+
+export interface SyncEngineOptions {
+  graphMaxConcurrencyPerTenant: number;
+  maxConcurrentRuns: number;
+  lockTtlMs: number;
+  queuePollMs: number;
+  retry: GraphRetryPolicy;
+  /** Member listing page size (`$top`); default 999, Graph's maximum. */
+  pageSize?: number;
+}
+
+export interface SyncEngineDeps {
+  connection: Connection;
+  registry: ConnectorRegistry;
+  entra: EntraClientFactory;
+  live: LiveEvents;
+  logger: Logger;
+  options: SyncEngineOptions;
+}
+
+export interface SyncEngine {
+  models: SyncModels;
+  syncRequester: SyncRequester;
+  directoryReleaser: DirectoryReleaser;
+  syncActivity: SyncActivity;
+  runRetention: SyncRunRetention;
+  approvals: ApprovalService;
+  preview: SyncPreviewService;
+  /** Recovers orphaned runs and starts draining the queue. */
+  start(): Promise<void>;
+  /** Stops taking runs; waits for those in progress. */
+  stop(): Promise<void>;
+  /** Test/bench helper: resolves when the run has finished (any final status). */
+  waitForRun(runId: string, timeoutMs?: number): Promise<SyncRunDoc>;
+}
+
+/** The only constructor of the sync engine's objects; src/main.ts wires the result in. */
+export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine> {
+  const models = await initSyncModels(deps.connection);
+  const logger = deps.logger.child({ component: 'sync' });
+  const gate = new TenantGate(deps.options.graphMaxConcurrencyPerTenant);
+  const runner = new SyncRunner({
+    models,
+    entra: deps.entra,
+    gate,
+    retry: deps.options.retry,
+    groupConcurrency: deps.options.graphMaxConcurrencyPerTenant,
+    ...(deps.options.pageSize ? { pageSize: deps.options.pageSize } : {}),
+    logger,
+  });
+  const publisher = new RunPublisher(deps.live, logger);
+  const coordinator = new RunCoordinator(models, deps.registry, runner, publisher, logger, {
+    maxConcurrentRuns: deps.options.maxConcurrentRuns,
+    lockTtlMs: deps.options.lockTtlMs,
+    pollMs: deps.options.queuePollMs,
+  });
+  const retention = new RunRetentionService(models);
+  return {
+    models,
+    syncRequester: {
+      async requestSync(connectorId: string, trigger: SyncTrigger, options?: { mode?: SyncMode }) {
+        return { runId: await coordinator.request(connectorId, trigger, options?.mode) };
+      },
+    },
+    directoryReleaser: new DirectoryReleaserService(models),
+    syncActivity: { runningConnectorIds: () => coordinator.busyConnectorIds() },
+    runRetention: { deleteRunsOlderThan: (cutoff: Date) => retention.deleteRunsOlderThan(cutoff) },
+    approvals: new ApprovalService(models, coordinator.runLock, publisher),
+    preview: new SyncPreviewService(deps.registry, runner),
+    start: () => coordinator.start(),
+    stop: () => coordinator.stop(),
+    async waitForRun(runId, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = await models.SyncRun.findById(runId).lean<SyncRunDoc>();
+        if (run && run.status !== SyncRunStatus.QUEUED && run.status !== SyncRunStatus.RUNNING) {
+          return run;
+        }
+        if (Date.now() > deadline)
+          throw new Error(`run ${runId} did not finish (${run?.status ?? 'missing'})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  };
+}

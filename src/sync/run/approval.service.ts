@@ -1,0 +1,112 @@
+import { Types } from 'mongoose';
+import type { DirectoryUserStatus } from '../../db/models/directory-user.model.js';
+import { ChangeState, type ChangeEntry } from '../../db/models/sync-change.model.js';
+import { ApprovalState, SyncRunStatus, type SyncRunDoc } from '../../db/models/sync-run.model.js';
+import type { SyncModels } from '../../db/models/sync-models.js';
+import { AppError, ErrorCode, notFound } from '../../domain/errors.js';
+import { countApplied } from './plan-executor.js';
+import type { RunLock } from './run-lock.js';
+import type { RunPublisher } from './run-publisher.js';
+
+/**
+ * approveSyncRun / rejectSyncRun: the staged disables/deletes of a NEEDS_APPROVAL run are applied
+ * (each only if the user is still in the status it was planned from) or dropped.
+ */
+export class ApprovalService {
+  constructor(
+    private readonly models: SyncModels,
+    private readonly lock: RunLock,
+    private readonly publisher: RunPublisher,
+  ) {}
+
+  async decide(runId: string, approve: boolean, decidedBy: string): Promise<SyncRunDoc> {
+    const id = /^[0-9a-f]{24}$/i.test(runId) ? new Types.ObjectId(runId) : null;
+    const run = id ? await this.models.SyncRun.findById(id).lean<SyncRunDoc>() : null;
+    if (!run) throw notFound('Sync run');
+    if (
+      run.status !== SyncRunStatus.NEEDS_APPROVAL ||
+      run.approval?.state !== ApprovalState.PENDING
+    ) {
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `This run does not await approval (status ${run.status}${run.approval ? `, ${run.approval.state}` : ''})`,
+      );
+    }
+    if (!(await this.lock.acquire(run.connectorId, `approval:${runId}`))) {
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        'A sync of this connector is running; try again when it ends',
+      );
+    }
+    try {
+      const counts = { ...run.counts };
+      const chunks = await this.models.SyncChangeChunk.find({ runId, staged: { $gt: 0 } }).lean();
+      const now = new Date();
+      for (const chunk of chunks) {
+        const entries: ChangeEntry[] = [];
+        for (const entry of chunk.entries) {
+          if (entry.state !== ChangeState.STAGED) {
+            entries.push(entry);
+            continue;
+          }
+          if (!approve || !entry.pending) {
+            entries.push({ ...entry, state: ChangeState.REJECTED, pending: null });
+            continue;
+          }
+          const result = await this.models.DirectoryUser.updateOne(
+            {
+              _id: new Types.ObjectId(entry.pending.userId),
+              status: entry.pending.expectStatus as DirectoryUserStatus,
+            },
+            { $set: { ...entry.pending.set, updatedAt: now } },
+          );
+          if (result.matchedCount === 1) {
+            countApplied(counts, entry);
+            entries.push({ ...entry, state: ChangeState.APPLIED, pending: null });
+          } else {
+            entries.push({
+              ...entry,
+              state: ChangeState.SKIPPED,
+              pending: null,
+              message: 'The user changed after the run was planned; nothing was done.',
+            });
+          }
+        }
+        await this.models.SyncChangeChunk.updateOne(
+          { _id: chunk._id },
+          { $set: { entries, staged: 0 } },
+        );
+      }
+      counts.staged = 0;
+      const updated = await this.models.SyncRun.findOneAndUpdate(
+        { _id: run._id, status: SyncRunStatus.NEEDS_APPROVAL },
+        {
+          $set: {
+            status: approve
+              ? counts.errors > 0
+                ? SyncRunStatus.PARTIAL
+                : SyncRunStatus.SUCCEEDED
+              : SyncRunStatus.CANCELLED,
+            counts,
+            approval: {
+              state: approve ? ApprovalState.APPROVED : ApprovalState.REJECTED,
+              decidedAt: now,
+              decidedBy,
+            },
+          },
+          $push: {
+            notes: approve
+              ? `Staged changes approved by ${decidedBy}.`
+              : `Staged changes rejected by ${decidedBy}; the next full sync proposes them again if Entra still says so.`,
+          },
+        },
+        { returnDocument: 'after' },
+      ).lean<SyncRunDoc>();
+      if (!updated) throw new AppError(ErrorCode.CONFLICT, 'The run changed meanwhile; reload it');
+      await this.publisher.updated(updated);
+      return updated;
+    } finally {
+      await this.lock.release(run.connectorId);
+    }
+  }
+}

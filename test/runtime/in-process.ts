@@ -1,0 +1,84 @@
+/**
+ * The hub runtime (src/runtime/start-hub-runtime.ts) started inside the test process: the same
+ * wiring as `node dist/src/main.js`, with timings shortened and a recording sync engine, for
+ * tests that need to reach into it (jobs, stores) or change its clock-driven behaviour.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { loadConfig } from '../../src/config.js';
+import {
+  startHubRuntime,
+  type HubRuntime,
+  type RuntimeTuning,
+} from '../../src/runtime/start-hub-runtime.js';
+import type { SyncEngineFactory } from '../../src/runtime/sync-engine.port.js';
+import type { RunningEmulator } from '../helpers/emulator.js';
+import { freePort, TEST_JWT_SECRET } from '../helpers/hub.js';
+import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
+import { RecordingSyncRequester } from '../helpers/recording-sync.js';
+
+export interface TestRuntime {
+  runtime: HubRuntime;
+  url: string;
+  logs: CapturedLogger;
+  syncs: RecordingSyncRequester;
+  stop(): Promise<void>;
+}
+
+export const FAST_TUNING: RuntimeTuning = {
+  processEveryMs: 200,
+  lockLifetimeMs: 4_000,
+  coalesceMs: 100,
+  busMaxAwaitMs: 300,
+  drainTimeoutMs: 5_000,
+  jobs: { settleMs: 100, maxSettleMs: 1_000, sweepEveryMs: 1_000, sweepQuietMs: 500 },
+};
+
+export async function startTestRuntime(options: {
+  connection: Connection;
+  emulator?: RunningEmulator;
+  webhooks?: boolean;
+  env?: Record<string, string>;
+  tuning?: RuntimeTuning;
+  syncEngine?: SyncEngineFactory;
+  /** Share one key set between runtimes on one database. */
+  encryptionKeys?: string;
+}): Promise<TestRuntime> {
+  const port = await freePort();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    MONGODB_URI: 'mongodb://unused.invalid/hub',
+    ENCRYPTION_KEYS: options.encryptionKeys ?? `k1:${randomBytes(32).toString('base64')}`,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    PORT: String(port),
+    ...(options.webhooks === false ? {} : { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }),
+    ...(options.emulator
+      ? {
+          ENTRA_AUTHORITY_HOST: options.emulator.authorityHost,
+          GRAPH_BASE_URL: options.emulator.graphBaseUrl,
+          ENTRA_CA_FILE: await options.emulator.writeCaFile(),
+        }
+      : {}),
+    ...options.env,
+  });
+  const logs = captureLogger('debug');
+  const syncs = new RecordingSyncRequester();
+  const engine: SyncEngineFactory =
+    options.syncEngine ??
+    (() =>
+      Promise.resolve({
+        syncRequester: syncs,
+        directoryReleaser: { releaseConnectorUsers: () => Promise.resolve({ released: 0 }) },
+        runRetention: { deleteRunsOlderThan: () => Promise.resolve(0) },
+      }));
+  const runtime = await startHubRuntime({
+    config,
+    logger: logs.logger,
+    connection: options.connection,
+    syncEngine: engine,
+    // Several runtimes may share this process: prom-client's process metrics are process-wide.
+    defaultMetrics: false,
+    tuning: { ...FAST_TUNING, ...options.tuning },
+  });
+  return { runtime, url: runtime.url, logs, syncs, stop: () => runtime.stop() };
+}
