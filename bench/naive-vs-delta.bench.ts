@@ -312,7 +312,7 @@ async function ours(emulator: RunningEmulator, t: Tenant, serverUri: string) {
       idle.push(await syncNow());
       for (let i = 0; i < CHANGES; i++) {
         const userId = t.userIds[(run * CHANGES + i) % t.userIds.length]!;
-        emulator.control.updateUser(t.tenantId, userId, { jobTitle: `bench ${run}-${i}` });
+        emulator.control.updateUser(t.tenantId, userId, { displayName: `Bench user ${run}-${i}` });
       }
       changed.push(await syncNow());
     }

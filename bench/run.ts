@@ -42,6 +42,8 @@ interface BenchOptions {
 const OPTIONS: Record<string, BenchOptions> = {
   emulator: { args: ['--runs', '{runs}'], timeoutMs: 5 * 60_000 },
   webhooks: { timeoutMs: 4 * 60_000, runsPerInvocation: 1 },
+  realtime: { timeoutMs: 6 * 60_000, runsPerInvocation: 1 },
+  api: { timeoutMs: 4 * 60_000 },
   sync: { timeoutMs: 9 * 60_000 },
   'naive-vs-delta': { timeoutMs: 5 * 60_000 },
 };

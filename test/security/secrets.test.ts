@@ -1,7 +1,8 @@
 /**
  * Secrets never leak: a full scenario on a real hub process (install, a wrong secret then the
  * right one, verify, admin consent, groups, activate, Graph subscriptions, change notifications,
- * a lifecycle event, token rotation, a sync requested with the connector token) while every
+ * a lifecycle event, the initial full sync and webhook-driven delta syncs, token rotation, a sync
+ * requested with the connector token) while every
  * GraphQL answer (HTTP and WebSocket) and every log line is kept; afterwards every document of
  * every collection. None may contain the client secrets, the connector tokens, the clientState
  * values or any JWT (Graph access tokens, portal sessions), in clear or encoded.
@@ -22,6 +23,7 @@ import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hu
 import { findJwts, scanForSecrets, type TextSource } from '../helpers/secret-scan.js';
 import { dumpDatabase } from '../helpers/snapshot.js';
 import { waitFor } from '../helpers/wait.js';
+import { FINISHED, openHubData } from '../reliability/support.js';
 import { partnerJwt } from './portal.js';
 
 describe('secrets never appear in answers, logs or the database', () => {
@@ -198,11 +200,25 @@ describe('secrets never appear in answers, logs or the database', () => {
     emulator.control.updateUser(tenant.tenantId, members[0]!, { jobTitle: 'Secret keeper' });
     emulator.control.sendLifecycleEvent(subscriptions[0]!.id, 'reauthorizationRequired');
     await emulator.control.waitForNotifications();
-    await hub.waitForLog(
-      (r) => r['trigger'] === 'WEBHOOK' && r['connectorId'] === id,
-      15_000,
-      'a WEBHOOK sync request',
-    );
+    // The initial full sync and the webhook-driven delta sync both ran and finished.
+    const data = await openHubData(hub.env['MONGODB_URI']!);
+    try {
+      await waitFor(
+        async () => {
+          const runs = await data.runs(id);
+          return (
+            runs.some((r) => r.trigger === 'INITIAL' && r.status === 'SUCCEEDED') &&
+            runs.some((r) => r.trigger === 'WEBHOOK') &&
+            runs.every((r) => FINISHED.includes(r.status))
+          );
+        },
+        30_000,
+        'the INITIAL and a WEBHOOK sync to finish',
+      );
+      expect((await data.users(id)).map((u) => u.entraId)).toContain(outsider);
+    } finally {
+      await data.close();
+    }
 
     // The connector's own token: rotated, then used to ask for a sync.
     const { rotateConnectorToken } = await gql<{
@@ -214,11 +230,24 @@ describe('secrets never appear in answers, logs or the database', () => {
       true,
     );
     connectorTokens.push(rotateConnectorToken.authenticationToken);
-    await gql(
+    const { synchronizeNow } = await gql<{ synchronizeNow: { runId: string } }>(
       `Connector ${rotateConnectorToken.authenticationToken}`,
       'mutation($id:ID!){ synchronizeNow(connectorId:$id) { runId } }',
       { id },
     );
+    const check = await openHubData(hub.env['MONGODB_URI']!);
+    try {
+      await waitFor(
+        async () =>
+          (await check.runs(id)).some(
+            (r) => String(r._id) === synchronizeNow.runId && FINISHED.includes(r.status),
+          ),
+        30_000,
+        'the MANUAL sync to finish',
+      );
+    } finally {
+      await check.close();
+    }
     await gql(
       admin,
       'query($id:ID!){ connector(id:$id) { id status statusReason clientSecretHint lastError { code message } } }',
