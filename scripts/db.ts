@@ -15,7 +15,11 @@ const handle = await provisionMongo({
 console.log(`[db] ${handle.description}`);
 console.log(`[db] MONGODB_URI=${handle.uri}`);
 
+// The database process is unref'd (so test runs can exit): hold the launcher open until Ctrl-C.
+const keepAlive = setInterval(() => undefined, 60_000);
+
 const shutdown = () => {
+  clearInterval(keepAlive);
   console.log('[db] stopping');
   handle.stop().then(
     () => process.exit(0),

@@ -19,72 +19,69 @@ const httpsOrHttpUrl = z
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must be http(s)');
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: int(0, 65535).default(4000),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    MONGODB_URI: z
-      .string()
-      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
 
-    /** Where Microsoft can reach this hub (webhooks) and where admin consent returns. */
-    PUBLIC_BASE_URL: httpsOrHttpUrl.optional(),
-    /** Where the browser lands after admin consent; the outcome is appended as query params. */
-    PORTAL_URL: httpsOrHttpUrl.default('http://localhost:3000/connectors'),
+  /** Where Microsoft can reach this hub (webhooks) and where admin consent returns. */
+  PUBLIC_BASE_URL: httpsOrHttpUrl.optional(),
+  /** Where the browser lands after admin consent; the outcome is appended as query params. */
+  PORTAL_URL: httpsOrHttpUrl.default('http://localhost:3000/connectors'),
 
-    /** `kid:base64key` pairs (32-byte keys), comma separated; the first one encrypts. */
-    ENCRYPTION_KEYS: z.string().min(1),
+  /** `kid:base64key` pairs (32-byte keys), comma separated; the first one encrypts. */
+  ENCRYPTION_KEYS: z.string().min(1),
 
-    AUTH_JWT_ISSUER: z.string().min(1).default('entra-connector-hub'),
-    AUTH_JWT_AUDIENCE: z.string().min(1).default('entra-connector-hub'),
-    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).default('entra-connector-hub'),
+  AUTH_JWT_AUDIENCE: z.string().min(1).default('entra-connector-hub'),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_JWKS_URL: z.string().url().optional(),
 
-    ENTRA_AUTHORITY_HOST: z.string().url().default('https://login.microsoftonline.com'),
-    GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com'),
-    /** Extra PEM CA bundle trusted for Entra and Graph calls (a proxy's or the emulator's). */
-    ENTRA_CA_FILE: z.string().optional(),
+  ENTRA_AUTHORITY_HOST: z.string().url().default('https://login.microsoftonline.com'),
+  GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com'),
+  /** Extra PEM CA bundle trusted for Entra and Graph calls (a proxy's or the emulator's). */
+  ENTRA_CA_FILE: z.string().optional(),
 
-    SYNC_POLL_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
-    SYNC_RECONCILE_INTERVAL_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
-    SYNC_RUN_RETENTION_DAYS: int(1, 3650).default(90),
-    GRAPH_MAX_CONCURRENCY_PER_TENANT: int(1, 64).default(4),
-    /** `mongo` shares live status across hub instances; `memory` is for one instance only. */
-    PUBSUB_MODE: z.enum(['mongo', 'memory']).default('mongo'),
-    /** Size of the `live_events` capped collection that carries live status between instances. */
-    LIVE_EVENTS_CAPPED_BYTES: int(65_536, 1_073_741_824).default(33_554_432),
-    /** Graph caps user/group subscriptions at 41,760 minutes; stay a little under it. */
-    GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: int(45, 41_760).default(41_000),
-    /** Largest Graph notification body the receiver reads; larger ones get 413. */
-    WEBHOOK_MAX_BODY_BYTES: int(1_024, 16_777_216).default(1_048_576),
-    GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
-    GRAPHQL_INTROSPECTION: bool.optional(),
-    /** Most fields one GraphQL operation may select (fragments expanded). */
-    GRAPHQL_MAX_FIELDS: int(10, 10_000).default(500),
-    /** Largest GraphQL request body accepted over HTTP; larger ones get 413. */
-    HTTP_MAX_BODY_BYTES: int(1_024, 10_485_760).default(102_400),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AUTH_JWT_SECRET'],
-        message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL',
-      });
-    }
-    if (parseEncryptionKeys(env.ENCRYPTION_KEYS) === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ENCRYPTION_KEYS'],
-        message: 'must be comma-separated kid:base64 pairs with 32-byte keys',
-      });
-    }
-  });
+  SYNC_POLL_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
+  SYNC_RECONCILE_INTERVAL_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
+  SYNC_RUN_RETENTION_DAYS: int(1, 3650).default(90),
+  GRAPH_MAX_CONCURRENCY_PER_TENANT: int(1, 64).default(4),
+  /** `mongo` shares live status across hub instances; `memory` is for one instance only. */
+  PUBSUB_MODE: z.enum(['mongo', 'memory']).default('mongo'),
+  /** Size of the `live_events` capped collection that carries live status between instances. */
+  LIVE_EVENTS_CAPPED_BYTES: int(65_536, 1_073_741_824).default(33_554_432),
+  /** Graph caps user/group subscriptions at 41,760 minutes; stay a little under it. */
+  GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: int(45, 41_760).default(41_000),
+  /** Largest Graph notification body the receiver reads; larger ones get 413. */
+  WEBHOOK_MAX_BODY_BYTES: int(1_024, 16_777_216).default(1_048_576),
+  GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  /** Most fields one GraphQL operation may select (fragments expanded). */
+  GRAPHQL_MAX_FIELDS: int(10, 10_000).default(500),
+  /** Largest GraphQL request body accepted over HTTP; larger ones get 413. */
+  HTTP_MAX_BODY_BYTES: int(1_024, 10_485_760).default(102_400),
+});
+
+/**
+ * Checks across variables. They run even when other variables are invalid (a zod refinement
+ * would be skipped then), so the boot message lists every problem at once.
+ */
+function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!env['AUTH_JWT_SECRET'] && !env['AUTH_JWKS_URL']) {
+    problems.push('AUTH_JWT_SECRET: set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL');
+  }
+  const keys = env['ENCRYPTION_KEYS'];
+  if (keys !== undefined && parseEncryptionKeys(keys) === undefined) {
+    problems.push('ENCRYPTION_KEYS: must be comma-separated kid:base64 pairs with 32-byte keys');
+  }
+  return problems;
+}
 
 export interface EncryptionKey {
   id: string;
@@ -119,12 +116,15 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const parsed = schema.safeParse(blankAsMissing(env));
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
-    );
-  }
+  const raw = blankAsMissing(env);
+  const parsed = schema.safeParse(raw);
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...crossFieldProblems(raw),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const keys = parseEncryptionKeys(e.ENCRYPTION_KEYS)!;
   const config: Config = {

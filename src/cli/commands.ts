@@ -1,6 +1,7 @@
 import { GraphqlRequestError, type HubGraphqlClient } from './graphql-client.js';
 import {
   APPROVE_SYNC_RUN,
+  CONNECTOR_OUTCOME,
   ENDED_STATUSES,
   LIST_CONNECTORS,
   REJECT_SYNC_RUN,
@@ -103,17 +104,35 @@ export async function syncCommand(
         connectorId: options.connectorId,
       })
     : null;
+  type Event = IteratorResult<{ syncRunUpdated: SyncRunRow }, void>;
   // Start listening before asking, so the first events are not missed.
-  const firstEvent = subscription?.next();
+  const first = subscription
+    ? subscription.next().then(
+        (event): { event: Event } => ({ event }),
+        (error: unknown): { error: unknown } => ({ error }),
+      )
+    : null;
+  const requestedAt = Date.now();
   const { synchronizeNow } = await api.request<{ synchronizeNow: { runId: string } }>(
     SYNCHRONIZE_NOW,
     { connectorId: options.connectorId },
   );
   const runId = synchronizeNow.runId;
   out.line(`sync requested: run ${runId}`);
-  if (!subscription || !firstEvent) return 0;
+  if (!subscription || !first) return 0;
 
-  type Event = IteratorResult<{ syncRunUpdated: SyncRunRow }, void>;
+  const head = await Promise.race([first, sleep(1_500).then(() => null)]);
+  if (head && 'error' in head) {
+    void subscription.return(undefined);
+    if (!isMissingSyncRunApi(head.error)) throw head.error;
+    // A hub without the sync-run API: follow the connector until its next sync outcome.
+    return followConnector(api, out, options.connectorId, requestedAt, options.timeoutSeconds);
+  }
+  const firstEvent: Promise<Event> = first.then((r) => {
+    if ('error' in r) throw r.error;
+    return r.event;
+  });
+
   const state: { last: SyncRunRow | null; ticks: number } = { last: null, ticks: 0 };
   const render = (run: SyncRunRow) => {
     state.last = run;
@@ -221,16 +240,15 @@ export async function changesCommand(
   } while (after && rows.length < options.limit);
   out.line(
     table(
-      ['ACTION', 'TYPE', 'OBJECT', 'RULE', 'FIELDS', 'ERROR'],
+      ['ACTION', 'STATE', 'TYPE', 'OBJECT', 'RULE', 'FIELDS', 'MESSAGE'],
       rows.map((c) => [
         c.action,
+        c.state,
         c.objectType,
-        c.displayName ?? c.objectId,
+        c.label ?? c.objectId,
         c.rule,
-        (c.fields ?? [])
-          .map((f) => `${f.name}: ${f.before ?? '∅'} -> ${f.after ?? '∅'}`)
-          .join('; '),
-        c.error ? `${c.error.code}: ${c.error.message}` : null,
+        fieldChanges(c.before, c.after),
+        c.message,
       ]),
     ),
   );
@@ -290,6 +308,58 @@ function printRunSummary(out: Output, run: SyncRunRow): void {
   if (run.error) out.line(`error: ${run.error.code}: ${run.error.message}`);
 }
 
+function isMissingSyncRunApi(error: unknown): boolean {
+  return (
+    error instanceof GraphqlRequestError &&
+    /syncRunUpdated|SyncRun/.test(error.message) &&
+    /Cannot query field|Unknown type|GRAPHQL_VALIDATION_FAILED/.test(error.message)
+  );
+}
+
+interface ConnectorOutcome {
+  status: string | null;
+  statusReason: string | null;
+  lastSuccessfulSyncAt: string | null;
+  lastError: { at: string; code: string; message: string } | null;
+}
+
+/**
+ * Follows a sync through the connector's own fields when the hub has no sync-run API: done at
+ * the first success or error recorded after the request (a second of clock tolerance).
+ */
+async function followConnector(
+  api: HubGraphqlClient,
+  out: Output,
+  connectorId: string,
+  requestedAt: number,
+  timeoutSeconds: number,
+): Promise<number> {
+  const since = requestedAt - 1_000;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (let tick = 1; Date.now() < deadline; tick++) {
+    const { connector: c } = await api.request<{ connector: ConnectorOutcome }>(CONNECTOR_OUTCOME, {
+      id: connectorId,
+    });
+    if (c.lastSuccessfulSyncAt && Date.parse(c.lastSuccessfulSyncAt) >= since) {
+      out.status(progressBar(1, 1, `synced at ${c.lastSuccessfulSyncAt}`));
+      out.line('');
+      out.line(`connector ${connectorId}: ${c.status ?? 'not saved'}`);
+      return 0;
+    }
+    if (c.lastError && Date.parse(c.lastError.at) >= since) {
+      out.line('');
+      out.line(`sync failed: ${c.lastError.code}: ${c.lastError.message}`);
+      out.line(`connector ${connectorId}: ${c.status ?? 'not saved'} (${c.statusReason ?? ''})`);
+      return 1;
+    }
+    out.status(progressBar(tick, null, `waiting for the sync (${c.status ?? 'not saved'})`));
+    await sleep(1_000);
+  }
+  out.line('');
+  out.line(`no sync outcome after ${timeoutSeconds} s; it goes on in the hub`);
+  return 1;
+}
+
 function processed(run: SyncRunRow): number {
   const c = run.counts;
   return c
@@ -315,4 +385,14 @@ async function fetchRun(api: HubGraphqlClient, id: string): Promise<SyncRunRow |
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `name: before -> after` for each touched field. */
+export function fieldChanges(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): string {
+  const names = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const show = (v: unknown) => (v === undefined || v === null ? '∅' : JSON.stringify(v));
+  return [...names].map((n) => `${n}: ${show(before?.[n])} -> ${show(after?.[n])}`).join('; ');
 }

@@ -90,6 +90,15 @@ export class HubGraphqlClient {
         }
         if (result.data) yield result.data;
       }
+    } catch (error) {
+      // graphql-ws rejects with the server's error list (e.g. a validation error) or a close event.
+      if (Array.isArray(error)) throw new GraphqlRequestError(error as GraphqlErrorEntry[], 200);
+      if (error instanceof Error) throw error;
+      const closed = error as { code?: number; reason?: string };
+      throw new GraphqlRequestError(
+        [{ message: `subscription closed (${closed.code ?? '?'} ${closed.reason ?? ''})`.trim() }],
+        0,
+      );
     } finally {
       await iterator.return?.();
       await client.dispose();

@@ -11,6 +11,10 @@ export const LIST_CONNECTORS = `query Connectors($companyId: ID, $status: Connec
   connectors(companyId: $companyId, status: $status) { ${CONNECTOR_FIELDS} }
 }`;
 
+export const CONNECTOR_OUTCOME = `query ConnectorOutcome($id: ID!) {
+  connector(id: $id) { status statusReason lastSuccessfulSyncAt lastError { at code message } }
+}`;
+
 export const SYNCHRONIZE_NOW = `mutation SynchronizeNow($connectorId: ID!) {
   synchronizeNow(connectorId: $connectorId) { runId }
 }`;
@@ -36,7 +40,7 @@ export const SYNC_RUN_CHANGES = `query SyncRunChanges($id: ID!, $first: Int, $af
   syncRun(id: $id) {
     id status
     changes(first: $first, after: $after) {
-      edges { node { objectType objectId displayName action rule fields { name before after } error { code message } } }
+      edges { node { objectType objectId label action rule state before after message } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -91,11 +95,16 @@ export interface SyncRunRow {
 export interface ChangeRow {
   objectType: string;
   objectId: string;
-  displayName: string | null;
+  /** Email or group name. */
+  label: string | null;
   action: string;
   rule: string | null;
-  fields: { name: string; before: string | null; after: string | null }[] | null;
-  error: { code: string; message: string } | null;
+  /** APPLIED, STAGED, FAILED, ... */
+  state: string | null;
+  /** The touched fields before and after (JSON). */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  message: string | null;
 }
 
 export const ENDED_STATUSES = new Set([

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { redactDeep, scrubText } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -41,6 +42,16 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       base: { service: 'entra-connector-hub' },
+      // Any depth, any key that looks secret, and secret-shaped text in any string (redact.ts).
+      formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
+      serializers: { err: (error: unknown) => redactDeep(error) },
+      hooks: {
+        logMethod(args, method) {
+          // The message itself: `logger.info('token %s', value)` or a string built by hand.
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg));
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
     },
     options.destination,
   );

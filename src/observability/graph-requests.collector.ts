@@ -13,6 +13,8 @@ interface UndiciResponse {
 }
 
 const GRAPH_PATH = /^\/(v1\.0|beta)(\/|\?|$)/;
+/** Token, discovery and key endpoints of the identity platform (MSAL's calls). */
+const IDENTITY_PATH = /\/(oauth2|discovery)\/|\/\.well-known\//;
 
 /**
  * Counts Microsoft Graph and identity platform requests from undici's diagnostics channels, so
@@ -30,7 +32,7 @@ export function collectGraphRequests(
     const origin = request.origin === undefined ? '' : new URL(String(request.origin)).origin;
     const path = request.path ?? '';
     if (origin === graphOrigin && GRAPH_PATH.test(path)) return 'graph';
-    if (origin === authorityOrigin) return 'identity';
+    if (origin === authorityOrigin && IDENTITY_PATH.test(path)) return 'identity';
     return null;
   };
 

@@ -17,7 +17,7 @@ export class HubMetrics {
 
   readonly syncRunsStarted = new Counter({
     name: 'hub_sync_runs_started_total',
-    help: 'Sync runs seen starting, by trigger',
+    help: 'Sync runs seen (first event of each run), by trigger',
     labelNames: ['trigger'] as const,
     registers: [this.registry],
   });

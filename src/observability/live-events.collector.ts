@@ -18,8 +18,15 @@ export function collectLiveEvents(
   metrics: HubMetrics,
   live: LiveEvents,
   logger: Logger,
+  /**
+   * Reads the run when an event carries only ids (the sync engine publishes "run X changed"):
+   * one read in flight per run, and one more if events arrived meanwhile.
+   */
+  loadRun?: (runId: string) => Promise<Record<string, unknown> | null>,
 ): () => Promise<void> {
   const runs = new Map<string, string>();
+  const loading = new Map<string, { again: boolean }>();
+  const reads = new Set<Promise<void>>();
   const active = new Set<string>();
   const runEvents = live.subscribe(LiveTopic.SYNC_RUN_UPDATED);
   const statusEvents = live.subscribe(LiveTopic.CONNECTOR_STATUS_CHANGED);
@@ -33,11 +40,9 @@ export function collectLiveEvents(
     runs.set(runId, status);
     if (runs.size > REMEMBERED_RUNS) runs.delete(runs.keys().next().value!);
     const trigger = typeof event['trigger'] === 'string' ? event['trigger'] : 'UNKNOWN';
+    if (first) metrics.syncRunsStarted.inc({ trigger });
     if (ACTIVE.has(status)) {
-      if (first || status === 'RUNNING') {
-        if (!active.has(runId)) metrics.syncRunsStarted.inc({ trigger });
-        active.add(runId);
-      }
+      active.add(runId);
     } else if (ENDED.has(status)) {
       active.delete(runId);
       metrics.syncRuns.inc({ status, trigger });
@@ -51,6 +56,36 @@ export function collectLiveEvents(
     metrics.syncRunsInProgress.set(active.size);
   };
 
+  const onRunEvent = (event: Record<string, unknown>) => {
+    if (typeof event['status'] === 'string' || !loadRun) {
+      onRun(event);
+      return;
+    }
+    const runId = String(event['runId']);
+    const inFlight = loading.get(runId);
+    if (inFlight) {
+      inFlight.again = true;
+      return;
+    }
+    const state = { again: false };
+    loading.set(runId, state);
+    const read = (async () => {
+      try {
+        do {
+          state.again = false;
+          const run = await loadRun(runId);
+          if (run) onRun({ ...run, runId });
+        } while (state.again);
+      } catch (error) {
+        logger.debug({ err: error, runId }, 'metrics: sync run not read');
+      } finally {
+        loading.delete(runId);
+      }
+    })();
+    reads.add(read);
+    void read.finally(() => reads.delete(read));
+  };
+
   const consume = async <T extends Record<string, unknown>>(
     events: AsyncIterableIterator<T>,
     handle: (event: T) => void,
@@ -62,7 +97,7 @@ export function collectLiveEvents(
     }
   };
   const done = Promise.all([
-    consume(runEvents, onRun),
+    consume(runEvents, onRunEvent),
     consume(statusEvents, (event) => {
       metrics.connectorStatusChanges.inc({ status: event.status ?? 'NOT_ACTIVATED' });
     }),
@@ -71,6 +106,7 @@ export function collectLiveEvents(
     await runEvents.return?.();
     await statusEvents.return?.();
     await done;
+    await Promise.all([...reads]);
   };
 }
 

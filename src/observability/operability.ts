@@ -1,6 +1,7 @@
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { requestLog } from '../logging/request-log.js';
 import type { ReadinessCheck } from '../server/health.router.js';
 import type { PlainHandler } from '../server/http-app.js';
 import { pathOf } from '../server/http-app.js';
@@ -31,7 +32,10 @@ export interface OperabilityDeps {
 
 export interface Operability {
   metrics: HubMetrics;
-  /** Mount with `hub.listen({ handlers })`: GET /metrics, and the explorer page in dev. */
+  /**
+   * Mount first with `hub.listen({ handlers })`: request ids and access lines, GET /metrics, and
+   * the explorer page in dev.
+   */
   handlers: PlainHandler[];
   /** Pass to `hub.listen({ readiness })`: joins the database ping of /readyz. */
   readiness: ReadinessCheck[];
@@ -53,7 +57,9 @@ export function createOperability(deps: OperabilityDeps): Operability {
     graphBaseUrl: deps.config.entra.graphBaseUrl,
     authorityHost: deps.config.entra.authorityHost,
   });
-  const stopLive = deps.live ? collectLiveEvents(metrics, deps.live, logger) : null;
+  const stopLive = deps.live
+    ? collectLiveEvents(metrics, deps.live, logger, (runId) => loadSyncRun(deps.connection, runId))
+    : null;
 
   const scrape = async (): Promise<string> => {
     try {
@@ -85,7 +91,11 @@ export function createOperability(deps: OperabilityDeps): Operability {
 
   return {
     metrics,
-    handlers: [metricsHandler, ...(deps.config.env === 'production' ? [] : [explorerPage()])],
+    handlers: [
+      requestLog(deps.logger.child({ component: 'http' })),
+      metricsHandler,
+      ...(deps.config.env === 'production' ? [] : [explorerPage()]),
+    ],
     readiness,
     instrumentWebhooks: (router) => instrumentWebhookRouter(metrics, router),
     async close() {
@@ -93,4 +103,18 @@ export function createOperability(deps: OperabilityDeps): Operability {
       await stopLive?.();
     },
   };
+}
+
+/** The sync engine's run document (`sync_runs`), for events that carry only the run id. */
+export async function loadSyncRun(
+  connection: Connection,
+  runId: string,
+): Promise<Record<string, unknown> | null> {
+  if (!connection.db || !/^[0-9a-f]{24}$/.test(runId)) return null;
+  return connection.db.collection('sync_runs').findOne(
+    { _id: new Types.ObjectId(runId) },
+    {
+      projection: { status: 1, trigger: 1, mode: 1, requestedAt: 1, startedAt: 1, finishedAt: 1 },
+    },
+  );
 }

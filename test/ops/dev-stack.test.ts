@@ -1,0 +1,375 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import { MongoClient } from 'mongodb';
+import { loadProvisionConfig } from '../../src/config.js';
+import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
+import { provisionMongo } from '../../src/db/provision/provision.js';
+import { waitFor } from '../helpers/wait.js';
+import {
+  fetchWithCa,
+  getNoRedirect,
+  gql,
+  metricSum,
+  runCli,
+  spawnDevStack,
+  status,
+  type SpawnedDevStack,
+} from './dev-stack.helpers.js';
+import { readmeOperations } from './readme-operations.js';
+
+/**
+ * `npm run dev`'s entry point end to end: the built scripts/dev.js with a temporary .dev folder
+ * and free ports, on a database this file provisions itself (so it can pause it), then the
+ * README's install flow with the printed tokens, /metrics, /readyz through a database outage,
+ * the CLI, and a clean Ctrl-C.
+ */
+describe('npm run dev: the demo stack end to end', () => {
+  let db: MongoServerHandle;
+  let dir: string;
+  let stack: SpawnedDevStack;
+  const ops = readmeOperations();
+  const op = (name: string) => {
+    const text = ops.get(name);
+    if (!text) throw new Error(`README has no operation named ${name}`);
+    return text;
+  };
+
+  beforeAll(async () => {
+    const provider =
+      process.env['HUB_TEST_MONGO_PROVIDER'] === 'memory-server' ? 'memory-server' : 'ferretdb';
+    db = await provisionMongo({ ...loadProvisionConfig({}), provider });
+    dir = await mkdtemp(path.join(tmpdir(), 'hub-dev-'));
+    stack = await spawnDevStack({
+      dir,
+      env: {
+        PATH: process.env['PATH'],
+        MONGODB_URI: db.uri,
+        HUB_DB_PROVIDER: 'uri',
+        LOG_LEVEL: 'info',
+      },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    if (stack && stack.child.exitCode === null) stack.child.kill('SIGKILL');
+    await db?.start?.().catch(() => undefined);
+    await db?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('writes stack.json with everything the README needs, and serves the offline explorer', async () => {
+    const s = stack.info;
+    for (const key of [
+      'graphqlUrl',
+      'partnerAdminJwt',
+      'companyAdminJwt',
+      'tenantId',
+      'clientId',
+      'clientSecret',
+      'syncGroupId',
+      'emulatorControlUrl',
+      'connectorId',
+    ] as const) {
+      expect(s[key]).toEqual(expect.any(String));
+    }
+    expect(stack.output.join('')).toContain(s.graphqlUrl);
+    const page = await fetch(s.graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('GraphQL explorer');
+    expect(html).not.toMatch(/https?:\/\/[^"' ]*cdn/i);
+    // The page's script at least parses (no browser here to run it).
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
+    expect(() => new vm.Script(script!)).not.toThrow();
+    // The emulator's control API answers at the printed URL.
+    const tenants = await getNoRedirect(`${s.emulatorControlUrl}/health`, s.emulatorCaFile);
+    expect(tenants.status).toBe(200);
+  });
+
+  it('follows the README: credentials, verify, consent, group, save, sync', async () => {
+    const s = stack.info;
+    const before = await (await fetch(`${s.hubUrl}/metrics`)).text();
+    const call = async <T>(
+      name: string,
+      variables: Record<string, unknown>,
+      token = s.partnerAdminJwt,
+    ) => {
+      const result = await gql<T>(s.graphqlUrl, token, op(name), variables);
+      expect(result.errors).toBeUndefined();
+      return result.data!;
+    };
+    const connectorId = s.connectorId;
+
+    await call('EnterCredentials', {
+      input: {
+        connectorId,
+        tenantId: s.tenantId,
+        clientId: s.clientId,
+        clientSecret: s.clientSecret,
+      },
+    });
+    const verify = await call<{
+      verifyConnection: {
+        verified: boolean;
+        consentUrl: string | null;
+        error: { reason: string } | null;
+      };
+    }>('VerifyConnection', { connectorId });
+    expect(verify.verifyConnection.verified).toBe(false);
+    expect(verify.verifyConnection.error?.reason).toBe('APP_NOT_CONSENTED');
+    const consentUrl = verify.verifyConnection.consentUrl!;
+    expect(consentUrl.startsWith(s.emulatorUrl)).toBe(true);
+
+    // The browser: Microsoft (the emulator) -> the hub's /azure/callback -> the portal.
+    const microsoft = await getNoRedirect(consentUrl, s.emulatorCaFile);
+    expect(microsoft.status).toBe(302);
+    expect(microsoft.location!.startsWith(`${s.hubUrl}/azure/callback?`)).toBe(true);
+    const callback = await getNoRedirect(microsoft.location!, s.emulatorCaFile);
+    expect(callback.status).toBe(302);
+    expect(callback.location).toContain('result=');
+    expect(callback.location).not.toContain('error');
+
+    const verified = await call<{ connector: { verified: boolean } }>('ConnectionVerified', {
+      connectorId,
+    });
+    expect(verified.connector.verified).toBe(true);
+
+    // The company admin sees the same connector and picks the group.
+    const groups = await call<{
+      entraGroups: { edges: { node: { id: string; displayName: string } }[] };
+    }>('PickSyncGroup', { connectorId }, s.companyAdminJwt);
+    const syncGroup = groups.entraGroups.edges.find(
+      (e) => e.node.displayName === 'Password Boss Users',
+    );
+    expect(syncGroup?.node.id).toBe(s.syncGroupId);
+    const selected = await call<{ selectSyncGroup: { syncGroup: { id: string } } }>(
+      'SelectSyncGroup',
+      {
+        connectorId,
+        groupId: s.syncGroupId,
+      },
+    );
+    expect(selected.selectSyncGroup.syncGroup.id).toBe(s.syncGroupId);
+    const extra = await call<{ setSyncedGroups: { syncedGroups: { id: string }[] } }>(
+      'SelectExtraGroups',
+      {
+        connectorId,
+        groupIds: s.extraGroupIds.slice(0, 2),
+      },
+    );
+    expect(extra.setSyncedGroups.syncedGroups).toHaveLength(2);
+    const rules = await call<{ connector: { syncRules: Record<string, unknown> } }>(
+      'ReviewSyncRules',
+      { connectorId },
+    );
+    expect(rules.connector.syncRules).toMatchObject({
+      userAdded: 'CREATE',
+      userRemovedFromGroup: 'DISABLE',
+    });
+
+    const saved = await call<{ activateConnector: { status: string } }>('SaveChanges', {
+      connectorId,
+    });
+    expect(['WAITING_FOR_CONNECTION', 'CONNECTED']).toContain(saved.activateConnector.status);
+    const list = await call<{ connectors: { id: string; status: string }[] }>('ConnectorList', {});
+    expect(list.connectors.map((c) => c.id)).toContain(connectorId);
+
+    const sync = await call<{ synchronizeNow: { runId: string } }>('SynchronizeNow', {
+      connectorId,
+    });
+    expect(sync.synchronizeNow.runId).toEqual(expect.any(String));
+
+    // The demo tenant is synced: Connected, and the sync group's direct members are users.
+    const connected = await waitFor(
+      async () => {
+        const { connectors } = await call<{
+          connectors: { id: string; status: string; lastSuccessfulSyncAt: string | null }[];
+        }>('ConnectorList', {});
+        const mine = connectors.find((c) => c.id === connectorId);
+        return mine?.status === 'CONNECTED' && mine.lastSuccessfulSyncAt ? mine : null;
+      },
+      60_000,
+      'the connector to be Connected after its first sync',
+      250,
+    );
+    expect(Date.parse(connected.lastSuccessfulSyncAt!)).toBeGreaterThan(Date.now() - 120_000);
+    const client = await MongoClient.connect(db.uri);
+    try {
+      const users = client.db('entra_hub_dev').collection('directory_users');
+      const managed = await users.countDocuments({ connectorId });
+      // 120 people, two thirds of them direct members of the sync group (guests and disabled
+      // accounts included); the nested group's members only count with includeNestedGroups.
+      expect(managed).toBeGreaterThanOrEqual(70);
+      expect(managed).toBeLessThanOrEqual(80);
+    } finally {
+      await client.close();
+    }
+
+    // The counters moved: Graph requests (verify, group picker), token requests, connectors.
+    const after = await (await fetch(`${s.hubUrl}/metrics`)).text();
+    expect(metricSum(after, 'hub_graph_requests_total')).toBeGreaterThan(
+      metricSum(before, 'hub_graph_requests_total'),
+    );
+    expect(metricSum(after, 'hub_entra_token_requests_total', { status: '200' })).toBeGreaterThan(
+      metricSum(before, 'hub_entra_token_requests_total', { status: '200' }),
+    );
+    expect(metricSum(before, 'hub_connectors', { status: 'NOT_ACTIVATED' })).toBe(1);
+    expect(metricSum(after, 'hub_connectors', { status: 'NOT_ACTIVATED' })).toBe(0);
+    expect(metricSum(after, 'hub_connector_status_changes_total')).toBeGreaterThan(0);
+    expect(metricSum(after, 'hub_sync_runs_total', { status: 'SUCCEEDED' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(metricSum(after, 'hub_sync_run_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(metricSum(after, 'hub_connectors', { status: 'CONNECTED' })).toBe(1);
+  }, 120_000);
+
+  it('a change in the demo tenant reaches the hub through Graph change notifications', async () => {
+    const s = stack.info;
+    const client = await MongoClient.connect(db.uri);
+    try {
+      const users = client.db('entra_hub_dev').collection('directory_users');
+      const someone = await users.findOne({ connectorId: s.connectorId, status: 'ACTIVE' });
+      expect(someone?.['entraId']).toEqual(expect.any(String));
+      const before = await (await fetch(`${s.hubUrl}/metrics`)).text();
+      // The admin removes the person from Password Boss Users in Entra (the emulator's control API).
+      const removed = await fetchWithCa(
+        `${s.emulatorControlUrl}/tenants/${s.tenantId}/groups/${s.syncGroupId}/members/${String(someone!['entraId'])}`,
+        s.emulatorCaFile,
+        { method: 'DELETE' },
+      );
+      expect(removed.status).toBeLessThan(300);
+      const disabled = await waitFor(
+        () => users.findOne({ _id: someone!._id, status: 'DISABLED' }),
+        45_000,
+        'the removed user to be disabled',
+        250,
+      );
+      expect(disabled['statusReason']).toBe('REMOVED_FROM_GROUP');
+      const after = await (await fetch(`${s.hubUrl}/metrics`)).text();
+      const acks = (text: string) =>
+        metricSum(text, 'hub_webhook_requests_total', { endpoint: 'notifications', status: '202' });
+      expect(acks(after)).toBeGreaterThan(acks(before));
+      // The notification's own delta run ends too (under load the poll may have applied it first).
+      await waitFor(
+        async () => {
+          const text = await (await fetch(`${s.hubUrl}/metrics`)).text();
+          return metricSum(text, 'hub_sync_runs_total', { trigger: 'WEBHOOK' }) >= 1;
+        },
+        30_000,
+        'an ended WEBHOOK run in /metrics',
+        250,
+      );
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
+
+  it('operator CLI: lists connectors, mints a token the hub accepts, asks for a sync', async () => {
+    const s = stack.info;
+    const listed = await runCli(['connectors', '--stack', stack.stackFile]);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(s.connectorId);
+    expect(listed.stdout).toMatch(/WAITING_FOR_CONNECTION|CONNECTED/);
+
+    const minted = await runCli([
+      'token',
+      '--role',
+      'COMPANY_ADMIN',
+      '--company',
+      s.companyId,
+      '--stack',
+      stack.stackFile,
+    ]);
+    expect(minted.code).toBe(0);
+    const token = minted.stdout.trim();
+    const asCompany = await runCli(['connectors', '--url', s.graphqlUrl, '--token', token]);
+    expect(asCompany.code).toBe(0);
+    expect(asCompany.stdout).toContain(s.connectorId);
+
+    const refused = await runCli(['connectors', '--url', s.graphqlUrl, '--token', 'not-a-jwt']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('UNAUTHENTICATED');
+
+    const sync = await runCli(['sync', s.connectorId, '--detach', '--stack', stack.stackFile]);
+    expect(sync.code).toBe(0);
+    expect(sync.stdout).toMatch(/sync requested: run \S+/);
+
+    // Followed to its end: the run's summary (sync-run API) or the connector's next success.
+    const followed = await runCli([
+      'sync',
+      s.connectorId,
+      '--timeout',
+      '60',
+      '--stack',
+      stack.stackFile,
+    ]);
+    expect(followed.stderr).toBe('');
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/sync requested: run \S+/);
+    expect(followed.stdout).toMatch(/synced at|SUCCEEDED/);
+  });
+
+  it('/readyz turns unready while the database is paused and ready again when it returns', async () => {
+    const s = stack.info;
+    expect(await status(`${s.hubUrl}/healthz`)).toBe(200);
+    expect(await status(`${s.hubUrl}/readyz`)).toBe(200);
+    await db.pause!();
+    await waitFor(async () => (await status(`${s.hubUrl}/readyz`)) === 503, 20_000, 'unready', 250);
+    expect(await status(`${s.hubUrl}/healthz`)).toBe(200);
+    await db.start!();
+    await waitFor(
+      async () => (await status(`${s.hubUrl}/readyz`)) === 200,
+      60_000,
+      'ready again',
+      250,
+    ).catch((error: Error) => {
+      // Which check failed, from the hub's own log.
+      const warnings = readFileSync(s.logFile, 'utf8')
+        .split('\n')
+        .filter((line) => /"level":(40|50)/.test(line))
+        .slice(-8)
+        .map((line) => line.slice(0, 400));
+      throw new Error(`${error.message}\n${warnings.join('\n')}`);
+    });
+  }, 90_000);
+
+  it('Ctrl-C stops the hub, the emulator and the database, and removes stack.json', async () => {
+    const hubPid = stack.info.hubPid;
+    stack.child.kill('SIGINT');
+    expect(await stack.exited).toBe(0);
+    expect(stack.output.join('')).toContain('stopped');
+    expect(existsSync(stack.stackFile)).toBe(false);
+    expect(() => process.kill(hubPid, 0)).toThrow();
+    expect(await status(`${stack.info.hubUrl}/healthz`)).toBe(0);
+  }, 60_000);
+
+  it('a second run reuses the data: same company and connector, new secret entered and verified again', async () => {
+    const first = stack.info;
+    stack = await spawnDevStack({
+      dir,
+      env: { PATH: process.env['PATH'], MONGODB_URI: db.uri, HUB_DB_PROVIDER: 'uri' },
+    });
+    const s = stack.info;
+    expect(s.companyId).toBe(first.companyId);
+    expect(s.connectorId).toBe(first.connectorId);
+    expect(s.tenantId).toBe(first.tenantId);
+    expect(s.syncGroupId).toBe(first.syncGroupId);
+    expect(s.clientSecret).not.toBe(first.clientSecret);
+    expect(stack.output.join('')).toContain('verified again');
+    const result = await gql<{ connector: { verified: boolean; status: string } }>(
+      s.graphqlUrl,
+      s.partnerAdminJwt,
+      op('ConnectionVerified'),
+      { connectorId: s.connectorId },
+    );
+    expect(result.data?.connector.verified).toBe(true);
+    expect(['WAITING_FOR_CONNECTION', 'CONNECTED']).toContain(result.data?.connector.status);
+    stack.child.kill('SIGINT');
+    expect(await stack.exited).toBe(0);
+  }, 180_000);
+});
