@@ -28,6 +28,13 @@ export interface MongoEventBusOptions {
    */
   resumeWindow?: number;
   maxBufferedPerSubscriber?: number;
+  /**
+   * Ids are handed out before the insert, so another instance's lower id can be inserted after
+   * a higher one; delivery waits for it (polling for it every `gapPollMs`) at most this long,
+   * then treats it as a publish that failed.
+   */
+  gapTimeoutMs?: number;
+  gapPollMs?: number;
 }
 
 interface StoredEvent {
@@ -63,10 +70,16 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
   private readonly origin = randomUUID();
   private readonly options: Required<Omit<MongoEventBusOptions, 'db' | 'logger'>>;
   private readonly log: Logger;
-  /** Events with `_id <= floor` are never delivered: older than this process or long seen. */
+  /** Where a (re)opened cursor starts: an id that exists, a resume window below `next`. */
   private floor = 0;
-  private highest = 0;
-  private readonly delivered = new Set<number>();
+  /** The next id to deliver: events are delivered in id order, so per origin in order too. */
+  private next = 1;
+  /** Events read ahead of a gap (a lower id allocated but not yet visible). */
+  private readonly held = new Map<number, StoredEvent>();
+  private gapSince: number | undefined;
+  private gapTimer: NodeJS.Timeout | undefined;
+  /** Gaps given up on (a publish that failed after taking its id); for tests and health. */
+  skippedIds = 0;
   private cursor: FindCursor<StoredEvent> | undefined;
   private tailing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -88,6 +101,8 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
       retryMaxMs: options.retryMaxMs ?? 5_000,
       resumeWindow: options.resumeWindow ?? 1_000,
       maxBufferedPerSubscriber: options.maxBufferedPerSubscriber ?? 10_000,
+      gapTimeoutMs: options.gapTimeoutMs ?? 2_000,
+      gapPollMs: options.gapPollMs ?? 25,
     };
     this.log = options.logger.child({ component: 'mongo-event-bus' });
     this.events = db.collection<StoredEvent>(this.options.collectionName);
@@ -101,7 +116,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     const bus = new MongoEventBus<M>(options.db, options);
     await bus.ensureCollection();
     bus.floor = await bus.lastId();
-    bus.highest = bus.floor;
+    bus.next = bus.floor + 1;
     bus.tailing = bus.tailLoop();
     return bus;
   }
@@ -124,6 +139,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.gapTimer);
     this.wake?.();
     await this.cursor?.close().catch(() => undefined);
     await this.tailing;
@@ -270,17 +286,60 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
   }
 
   private accept(doc: StoredEvent): void {
-    const id = doc._id;
-    if (id <= this.floor || this.delivered.has(id)) return;
-    this.delivered.add(id);
-    if (id > this.highest) this.highest = id;
-    // Keep only the resume window: older ids can no longer arrive through a fresh cursor.
-    const newFloor = this.highest - this.options.resumeWindow;
-    if (newFloor > this.floor) {
-      this.floor = newFloor;
-      for (const seen of this.delivered) if (seen <= newFloor) this.delivered.delete(seen);
+    if (doc._id < this.next) return;
+    this.held.set(doc._id, doc);
+    this.deliverInOrder();
+  }
+
+  /**
+   * Delivers held events from `next` on while they are consecutive. Sequence numbers are taken
+   * before the insert, so under concurrent publishes from several instances id 41 can become
+   * visible before 40, and a tailable cursor on FerretDB never returns 40 once it is past it.
+   * Delivering strictly in id order (fetching the missing id directly) keeps each instance's
+   * publication order and loses nothing; the wait is the few ms between allocating and inserting.
+   */
+  private deliverInOrder(): void {
+    for (let doc = this.held.get(this.next); doc; doc = this.held.get(this.next)) {
+      this.held.delete(this.next);
+      this.next += 1;
+      if (doc.topic !== START_TOPIC) this.fanout.deliver(doc.topic, doc.payload);
     }
-    if (doc.topic !== START_TOPIC) this.fanout.deliver(doc.topic, doc.payload);
+    // Keep the resume window: a reopened cursor re-reads from here and skips what it saw.
+    this.floor = Math.max(this.floor, this.next - 1 - this.options.resumeWindow);
+    if (this.held.size === 0) {
+      this.gapSince = undefined;
+      return;
+    }
+    this.gapSince ??= Date.now();
+    this.gapTimer ??= setTimeout(() => {
+      this.gapTimer = undefined;
+      void this.fillGap();
+    }, this.options.gapPollMs);
+  }
+
+  private async fillGap(): Promise<void> {
+    if (this.closed || this.held.size === 0) return;
+    const upTo = Math.min(...this.held.keys());
+    try {
+      const missing = await this.events
+        .find({ _id: { $gte: this.next, $lt: upTo } })
+        .sort({ _id: 1 })
+        .toArray();
+      for (const doc of missing) this.held.set(doc._id, doc);
+    } catch (error) {
+      this.log.debug({ err: describe(error) }, 'could not read a gap in the live events');
+    }
+    if (
+      !this.held.has(this.next) &&
+      Date.now() - (this.gapSince ?? Date.now()) >= this.options.gapTimeoutMs
+    ) {
+      // Allocated but never inserted (the publish failed): nothing will ever fill it.
+      this.skippedIds += upTo - this.next;
+      this.log.debug({ from: this.next, to: upTo - 1 }, 'live event ids never published; skipped');
+      this.next = upTo;
+      this.gapSince = undefined;
+    }
+    this.deliverInOrder();
   }
 
   /**
@@ -291,10 +350,10 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     try {
       await this.ensureCollection();
       const last = await this.lastId();
-      if (last < this.floor) {
+      if (last < this.next - 1) {
         this.floor = last;
-        this.highest = last;
-        this.delivered.clear();
+        this.next = last + 1;
+        this.held.clear();
       }
     } catch {
       // Still down: the next attempt repairs again.

@@ -92,6 +92,59 @@ describe('MongoEventBus across two hub instances', () => {
     }
   });
 
+  it('delivers in id order, losing nothing, when ids become visible out of order', async () => {
+    // Both instances publish in waves, so ids taken by one are often inserted after the
+    // other's higher ones: every subscriber must still see every event, in one total order.
+    const a = await startBus();
+    const b = await startBus();
+    const onA = collect(a.subscribe('STATUS'));
+    const onB = collect(b.subscribe('STATUS'));
+    for (let wave = 0; wave < 5; wave++) {
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 ? a : b).publish('STATUS', {
+            connectorId: i % 2 ? 'a' : 'b',
+            n: wave * 40 + i,
+            at: 0,
+          }),
+        ),
+      );
+    }
+    await waitFor(() => onA.items.length >= 200 && onB.items.length >= 200, 15_000, '200 on each');
+    await a.close();
+    await b.close();
+    await Promise.all([onA.done, onB.done]);
+    expect(onA.items.map((e) => e.n)).toEqual(onB.items.map((e) => e.n));
+    expect(new Set(onA.items.map((e) => e.n)).size).toBe(200);
+    for (const origin of ['a', 'b']) {
+      const ns = onA.items.filter((i) => i.connectorId === origin).map((i) => i.n);
+      expect(ns).toEqual([...ns].sort((x, y) => x - y));
+    }
+  });
+
+  it('skips an id that was taken but never published, after the gap timeout', async () => {
+    const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+    clients.push(client);
+    const bus = await MongoEventBus.start<Topics>({
+      db: client.db(),
+      cappedBytes: 1_048_576,
+      logger: captureLogger().logger,
+      maxAwaitTimeMs: 300,
+      gapTimeoutMs: 300,
+    });
+    const seen = collect(bus.subscribe('STATUS'));
+    // A publisher that took an id and died before inserting.
+    await client
+      .db()
+      .collection<{ _id: string; seq: number }>('live_events_seq')
+      .updateOne({ _id: 'live_events' }, { $inc: { seq: 1 } }, { upsert: true });
+    await bus.publish('STATUS', { connectorId: 'c', n: 1, at: Date.now() });
+    await waitFor(() => seen.items.length === 1, 5_000, 'the event after the gap');
+    expect(bus.skippedIds).toBe(1);
+    await bus.close();
+    await seen.done;
+  });
+
   it('ends subscriptions on close, and leaving a loop unsubscribes', async () => {
     const bus = await startBus();
     const iterator = bus.subscribe('STATUS');

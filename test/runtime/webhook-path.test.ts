@@ -100,6 +100,7 @@ describe('the webhook path in a hub process', () => {
     const acksBefore = hub.records().filter(acknowledged(connectorId)).length;
     const burst = outsiders.splice(0, 500);
     expect(burst).toHaveLength(500);
+    const burstStarted = Date.now();
     // One change each, as if 500 admins clicked: the emulator batches deliveries like Graph.
     for (const userId of burst) {
       emulator.control.addMembers(tenant.tenantId, tenant.syncGroupId, [userId]);
@@ -122,13 +123,23 @@ describe('the webhook path in a hub process', () => {
     await waitFor(idle, 30_000, 'every notice and run done');
     const runs = (await db.runs(connectorId)).slice(runsBefore);
     expect(runs.every((r) => r.trigger === 'WEBHOOK')).toBe(true);
-    // Notices settle for 300 ms (2 s at most) per round and the engine coalesces requests into
-    // the queued run: the burst lasts about as long as the emulator takes to deliver it.
+    // A sync request needs 300 ms without a new notice (or 2 s of them), and the engine joins
+    // requests into the queued run: while deliveries last, at most one run per 300 ms, plus the
+    // one after. A loaded machine stretches the deliveries, so the bound follows their duration.
+    const lastAck = Math.max(
+      ...hub
+        .records()
+        .filter(acknowledged(connectorId))
+        .map((r) => Number(r['time'])),
+    );
+    const deliveryMs = Math.max(lastAck - burstStarted, 0);
     expect(runs.length).toBeGreaterThanOrEqual(1);
-    expect(runs.length).toBeLessThanOrEqual(6);
+    expect(runs.length).toBeLessThanOrEqual(Math.floor(deliveryMs / 300) + 2);
+    expect(runs.length).toBeLessThanOrEqual(25);
   });
 
   it('applies after a restart a change acknowledged right before a SIGKILL', async () => {
+    const runsBefore = (await db.runs(connectorId)).length;
     const acksBefore = hub.records().filter(acknowledged(connectorId)).length;
     const user = outsiders.shift()!;
     emulator.control.addMembers(tenant.tenantId, tenant.syncGroupId, [user]);
@@ -150,10 +161,11 @@ describe('the webhook path in a hub process', () => {
       45_000,
       'the change applied after the restart',
     );
-    // From the stored notice (the sweep), not from a redelivery.
-    expect(hub.records().some((r) => r['msg'] === 'sweeping unprocessed change notices')).toBe(
-      true,
-    );
+    // From what the killed process stored (the notice, picked up by the sweep, or the job it
+    // had queued), not from a redelivery: this process acknowledged nothing for the connector.
+    const triggers = (await db.runs(connectorId)).slice(runsBefore).map((r) => r.trigger);
+    expect(triggers).toContain('WEBHOOK');
+    expect(triggers).not.toContain('POLL');
     expect(hub.records().filter(acknowledged(connectorId))).toEqual([]);
     await waitFor(async () => (await notices()) === 0, 10_000, 'the notice consumed');
   });

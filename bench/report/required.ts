@@ -1,0 +1,178 @@
+/**
+ * The figures the issues name (5: sync engine, 6: real-time, 8: naive vs delta), looked up in the
+ * benches' JSON by key pattern so a bench can grow without breaking the report. A figure no bench
+ * produced is listed as missing, never silently dropped.
+ */
+import { formatFigure, type Figures } from './figures.js';
+
+export interface RequiredFigure {
+  issue: number;
+  figure: string;
+  target: string;
+  /** Benches to look in, in order of preference. */
+  bench: string | string[];
+  /** Key patterns, tried in order, against the bench's flattened figure keys. */
+  keys: RegExp[];
+}
+
+export const REQUIRED_FIGURES: RequiredFigure[] = [
+  {
+    issue: 5,
+    figure: '10k users / 200 groups: initial full sync',
+    target: '< 30 s',
+    bench: 'sync',
+    keys: [/^(?=.*10k)(?=.*(initial|full)).*Ms$/i, /^(?=.*initial)(?=.*full).*Ms$/i],
+  },
+  {
+    issue: 5,
+    figure: '10k: idle delta sync time',
+    target: '',
+    bench: 'sync',
+    keys: [/^(?=.*idle)(?=.*delta)?.*Ms$/i],
+  },
+  {
+    issue: 5,
+    figure: '10k: idle delta sync Graph requests',
+    target: '<= 2',
+    bench: 'sync',
+    keys: [/^(?=.*idle).*(graphRequests|requests)$/i],
+  },
+  {
+    issue: 5,
+    figure: '10k: 100-change delta sync time',
+    target: '',
+    bench: 'sync',
+    keys: [/^(?=.*100)(?=.*(change|delta)).*Ms$/i],
+  },
+  {
+    issue: 5,
+    figure: '100k users: full sync time',
+    target: '< 5 min',
+    bench: 'sync',
+    keys: [/^(?=.*100k)(?=.*full).*Ms$/i, /^(?=.*100k).*Ms$/i],
+  },
+  {
+    issue: 5,
+    figure: '100k users: peak RSS',
+    target: '<= 512 MB',
+    bench: 'sync',
+    keys: [/rss/i],
+  },
+  {
+    issue: 6,
+    figure: 'validation handshake @500/s, median',
+    target: '',
+    bench: ['realtime', 'webhooks'],
+    keys: [/^validation\.medianMs$/],
+  },
+  {
+    issue: 6,
+    figure: 'validation handshake @500/s, p99',
+    target: '',
+    bench: ['realtime', 'webhooks'],
+    keys: [/^validation\.p99Ms$/],
+  },
+  {
+    issue: 6,
+    figure: 'notification ack @500/s, median',
+    target: '',
+    bench: ['realtime', 'webhooks'],
+    keys: [/^notificationAck\.medianMs$/],
+  },
+  {
+    issue: 6,
+    figure: 'notification ack @500/s, p99',
+    target: '< 50 ms',
+    bench: ['realtime', 'webhooks'],
+    keys: [/^notificationAck\.p99Ms$/],
+  },
+  {
+    issue: 6,
+    figure: 'end-to-end emulator change -> directory via webhook, median',
+    target: '',
+    bench: 'realtime',
+    keys: [/^endToEnd\.webhook\.medianMs$/],
+  },
+  {
+    issue: 6,
+    figure: 'end-to-end emulator change -> directory via webhook, p95',
+    target: '< 2 s',
+    bench: 'realtime',
+    keys: [/^endToEnd\.webhook\.p95Ms$/],
+  },
+  {
+    issue: 6,
+    figure: 'end-to-end emulator change -> directory via poll, median',
+    target: '',
+    bench: 'realtime',
+    keys: [/^endToEnd\.poll\.medianMs$/],
+  },
+  {
+    issue: 6,
+    figure: 'end-to-end emulator change -> directory via poll, p95',
+    target: '',
+    bench: 'realtime',
+    keys: [/^endToEnd\.poll\.p95Ms$/],
+  },
+  {
+    issue: 6,
+    figure: 'idle connectors one instance polls per minute',
+    target: '>= 2,000',
+    bench: ['realtime', 'webhooks'],
+    keys: [/^idlePoll\.polledWithinWindow$/, /^pollPaced\.equivalentConnectorsPerMinute$/],
+  },
+  {
+    issue: 8,
+    figure: 'naive full listing every cycle vs our idle delta: Graph requests (ratio)',
+    target: '',
+    bench: 'naive-vs-delta',
+    keys: [/^ratio\.idleRequests$/],
+  },
+  {
+    issue: 8,
+    figure: 'naive full listing every cycle vs our idle delta: time (ratio)',
+    target: '',
+    bench: 'naive-vs-delta',
+    keys: [/^ratio\.idleTime$/],
+  },
+  {
+    issue: 8,
+    figure: 'naive full listing every cycle vs our 100-change delta: Graph requests (ratio)',
+    target: '',
+    bench: 'naive-vs-delta',
+    keys: [/^ratio\.changeRequests$/],
+  },
+  {
+    issue: 8,
+    figure: 'naive full listing every cycle vs our 100-change delta: time (ratio)',
+    target: '',
+    bench: 'naive-vs-delta',
+    keys: [/^ratio\.changeTime$/],
+  },
+];
+
+export interface ResolvedFigure extends RequiredFigure {
+  key: string | null;
+  value: string;
+}
+
+export function resolveRequired(byBench: Record<string, Figures>): ResolvedFigure[] {
+  return REQUIRED_FIGURES.map((required) => {
+    const benches = typeof required.bench === 'string' ? [required.bench] : required.bench;
+    const present = benches.filter((b) => byBench[b]);
+    if (present.length === 0) {
+      return { ...required, key: null, value: `missing (no ${benches.join('/')} bench)` };
+    }
+    for (const bench of present) {
+      const figures = byBench[bench]!;
+      for (const pattern of required.keys) {
+        const key = Object.keys(figures).find(
+          (k) => pattern.test(k) && typeof figures[k] === 'number',
+        );
+        if (key)
+          return { ...required, key: `${bench}.${key}`, value: formatFigure(key, figures[key]) };
+      }
+    }
+    return { ...required, key: null, value: 'missing (not in the bench output)' };
+  });
+}
