@@ -44,7 +44,10 @@ function print(info: StackInfo, dir: string): void {
   console.log('\nEntra connector hub: dev stack ready');
   for (const [name, value] of rows) console.log(`  ${name.padEnd(20)}${value}`);
   console.log(`\nWritten to ${path.join(dir, 'stack.json')}. Next: the README's "Try it" section`);
-  console.log('(enter the credentials, verify, consent, pick the group, save). Ctrl-C to stop.\n');
+  console.log('(enter the credentials, verify, consent, pick the group, save), or the CLI:');
+  console.log(
+    '`npm run hub -- connectors`, `npm run hub -- sync <connector id>`. Ctrl-C to stop.\n',
+  );
 }
 
 async function main(): Promise<void> {

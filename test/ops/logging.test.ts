@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logging/logger.js';
+import { createLogger, SECRET_KEYS } from '../../src/logging/logger.js';
 import { requestLog } from '../../src/logging/request-log.js';
 
 function memoryLogger(level = 'debug') {
@@ -71,6 +71,17 @@ describe('structured logs: secrets never reach a line', () => {
     });
     expect(second).toMatchObject({ msg: 'verification failed', err: { type: 'Error' } });
     expect(String((second!['err'] as { message: string }).message)).toContain('AADSTS7000215');
+  });
+
+  it('every key of SECRET_KEYS is hidden at any depth, in log objects and child bindings', () => {
+    const log = memoryLogger();
+    for (const key of SECRET_KEYS) {
+      const value = `value-of-${key}-0123456789`;
+      log.logger.info({ [key]: value, a: { [key]: value, b: { c: { [key]: value } } } }, 'line');
+      log.logger.child({ [key]: value }).info('child line');
+    }
+    expect(log.records()).toHaveLength(SECRET_KEYS.length * 2);
+    expect(log.text()).not.toMatch(/value-of-/);
   });
 
   it('leaves ordinary lines alone', () => {
