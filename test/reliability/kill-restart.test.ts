@@ -75,7 +75,7 @@ describe('SIGKILL during a sync', () => {
     emulator.control.clearFaults(tenant.tenantId);
 
     outcome['restartMs'] = await restart();
-    await waitConverged(data, connectorId, () => syncGroupUserIds(emulator, tenant), 120_000);
+    await waitConverged(data, connectorId, () => syncGroupUserIds(emulator, tenant), 180_000);
     const runs = await data.runs(connectorId);
     const orphan = runs.find((r) => String(r._id) === String(running._id))!;
     expect(atKill?.status).toBe('RUNNING');
@@ -94,5 +94,5 @@ describe('SIGKILL during a sync', () => {
       convergedAfterKillMs: Date.now() - killedAt,
       runs: runs.map((r) => `${r.trigger}/${r.mode}/${r.status}`),
     };
-  }, 180_000);
+  }, 260_000);
 });
