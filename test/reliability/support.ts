@@ -179,6 +179,7 @@ export interface RunRow {
 export interface UserRow {
   entraId: string | null;
   email: string;
+  displayName: string;
   status: string;
   connectorId: string | null;
 }
@@ -199,7 +200,10 @@ export async function openHubData(uri: string): Promise<HubData> {
     users: async (connectorId) =>
       (await db
         .collection('directory_users')
-        .find({ connectorId }, { projection: { entraId: 1, email: 1, status: 1, connectorId: 1 } })
+        .find(
+          { connectorId },
+          { projection: { entraId: 1, email: 1, displayName: 1, status: 1, connectorId: 1 } },
+        )
         .toArray()) as unknown as UserRow[],
     runs: async (connectorId) =>
       (await db
