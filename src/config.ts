@@ -51,6 +51,18 @@ const schema = z.object({
   SYNC_RECONCILE_INTERVAL_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
   SYNC_RUN_RETENTION_DAYS: int(1, 3650).default(90),
   GRAPH_MAX_CONCURRENCY_PER_TENANT: int(1, 64).default(4),
+  /** Sync runs one hub instance executes at once (each for a different connector). */
+  SYNC_MAX_CONCURRENT_RUNS: int(1, 256).default(4),
+  /** A run's lock lapses this long after its instance stops renewing it (killed process). */
+  SYNC_LOCK_TTL_MS: int(5_000, 3_600_000).default(30_000),
+  /** How often each instance looks for runs queued elsewhere and for orphaned runs. */
+  SYNC_QUEUE_POLL_MS: int(100, 600_000).default(1_000),
+  /** Attempts per Graph request (429 with Retry-After, 5xx, network) before a run gives up. */
+  GRAPH_MAX_ATTEMPTS: int(1, 20).default(6),
+  /** First backoff after a 5xx or network failure; doubled per attempt. */
+  GRAPH_RETRY_BASE_MS: int(10, 60_000).default(500),
+  /** A Retry-After longer than this fails the request instead of waiting. */
+  GRAPH_MAX_RETRY_AFTER_MS: int(1_000, 3_600_000).default(120_000),
   /** `mongo` shares live status across hub instances; `memory` is for one instance only. */
   PUBSUB_MODE: z.enum(['mongo', 'memory']).default('mongo'),
   /** Size of the `live_events` capped collection that carries live status between instances. */
@@ -101,6 +113,10 @@ export interface Config {
     reconcileIntervalMs: number;
     runRetentionDays: number;
     graphMaxConcurrencyPerTenant: number;
+    maxConcurrentRuns: number;
+    lockTtlMs: number;
+    queuePollMs: number;
+    graphRetry: { maxAttempts: number; baseDelayMs: number; maxRetryAfterMs: number };
   };
   pubsub: { mode: 'mongo' | 'memory'; cappedBytes: number };
   realtime: { subscriptionLifetimeMinutes: number; webhookMaxBodyBytes: number };
@@ -154,6 +170,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       reconcileIntervalMs: e.SYNC_RECONCILE_INTERVAL_MS,
       runRetentionDays: e.SYNC_RUN_RETENTION_DAYS,
       graphMaxConcurrencyPerTenant: e.GRAPH_MAX_CONCURRENCY_PER_TENANT,
+      maxConcurrentRuns: e.SYNC_MAX_CONCURRENT_RUNS,
+      lockTtlMs: e.SYNC_LOCK_TTL_MS,
+      queuePollMs: e.SYNC_QUEUE_POLL_MS,
+      graphRetry: {
+        maxAttempts: e.GRAPH_MAX_ATTEMPTS,
+        baseDelayMs: e.GRAPH_RETRY_BASE_MS,
+        maxRetryAfterMs: e.GRAPH_MAX_RETRY_AFTER_MS,
+      },
     },
     pubsub: { mode: e.PUBSUB_MODE, cappedBytes: e.LIVE_EVENTS_CAPPED_BYTES },
     realtime: {

@@ -5,7 +5,9 @@ import { LiveTopic, type LiveEvents, type LiveTopics } from '../server/live-even
 import { CompanyResolver } from './company/company.resolver.js';
 import { ConnectorStatusResolver } from './connector/connector-status.resolver.js';
 import { ConnectorResolver } from './connector/connector.resolver.js';
+import { DirectoryResolver } from './directory/directory.resolver.js';
 import { EntraGroupResolver } from './entra-group/entra-group.resolver.js';
+import { SyncResolver } from './sync/sync.resolver.js';
 
 /**
  * Every resolver of the API. A new feature adds its resolver class here (and its services to
@@ -17,6 +19,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ConnectorResolver,
   ConnectorStatusResolver,
   EntraGroupResolver,
+  SyncResolver,
+  DirectoryResolver,
 ];
 
 export function buildHubSchema(live: LiveEvents): Promise<GraphQLSchema> {

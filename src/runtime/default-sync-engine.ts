@@ -1,22 +1,10 @@
 import {
   createSyncEngine,
+  syncEngineOptions,
   type SyncEngine,
   type SyncEngineOptions,
 } from '../sync/create-sync-engine.js';
 import type { SyncEngineFactory, SyncEnginePorts } from './sync-engine.port.js';
-
-/** What the running service hands the engine unless a test or benchmark says otherwise. */
-export function defaultSyncEngineOptions(graphMaxConcurrencyPerTenant: number): SyncEngineOptions {
-  return {
-    graphMaxConcurrencyPerTenant,
-    maxConcurrentRuns: 8,
-    // A run renews its lock every third of this; a crashed instance's runs resume after it.
-    lockTtlMs: 30_000,
-    // Runs queued by another instance (its poll, its webhooks) are found within this.
-    queuePollMs: 1_000,
-    retry: { maxAttempts: 4, baseDelayMs: 500, maxRetryAfterMs: 60_000 },
-  };
-}
 
 /** src/sync's engine, started (orphaned runs recovered, queue drained) and stopped with the hub. */
 export function syncEngineFactory(
@@ -25,15 +13,16 @@ export function syncEngineFactory(
   return async ({ config, connection, hub, logger }) => {
     const engine = await createSyncEngine({
       connection,
+      Connector: hub.models.Connector,
+      Company: hub.models.Company,
       registry: hub.registry,
       entra: hub.entra,
       live: hub.live,
       logger,
-      options: {
-        ...defaultSyncEngineOptions(config.sync.graphMaxConcurrencyPerTenant),
-        ...overrides,
-      },
+      options: { ...syncEngineOptions(config), ...overrides },
     });
+    // The sync-run and directory queries, previews and approvals of the GraphQL API.
+    hub.services.sync = engine.queries;
     await engine.start();
     return {
       engine,

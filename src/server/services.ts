@@ -2,6 +2,7 @@ import type { CompanyService } from '../connectors/company.service.js';
 import type { ConnectorSetupService } from '../connectors/connector-setup.service.js';
 import type { ConnectorService } from '../connectors/connector.service.js';
 import type { ConsentService } from '../connectors/consent.service.js';
+import type { SyncQueryService } from '../sync/sync-query.service.js';
 import type { LiveEvents } from './live-events.js';
 
 /**
@@ -14,4 +15,6 @@ export interface Services {
   setup: ConnectorSetupService;
   consent: ConsentService;
   live: LiveEvents;
+  /** The sync engine's queries and approvals (set when the engine is wired). */
+  sync?: SyncQueryService;
 }

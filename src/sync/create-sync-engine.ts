@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 import { initSyncModels, type SyncModels } from '../db/models/sync-models.js';
 import { SyncRunStatus, type SyncRunDoc } from '../db/models/sync-run.model.js';
 import type {
@@ -22,6 +23,9 @@ import { RunCoordinator } from './run/run-coordinator.js';
 import { RunPublisher } from './run/run-publisher.js';
 import { SyncRunner } from './run/sync-runner.js';
 import { SyncPreviewService } from './sync-preview.service.js';
+import { SyncQueryService } from './sync-query.service.js';
+import type { CompanyModel } from '../db/models/company.model.js';
+import type { ConnectorModel } from '../db/models/connector.model.js';
 
 export interface SyncEngineOptions {
   graphMaxConcurrencyPerTenant: number;
@@ -35,6 +39,9 @@ export interface SyncEngineOptions {
 
 export interface SyncEngineDeps {
   connection: Connection;
+  /** For the GraphQL scope checks. */
+  Connector: ConnectorModel;
+  Company: CompanyModel;
   registry: ConnectorRegistry;
   entra: EntraClientFactory;
   live: LiveEvents;
@@ -50,12 +57,25 @@ export interface SyncEngine {
   runRetention: SyncRunRetention;
   approvals: ApprovalService;
   preview: SyncPreviewService;
+  /** For GraphQL: set as `services.sync` of the hub. */
+  queries: SyncQueryService;
   /** Recovers orphaned runs and starts draining the queue. */
   start(): Promise<void>;
   /** Stops taking runs; waits for those in progress. */
   stop(): Promise<void>;
   /** Test/bench helper: resolves when the run has finished (any final status). */
   waitForRun(runId: string, timeoutMs?: number): Promise<SyncRunDoc>;
+}
+
+/** The engine options from the hub configuration (src/config.ts). */
+export function syncEngineOptions(config: Readonly<Config>): SyncEngineOptions {
+  return {
+    graphMaxConcurrencyPerTenant: config.sync.graphMaxConcurrencyPerTenant,
+    maxConcurrentRuns: config.sync.maxConcurrentRuns,
+    lockTtlMs: config.sync.lockTtlMs,
+    queuePollMs: config.sync.queuePollMs,
+    retry: config.sync.graphRetry,
+  };
 }
 
 /** The only constructor of the sync engine's objects; src/main.ts wires the result in. */
@@ -79,6 +99,8 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
     pollMs: deps.options.queuePollMs,
   });
   const retention = new RunRetentionService(models);
+  const approvals = new ApprovalService(models, coordinator.runLock, publisher);
+  const preview = new SyncPreviewService(deps.registry, runner);
   return {
     models,
     syncRequester: {
@@ -89,8 +111,16 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
     directoryReleaser: new DirectoryReleaserService(models),
     syncActivity: { runningConnectorIds: () => coordinator.busyConnectorIds() },
     runRetention: { deleteRunsOlderThan: (cutoff: Date) => retention.deleteRunsOlderThan(cutoff) },
-    approvals: new ApprovalService(models, coordinator.runLock, publisher),
-    preview: new SyncPreviewService(deps.registry, runner),
+    approvals,
+    preview,
+    queries: new SyncQueryService({
+      models,
+      Connector: deps.Connector,
+      Company: deps.Company,
+      approvals,
+      preview,
+      live: deps.live,
+    }),
     start: () => coordinator.start(),
     stop: () => coordinator.stop(),
     async waitForRun(runId, timeoutMs = 60_000) {

@@ -85,6 +85,8 @@ export async function startSyncHarness(
   const logs = captureLogger();
   const engine = await createSyncEngine({
     connection: t.connection,
+    Connector: t.hub.models.Connector,
+    Company: t.hub.models.Company,
     registry: t.hub.registry,
     entra: t.hub.entra,
     live: t.hub.live,
@@ -99,6 +101,7 @@ export async function startSyncHarness(
     },
   });
   await engine.start();
+  t.hub.services.sync = engine.queries;
   const companyId = company._id.toHexString();
   return {
     t,

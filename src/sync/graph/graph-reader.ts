@@ -4,6 +4,7 @@ import {
   RetryHandlerOptions,
   type Client,
 } from '@microsoft/microsoft-graph-client';
+import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../domain/errors.js';
 import { toGraphAppError } from '../../integrations/entra/graph-errors.js';
 import { sleep, type TenantGate } from './tenant-gate.js';
@@ -50,6 +51,7 @@ export class GraphReader {
     private readonly gate: TenantGate,
     private readonly policy: GraphRetryPolicy,
     readonly usage: GraphUsage,
+    private readonly logger?: Logger,
   ) {}
 
   async get(url: string, what: string, headers: Record<string, string> = {}): Promise<unknown> {
@@ -75,6 +77,15 @@ export class GraphReader {
         continue;
       }
       release();
+      this.logger?.debug(
+        {
+          what,
+          path: new URL(url, 'https://graph.invalid').pathname,
+          status: response.status,
+          attempt,
+        },
+        'graph request',
+      );
       this.usage.resourceUnits += Number(response.headers.get('x-ms-resource-unit') ?? 0) || 0;
       if (response.ok) return await response.json();
 

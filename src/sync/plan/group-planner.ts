@@ -1,3 +1,4 @@
+import { ManagedBy } from '../../db/models/directory-user.model.js';
 import { ChangeAction, ChangeObjectType } from '../../db/models/sync-change.model.js';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import type { PlannedChange } from './plan.types.js';
@@ -24,6 +25,7 @@ export interface GroupPlanInput {
   existing: Map<string, ExistingGroup>;
   /** Entra ids of the synced users in scope. */
   inScope: ReadonlySet<string>;
+  connectorId: string;
 }
 
 /**
@@ -35,7 +37,35 @@ export function planGroups(input: GroupPlanInput): PlannedChange[] {
   for (const group of input.groups.values()) {
     const members = group.memberIds.filter((id) => input.inScope.has(id)).sort();
     const existing = input.existing.get(group.id);
-    if (!existing || existing.managedBy === null) {
+    if (existing && existing.managedBy === null) {
+      if (members.length === 0) continue;
+      // Re-adopt a group released earlier (deselected, then selected again).
+      changes.push({
+        objectType: ChangeObjectType.GROUP,
+        objectId: group.id,
+        label: group.name,
+        action: ChangeAction.GROUP_CREATE,
+        rule: 'syncedGroups',
+        before: { managedBy: null },
+        after: { name: group.name, members: members.length },
+        message: null,
+        deprovision: false,
+        write: {
+          kind: 'updateGroup',
+          id: existing._id,
+          entraId: group.id,
+          set: {
+            name: group.name,
+            memberIds: members,
+            entraMemberIds: [...group.memberIds],
+            managedBy: ManagedBy.AZURE_AD,
+            connectorId: input.connectorId,
+          },
+        },
+      });
+      continue;
+    }
+    if (!existing) {
       if (members.length === 0) continue;
       changes.push({
         objectType: ChangeObjectType.GROUP,
@@ -47,7 +77,6 @@ export function planGroups(input: GroupPlanInput): PlannedChange[] {
         after: { name: group.name, members: members.length },
         message: null,
         deprovision: false,
-        // An upsert by Entra id: also re-adopts a group released earlier.
         write: {
           kind: 'insertGroup',
           entraId: group.id,
@@ -90,7 +119,7 @@ export function planGroups(input: GroupPlanInput): PlannedChange[] {
         after,
         message: null,
         deprovision: false,
-        write: { kind: 'updateGroup', entraId: group.id, set },
+        write: { kind: 'updateGroup', id: existing._id, entraId: group.id, set },
       });
     } else if (set.entraMemberIds) {
       // Only out-of-scope members moved: refresh the mirror silently.
@@ -104,7 +133,7 @@ export function planGroups(input: GroupPlanInput): PlannedChange[] {
         after: null,
         message: null,
         deprovision: false,
-        write: { kind: 'updateGroup', entraId: group.id, set },
+        write: { kind: 'updateGroup', id: existing._id, entraId: group.id, set },
       });
     }
   }
@@ -121,7 +150,7 @@ export function planGroups(input: GroupPlanInput): PlannedChange[] {
       after: { managedBy: null },
       message: 'Deselected, or deleted in Entra: no longer managed by the connector.',
       deprovision: false,
-      write: { kind: 'releaseGroup', entraId: id },
+      write: { kind: 'releaseGroup', id: existing._id, entraId: id },
     });
   }
   return changes;

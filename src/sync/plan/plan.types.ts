@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import type {
+  ManagedBy,
   DirectoryUserDoc,
   DirectoryUserStatus,
   DirectoryUserStatusReason,
@@ -104,10 +105,17 @@ export type GroupWrite =
     }
   | {
       kind: 'updateGroup';
+      id: Types.ObjectId;
       entraId: string;
-      set: { name?: string; memberIds?: string[]; entraMemberIds?: string[] };
+      set: {
+        name?: string;
+        memberIds?: string[];
+        entraMemberIds?: string[];
+        managedBy?: ManagedBy;
+        connectorId?: string;
+      };
     }
-  | { kind: 'releaseGroup'; entraId: string };
+  | { kind: 'releaseGroup'; id: Types.ObjectId; entraId: string };
 
 /** Writes that only refresh what the hub knows about Entra (no visible change, not logged). */
 export interface FactsWrite {

@@ -8,6 +8,8 @@ import { countApplied } from './plan-executor.js';
 import type { RunLock } from './run-lock.js';
 import type { RunPublisher } from './run-publisher.js';
 
+const LOCK_WAIT_MS = 10_000;
+
 /**
  * approveSyncRun / rejectSyncRun: the staged disables/deletes of a NEEDS_APPROVAL run are applied
  * (each only if the user is still in the status it was planned from) or dropped.
@@ -18,6 +20,16 @@ export class ApprovalService {
     private readonly lock: RunLock,
     private readonly publisher: RunPublisher,
   ) {}
+
+  /** The run that staged the changes may still be releasing the lock: wait a little. */
+  private async acquire(connectorId: string, runId: string): Promise<boolean> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      if (await this.lock.acquire(connectorId, `approval:${runId}`)) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   async decide(runId: string, approve: boolean, decidedBy: string): Promise<SyncRunDoc> {
     const id = /^[0-9a-f]{24}$/i.test(runId) ? new Types.ObjectId(runId) : null;
@@ -32,7 +44,7 @@ export class ApprovalService {
         `This run does not await approval (status ${run.status}${run.approval ? `, ${run.approval.state}` : ''})`,
       );
     }
-    if (!(await this.lock.acquire(run.connectorId, `approval:${runId}`))) {
+    if (!(await this.acquire(run.connectorId, runId))) {
       throw new AppError(
         ErrorCode.CONFLICT,
         'A sync of this connector is running; try again when it ends',

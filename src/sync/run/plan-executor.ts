@@ -28,6 +28,10 @@ export interface ExecuteResult {
   staged: number;
   /** previewSync: every change with the state it would get. */
   entries: ChangeEntry[];
+  applyMs?: number;
+  applyUsersMs?: number;
+  applyGroupsMs?: number;
+  logMs?: number;
 }
 
 /** The rails, in order: incomplete data withholds deprovisioning, then the mass-change guard. */
@@ -70,10 +74,13 @@ export async function executePlan(models: SyncModels, input: ExecuteInput): Prom
     return result;
   }
   const toApply = input.changes.filter((c) => states.get(c) === ChangeState.APPLIED);
-  const { failed } = await new PlanApplier(models, input.companyId, input.connectorId).apply(
-    toApply,
-    input.facts,
-  );
+  const applyStarted = performance.now();
+  const { failed, usersMs, groupsMs } = await new PlanApplier(
+    models,
+    input.companyId,
+    input.connectorId,
+  ).apply(toApply, input.facts);
+  const logStarted = performance.now();
   const log = new ChangeLogWriter(models.SyncChangeChunk, input.runId);
   for (const change of input.changes) {
     let state = states.get(change) ?? ChangeState.APPLIED;
@@ -87,6 +94,10 @@ export async function executePlan(models: SyncModels, input: ExecuteInput): Prom
     await log.add(change, state, failure ?? null);
   }
   await log.flush();
+  result.applyMs = Math.round(logStarted - applyStarted);
+  result.applyUsersMs = usersMs;
+  result.applyGroupsMs = groupsMs;
+  result.logMs = Math.round(performance.now() - logStarted);
   result.counts.staged = result.staged;
   result.changeCount = log.count;
   return result;

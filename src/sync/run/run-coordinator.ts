@@ -265,7 +265,7 @@ export class RunCoordinator {
             ? SyncRunStatus.PARTIAL
             : SyncRunStatus.SUCCEEDED;
       const incomplete = outcome.withheld > 0 || outcome.notes.some(isProblem);
-      await this.finish(run, usage, { status, outcome });
+      // The final status is written last: whoever waits for it sees the outcome recorded.
       if (
         outcome.staged > 0 ||
         (!incomplete && outcome.counts.usersDisabled + outcome.counts.usersDeleted > 0)
@@ -282,6 +282,7 @@ export class RunCoordinator {
             )
           : { ok: true, at: new Date() },
       );
+      await this.finish(run, usage, { status, outcome });
       log.info(
         { status, mode: outcome.mode, counts: outcome.counts, graphRequests: usage.requests },
         'sync run finished',
@@ -290,14 +291,15 @@ export class RunCoordinator {
       const { code, message, connectorStatus } = describeFailure(error);
       if (code === ErrorCode.INTERNAL_SERVER_ERROR) log.error({ err: error }, 'sync run failed');
       else log.warn({ code, message }, 'sync run failed');
+      if (connectorStatus) {
+        await this.record(run.connectorId, failure(connectorStatus, code, message));
+      }
       await this.finish(run, usage, {
         status: SyncRunStatus.FAILED,
         error: { code, message },
       }).catch((finishError: unknown) =>
         log.error({ err: finishError }, 'could not record the failed run'),
       );
-      if (connectorStatus)
-        await this.record(run.connectorId, failure(connectorStatus, code, message));
     } finally {
       clearInterval(heartbeat);
       await this.lock.release(run.connectorId).catch(() => undefined);

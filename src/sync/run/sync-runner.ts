@@ -78,6 +78,7 @@ export class SyncRunner {
       this.deps.gate,
       this.deps.retry,
       request.usage,
+      this.deps.logger.child({ runId: request.runId }),
     );
   }
 
@@ -105,10 +106,13 @@ export class SyncRunner {
         );
       }
     }
+    const phases = new PhaseTimer();
     const scope = await reader.readScope(config.syncGroupId);
+    phases.mark('readScope');
     let complete = scope.complete;
     if (scope.problem) notes.push(scope.problem);
     const dir = await loadDirectoryState(this.deps.models, config.companyId, config.connectorId);
+    phases.mark('loadDirectory');
 
     const observations: UserObservation[] = [];
     for (const user of scope.members.values()) {
@@ -163,7 +167,9 @@ export class SyncRunner {
     let mirror: MirroredGroup[] | null = null;
     if (scope.complete) {
       const previous = await this.previousMirror(config.connectorId);
+      phases.mark('planUsers');
       const snapshot = await reader.readGroups(config.syncedGroupIds);
+      phases.mark('readGroups');
       const existing = await loadGroups(
         this.deps.models,
         config.companyId,
@@ -177,7 +183,13 @@ export class SyncRunner {
         changes.push(groupError(id, existing.get(id)?.name ?? id, message));
       }
       changes.push(
-        ...planGroups({ groups: snapshot.groups, goneIds, existing, inScope: userPlan.inScope }),
+        ...planGroups({
+          groups: snapshot.groups,
+          goneIds,
+          existing,
+          inScope: userPlan.inScope,
+          connectorId: config.connectorId,
+        }),
       );
       mirror = [...snapshot.groups.values()].map((g) => ({
         id: g.id,
@@ -192,6 +204,7 @@ export class SyncRunner {
       notes.push('Selected groups were not updated: the sync group could not be read completely.');
     }
 
+    phases.mark('planGroups');
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
       companyId: config.companyId,
@@ -210,6 +223,20 @@ export class SyncRunner {
         await this.deps.models.SyncState.deleteOne({ _id: config.connectorId });
       }
     }
+    phases.mark('execute');
+    this.deps.logger.info(
+      {
+        runId: request.runId,
+        phasesMs: {
+          ...phases.done(),
+          apply: result.applyMs,
+          applyUsers: result.applyUsersMs,
+          applyGroups: result.applyGroupsMs,
+          log: result.logMs,
+        },
+      },
+      'full sync phases',
+    );
     return { mode: SyncMode.FULL, ...result, notes: [...notes, ...withheldNote(result.withheld)] };
   }
 
@@ -247,7 +274,9 @@ export class SyncRunner {
       return { mode: SyncMode.DELTA, ...(await emptyResult(this.deps.models, request)), notes };
     }
 
+    const phases = new PhaseTimer();
     const dir = await loadDirectoryState(this.deps.models, config.companyId, config.connectorId);
+    phases.mark('loadDirectory');
     const observations = await this.deltaObservations(
       round,
       config,
@@ -265,6 +294,7 @@ export class SyncRunner {
       seatsUsed: dir.seatsUsed,
       now: new Date(),
     });
+    phases.mark('planUsers');
     const inScope = new Set<string>();
     for (const user of dir.ours) {
       if (user.entraId && user.entra?.inScope && user.status !== DirectoryUserStatus.DELETED)
@@ -310,8 +340,9 @@ export class SyncRunner {
     );
     const changes = [
       ...userPlan.changes,
-      ...planGroups({ groups: views, goneIds, existing, inScope }),
+      ...planGroups({ groups: views, goneIds, existing, inScope, connectorId: config.connectorId }),
     ];
+    phases.mark('planGroups');
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
       companyId: config.companyId,
@@ -328,6 +359,19 @@ export class SyncRunner {
       links,
       [...views.values()].map((g) => ({ id: g.id, name: g.name, memberIds: [...g.memberIds] })),
       false,
+    );
+    phases.mark('execute');
+    this.deps.logger.info(
+      {
+        runId: request.runId,
+        phasesMs: {
+          ...phases.done(),
+          applyUsers: result.applyUsersMs,
+          applyGroups: result.applyGroupsMs,
+          log: result.logMs,
+        },
+      },
+      'delta sync phases',
     );
     return { mode: SyncMode.DELTA, ...result, notes };
   }
@@ -470,4 +514,20 @@ async function emptyResult(models: SyncModels, request: RunRequest) {
     managedUsers: 0,
     preview: false,
   });
+}
+
+/** Wall time per phase of a run, for the log line that explains a slow sync. */
+class PhaseTimer {
+  private last = performance.now();
+  private readonly phases: Record<string, number> = {};
+
+  mark(name: string): void {
+    const now = performance.now();
+    this.phases[name] = Math.round(now - this.last);
+    this.last = now;
+  }
+
+  done(): Record<string, number> {
+    return this.phases;
+  }
 }

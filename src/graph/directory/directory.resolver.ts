@@ -1,0 +1,87 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
+import { ManagedBy, type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
+import { requireCaller, type RequestContext } from '../../server/context.js';
+import { syncService } from '../sync/sync.resolver.js';
+import {
+  DirectoryGroup,
+  DirectoryManagedBy,
+  DirectoryUser,
+  DirectoryUserConnection,
+  DirectoryUserStatus,
+} from './directory.type.js';
+
+/** The company directory the sync engine writes. Thin: the service applies the scope. */
+@Resolver()
+export class DirectoryResolver {
+  @Query(() => DirectoryUserConnection)
+  async directoryUsers(
+    @Arg('companyId', () => ID) companyId: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('managedBy', () => DirectoryManagedBy, { nullable: true })
+    managedBy?: DirectoryManagedBy | null,
+    @Arg('status', () => DirectoryUserStatus, { nullable: true })
+    status?: DirectoryUserStatus | null,
+    @Arg('search', () => String, { nullable: true, description: 'Email or name contains.' })
+    search?: string | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<DirectoryUserConnection> {
+    const page = await syncService(ctx).directoryUsers(
+      requireCaller(ctx),
+      companyId,
+      {
+        managedBy: managedBy
+          ? managedBy === DirectoryManagedBy.AZURE_AD
+            ? ManagedBy.AZURE_AD
+            : null
+          : undefined,
+        status,
+        search,
+      },
+      first,
+      after,
+    );
+    return { ...page, nodes: page.nodes.map(userView) };
+  }
+
+  @Query(() => [DirectoryGroup])
+  async directoryGroups(
+    @Arg('companyId', () => ID) companyId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DirectoryGroup[]> {
+    const groups = await syncService(ctx).directoryGroups(requireCaller(ctx), companyId);
+    return groups.map(groupView);
+  }
+}
+
+function userView(doc: DirectoryUserDoc): DirectoryUser {
+  return {
+    id: doc._id.toHexString(),
+    entraId: doc.entraId,
+    email: doc.email,
+    displayName: doc.displayName,
+    givenName: doc.givenName,
+    surname: doc.surname,
+    status: doc.status,
+    statusReason: doc.statusReason,
+    managedBy: doc.managedBy ? DirectoryManagedBy.AZURE_AD : DirectoryManagedBy.NONE,
+    connectorId: doc.connectorId,
+    disabledAt: doc.disabledAt,
+    deleteAfter: doc.deleteAfter,
+    deletedAt: doc.deletedAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+function groupView(doc: DirectoryGroupDoc): DirectoryGroup {
+  return {
+    id: doc._id.toHexString(),
+    entraId: doc.entraId,
+    name: doc.name,
+    memberIds: doc.memberIds,
+    memberCount: doc.memberIds.length,
+    managedBy: doc.managedBy ? DirectoryManagedBy.AZURE_AD : DirectoryManagedBy.NONE,
+    connectorId: doc.connectorId,
+  };
+}

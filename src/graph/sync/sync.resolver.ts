@@ -1,0 +1,102 @@
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
+import { AppError, ErrorCode } from '../../domain/errors.js';
+import { requireCaller, type RequestContext } from '../../server/context.js';
+import type { SyncQueryService } from '../../sync/sync-query.service.js';
+import { SyncChangeConnection, SyncPreview, SyncRun, SyncRunConnection } from './sync-run.type.js';
+import { syncRunView } from './sync-run.view.js';
+
+/** The sync service, wired by whoever builds the hub (`services.sync`). */
+export function syncService(ctx: RequestContext): SyncQueryService {
+  const service = ctx.services.sync;
+  if (!service)
+    throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, 'The sync engine is not running');
+  return service;
+}
+
+/** Sync runs, their change logs, previews and approvals. Thin: the service applies the scope. */
+@Resolver(() => SyncRun)
+export class SyncResolver {
+  @Query(() => SyncRunConnection, { description: 'Newest first.' })
+  async syncRuns(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<SyncRunConnection> {
+    const page = await syncService(ctx).runs(requireCaller(ctx), connectorId, first, after);
+    return { ...page, nodes: page.nodes.map(syncRunView) };
+  }
+
+  @Query(() => SyncRun, { description: "NOT_FOUND when outside the caller's scope." })
+  async syncRun(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SyncRun> {
+    return syncRunView(await syncService(ctx).run(requireCaller(ctx), id));
+  }
+
+  @FieldResolver(() => SyncChangeConnection, { description: 'The per-object change log.' })
+  changes(
+    @Root() run: SyncRun,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<SyncChangeConnection> {
+    return syncService(ctx).changes(run.id, first, after);
+  }
+
+  @Query(() => SyncPreview, {
+    description: 'The changes a sync would make now, with the rule behind each.',
+  })
+  previewSync(
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SyncPreview> {
+    return syncService(ctx).preview(requireCaller(ctx), connectorId);
+  }
+
+  @Mutation(() => SyncRun, {
+    description: 'Applies the disables/deletes a NEEDS_APPROVAL run staged.',
+  })
+  async approveSyncRun(
+    @Arg('runId', () => ID) runId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SyncRun> {
+    return syncRunView(await syncService(ctx).decide(requireCaller(ctx), runId, true));
+  }
+
+  @Mutation(() => SyncRun, {
+    description: 'Drops the disables/deletes a NEEDS_APPROVAL run staged.',
+  })
+  async rejectSyncRun(
+    @Arg('runId', () => ID) runId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SyncRun> {
+    return syncRunView(await syncService(ctx).decide(requireCaller(ctx), runId, false));
+  }
+
+  @Subscription(() => SyncRun, {
+    description: "A connector's runs as they are queued, start and finish.",
+    subscribe: ({ args, context }) => {
+      const ctx = context as RequestContext;
+      return syncService(ctx).runUpdates(
+        requireCaller(ctx),
+        (args as { connectorId: string }).connectorId,
+      );
+    },
+  })
+  syncRunUpdated(
+    @Root() run: Parameters<typeof syncRunView>[0],
+    @Arg('connectorId', () => ID) _connectorId: string,
+  ): SyncRun {
+    return syncRunView(run);
+  }
+}
