@@ -4,6 +4,7 @@ import type { ConnectorDoc, GroupRef } from '../db/models/connector.model.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
 import { ConnectorStatus, SyncTrigger, type SyncRequester } from '../domain/connector.js';
 import { AppError, ErrorCode, badInput } from '../domain/errors.js';
+import { forEachLimit } from '../jobs/concurrency.js';
 import { adminConsentUrl } from '../integrations/entra/admin-consent.js';
 import type { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';
 import type {
@@ -23,7 +24,10 @@ import { syncGroupDeletedOutcome } from './sync-failure.js';
 
 /** The seed guide has admins create secrets for 730 days; assume that when no date is given. */
 const DEFAULT_SECRET_LIFETIME_MONTHS = 24;
-export const MAX_SYNCED_GROUPS = 100;
+/** Selected groups per connector; past 50 the delta reader reads the tenant's group delta. */
+export const MAX_SYNCED_GROUPS = 250;
+/** Group lookups in flight while a selection is validated (Graph throttles per tenant). */
+const GROUP_CHECKS_IN_FLIGHT = 4;
 export const MAX_GROUP_PAGE = 100;
 
 export interface SetCredentialsInput {
@@ -169,12 +173,12 @@ export class ConnectorSetupService {
     }
     const ids = [...new Set(groupIds.map((g) => guid('groupIds', g)))];
     const doc = await this.deps.store.require(portal, id);
-    const refs: GroupRef[] = [];
-    // Sequential on purpose: a picker saves a handful of groups, and Graph throttles per tenant.
-    for (const groupId of ids) {
+    const refs = new Array<GroupRef>(ids.length);
+    const indexOf = new Map(ids.map((groupId, i) => [groupId, i]));
+    await forEachLimit(ids, GROUP_CHECKS_IN_FLIGHT, async (groupId) => {
       const group = await this.requireSecurityGroup(doc, groupId, 'groupIds');
-      refs.push({ id: group.id, name: group.displayName });
-    }
+      refs[indexOf.get(groupId)!] = { id: group.id, name: group.displayName };
+    });
     const { after } = await this.deps.store.update(
       portal,
       id,

@@ -83,13 +83,13 @@ describe('input validation and error codes', () => {
         'mutation($id:ID!,$g:[String!]!){ setSyncedGroups(connectorId:$id, groupIds:$g) { id } }',
         {
           id,
-          g: Array.from({ length: 101 }, () => randomUUID()),
+          g: Array.from({ length: 251 }, () => randomUUID()),
         },
       ),
     );
     expect(tooMany).toMatchObject({
       code: 'BAD_USER_INPUT',
-      message: 'groupIds: must list at most 100 groups',
+      message: 'groupIds: must list at most 250 groups',
     });
     const notGuid = await failure(
       h.gql(admin, 'mutation($id:ID!){ setSyncedGroups(connectorId:$id, groupIds:["x"]) { id } }', {
