@@ -124,6 +124,15 @@ describe('Graph faults: throttling, 5xx bursts, slow responses', () => {
       control.updateUser(tenant.tenantId, id, { displayName: `Renamed ${id.slice(0, 8)}` });
   }
 
+  async function connectorStatus(): Promise<{ status: string; statusReason: string | null }> {
+    const { connector } = await gql<{
+      connector: { status: string; statusReason: string | null };
+    }>(hub.url, jwt, 'query($id:ID!){ connector(id:$id) { status statusReason } }', {
+      id: connectorId,
+    });
+    return connector;
+  }
+
   const describeRun = (r: RunRow) => ({
     trigger: r.trigger,
     mode: r.mode,
@@ -232,17 +241,23 @@ describe('Graph faults: throttling, 5xx bursts, slow responses', () => {
       ),
     );
     expect(waits.tooEarly).toBe(0);
+    // The admin is told, on the connector, that Entra could not be read.
+    const told = await connectorStatus();
+    expect(told.status).toBe('ERROR');
+    expect(told.statusReason).toMatch(/no user was disabled or deleted/);
 
     const healed = await waitRun(await syncNow());
     expect(healed.status).toBe('SUCCEEDED');
     expect(healed.counts['usersDisabled']).toBe(5);
     await converge('the run after the unreadable page to match Entra');
+    expect((await connectorStatus()).status).toBe('CONNECTED');
     outcome['serverErrors'] = {
       bursts,
       unreadablePage: {
         ...describeRun(partial),
         attempts: failedPage.length,
         note: partial.notes?.find((n) => /no user was disabled/.test(n)),
+        connectorStatus: `${told.status}: ${told.statusReason}`,
         usersStillActive: activeBefore.length,
         retryAfter503: waits,
       },
