@@ -193,11 +193,13 @@ describe('Graph: $batch, resource units, throttling and faults', () => {
       const result = (await graph.api('/users').top(1).get()) as { value: unknown[] };
       expect(result.value).toHaveLength(1);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
-      const statuses = emulator.control
-        .requestLog()
-        .filter((e) => e.path.startsWith('/v1.0/users'))
-        .map((e) => e.status);
-      expect(statuses).toEqual([429, 429, 200]);
+      const log = emulator.control.requestLog().filter((e) => e.path.startsWith('/v1.0/users'));
+      expect(log.map((e) => e.status)).toEqual([429, 429, 200]);
+      expect(log.map((e) => e.retryAfter)).toEqual(['1', '1', undefined]);
+      // The log measures the client's wait: answer of one -> arrival of the next.
+      expect(Date.parse(log[1]!.receivedAt) - Date.parse(log[0]!.time)).toBeGreaterThanOrEqual(
+        1000,
+      );
     } finally {
       emulator.control.clearFaults(tenant.tenantId);
     }
@@ -261,6 +263,9 @@ describe('Graph: $batch, resource units, throttling and faults', () => {
       });
       expect(Date.now() - started).toBeGreaterThanOrEqual(195);
       expect(emulator.control.getFaults(tenant.tenantId)).toEqual({ latencyMs: 200 });
+      // The log tells arrival from answer, so a client's wait between two requests is measurable.
+      const entry = emulator.control.requestLog(1)[0]!;
+      expect(Date.parse(entry.time) - Date.parse(entry.receivedAt)).toBeGreaterThanOrEqual(199);
     } finally {
       emulator.control.clearFaults(tenant.tenantId);
     }

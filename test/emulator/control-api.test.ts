@@ -255,8 +255,12 @@ describe('control API over HTTPS', () => {
     const settings = await call('PATCH', `/tenants/${tid}/settings`, {
       deltaPageSize: 10,
       deltaMembersPerPage: 20,
+      listPageSize: 50,
     });
-    expect(settings.body).toEqual({ deltaPageSize: 10, deltaMembersPerPage: 20 });
+    expect(settings.body).toEqual({ deltaPageSize: 10, deltaMembersPerPage: 20, listPageSize: 50 });
+    expect((await call('PATCH', `/tenants/${tid}/settings`, { listPageSize: 1000 })).status).toBe(
+      400,
+    );
     const app = await call<{ clientId: string }>('POST', '/apps', {
       requiredPermissions: ['User.Read.All'],
     });

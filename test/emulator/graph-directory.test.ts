@@ -217,6 +217,25 @@ describe('Graph: users, groups, members, paging', () => {
     expect(all.every((m) => m['@odata.type'] === '#microsoft.graph.user')).toBe(true);
   });
 
+  it('pages server-side below $top when the tenant says so (listPageSize), listings and members', async () => {
+    emulator.control.updateTenantSettings(tenant.tenantId, { listPageSize: 40 });
+    try {
+      const members = (await graph
+        .api(`/groups/${tenant.syncGroupId}/members/microsoft.graph.user`)
+        .top(999)
+        .get()) as Page<DirectoryObject>;
+      expect(members.value).toHaveLength(40);
+      expect((await readAll(members)).length).toBe(120);
+      const users = (await graph.api('/users').top(999).get()) as Page<DirectoryObject>;
+      expect(users.value).toHaveLength(40);
+      expect(new URL(users['@odata.nextLink']!).searchParams.get('$top')).toBe('999');
+      const small = (await graph.api('/users').top(10).get()) as Page<DirectoryObject>;
+      expect(small.value).toHaveLength(10);
+    } finally {
+      emulator.control.updateTenantSettings(tenant.tenantId, { listPageSize: 999 });
+    }
+  });
+
   it('lists non-user members with their type, and the microsoft.graph.user cast skips them', async () => {
     const group = emulator.control.createGroup(tenant.tenantId, { displayName: 'Mixed members' });
     const device = emulator.control.createDirectoryObject(tenant.tenantId, {

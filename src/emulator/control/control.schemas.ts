@@ -14,6 +14,7 @@ export const tenantSettingsInput = z
   .object({
     deltaPageSize: z.number().int().min(1).max(999).optional(),
     deltaMembersPerPage: z.number().int().min(1).max(20_000).optional(),
+    listPageSize: z.number().int().min(1).max(999).optional(),
   })
   .strict();
 

@@ -31,7 +31,8 @@ export function listCollection<T extends UserRecord | GroupRecord>(
     row.state === 'active' &&
     (query.filter === null || evaluateFilter(query.filter, (p) => propertyOf(row, p))) &&
     (query.search === null || matchesSearch(row.data.displayName, query.search));
-  const page = collectPage(spec.table.after(cursor.c), query.top, keep);
+  const top = Math.min(query.top, call.tenant.settings.listPageSize);
+  const page = collectPage(spec.table.after(cursor.c), top, keep);
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(call.ctx, spec.entitySet, query.select),
   };

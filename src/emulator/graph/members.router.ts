@@ -98,9 +98,8 @@ type MemberSource = (after: number) => Iterable<{ member: MemberRecord; key: num
 function listMembers(request: EmuRequest, call: GraphCall, cast: Cast, source: MemberSource) {
   const query = parseListQuery(request, MEMBER_SHAPE);
   const cursor = readListCursor(call.ctx, query.skiptoken);
-  const page = collectPage(source(cursor.c), query.top, ({ member }) =>
-    keepMember(member, cast, query),
-  );
+  const top = Math.min(query.top, call.tenant.settings.listPageSize);
+  const page = collectPage(source(cursor.c), top, ({ member }) => keepMember(member, cast, query));
   const last = page.items[page.items.length - 1];
   const entitySet = cast === null ? 'directoryObjects' : cast === 'user' ? 'users' : 'groups';
   const body: Record<string, unknown> = {

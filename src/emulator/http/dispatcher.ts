@@ -29,6 +29,7 @@ export function createDispatcher(
   const { ctx } = deps;
   return async (request) => {
     const started = performance.now();
+    const receivedAt = new Date(ctx.clock.now()).toISOString();
     const path = request.url.pathname;
     let response: EmuResponse;
     let route: string;
@@ -49,6 +50,7 @@ export function createDispatcher(
     const logged = path.includes('/oauth2/') ? path : path + request.url.search;
     ctx.requestLog.add({
       time: new Date(ctx.clock.now()).toISOString(),
+      receivedAt,
       method: request.method,
       path: logged,
       route,
@@ -56,6 +58,7 @@ export function createDispatcher(
       durationMs,
       resourceUnits,
       requestId: request.requestId,
+      ...(response.headers['retry-after'] ? { retryAfter: response.headers['retry-after'] } : {}),
       ...(tenantId ? { tenantId } : {}),
       ...(appId ? { appId } : {}),
     });

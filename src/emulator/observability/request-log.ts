@@ -1,10 +1,15 @@
 export interface RequestLogEntry {
+  /** When the answer was ready (emulator clock), after any injected latency. */
   time: string;
+  /** When the request arrived (emulator clock): with `time`, the gap a client left between two. */
+  receivedAt: string;
   method: string;
   /** Path and query; token-endpoint bodies (secrets) are never recorded. */
   path: string;
   route: string;
   status: number;
+  /** The answer's Retry-After header (429s, 503s, 504s), in seconds as sent. */
+  retryAfter?: string;
   durationMs: number;
   resourceUnits: number;
   tenantId?: string;

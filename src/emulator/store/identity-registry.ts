@@ -19,6 +19,12 @@ export interface TenantSettings {
   deltaPageSize: number;
   /** `members@delta` entries per delta page; a larger group continues on the next page. */
   deltaMembersPerPage: number;
+  /**
+   * Most objects per page of a listing (users, groups, members) whatever `$top` asks: Graph may
+   * page server-side and return fewer than `$top`, so clients must follow nextLink regardless.
+   * 999 (the largest `$top`) means `$top` is honoured as sent.
+   */
+  listPageSize: number;
 }
 
 export interface TenantRecord {
@@ -73,7 +79,11 @@ export interface AppRecord {
   consentDecision: { decision: ConsentDecision; tenantId?: string };
 }
 
-const DEFAULT_SETTINGS: TenantSettings = { deltaPageSize: 100, deltaMembersPerPage: 500 };
+const DEFAULT_SETTINGS: TenantSettings = {
+  deltaPageSize: 100,
+  deltaMembersPerPage: 500,
+  listPageSize: 999,
+};
 
 /** Tenants and app registrations, and the consent that links them. */
 export class IdentityRegistry {

@@ -9,24 +9,34 @@ export class TenantGate {
   constructor(private readonly maxConcurrency: number) {}
 
   async acquire(tenantId: string): Promise<() => void> {
-    const slot = this.slot(tenantId);
+    let slot: TenantSlot;
     for (;;) {
+      // Looked up again after every wait: an idle slot is dropped, and a later pause (another
+      // request's 429) or holder lives on its successor, which this request must obey too.
+      slot = this.slot(tenantId);
       const wait = slot.pausedUntil - Date.now();
       if (wait > 0) {
         await sleep(wait);
         continue;
       }
       if (slot.active < this.maxConcurrency) break;
-      await new Promise<void>((resolve) => slot.waiters.push(resolve));
+      const full = slot;
+      await new Promise<void>((resolve) => full.waiters.push(resolve));
     }
-    slot.active += 1;
+    const held = slot;
+    held.active += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      slot.active -= 1;
-      slot.waiters.shift()?.();
-      if (slot.active === 0 && slot.waiters.length === 0 && slot.pausedUntil <= Date.now()) {
+      held.active -= 1;
+      held.waiters.shift()?.();
+      if (
+        held.active === 0 &&
+        held.waiters.length === 0 &&
+        held.pausedUntil <= Date.now() &&
+        this.tenants.get(tenantId) === held
+      ) {
         this.tenants.delete(tenantId);
       }
     };
