@@ -9,6 +9,7 @@ import { Types, type Connection } from 'mongoose';
 import { ConnectorRegistryService } from '../../src/connectors/connector-registry.service.js';
 import type { ConnectorStatusPublisher } from '../../src/connectors/connector-status.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
+import { changeNoticeModel } from '../../src/db/models/change-notice.model.js';
 import { companyModel } from '../../src/db/models/company.model.js';
 import {
   ConnectorKind,
@@ -21,6 +22,7 @@ import { ErrorCode } from '../../src/domain/errors.js';
 import { DEFAULT_SYNC_BACKOFF, syncBackoffDelayMs } from '../../src/domain/sync-backoff.js';
 import { definePollConnectorsJob, pollDueBy } from '../../src/jobs/poll-connectors.job.js';
 import { defineReconcileConnectorsJob } from '../../src/jobs/reconcile-connectors.job.js';
+import { NotificationProcessor } from '../../src/webhooks/notification-processor.js';
 import { testScheduler } from '../helpers/agenda.js';
 import { openTestConnection } from '../helpers/database.js';
 import { captureLogger } from '../helpers/logger.js';
@@ -185,5 +187,32 @@ describe('sync backoff on the connector document', () => {
     expect(new Set(reconciled.requests.map((r) => r.connectorId))).toEqual(
       new Set([healthy, overdue]),
     );
+  });
+  it('change notices of a connector backing off are dropped, not turned into syncs', async () => {
+    const notices = changeNoticeModel(connection);
+    const backingOff = await activeConnector({
+      consecutiveFailures: 3,
+      nextPollAt: new Date(Date.now() + 4 * MINUTE),
+    });
+    const healthy = await activeConnector();
+    const receivedAt = new Date(Date.now() - 5_000);
+    await notices.create([
+      { connectorId: backingOff, count: 3, missed: false, receivedAt },
+      { connectorId: healthy, count: 1, missed: false, receivedAt },
+    ]);
+    const requester = new RecordingSyncRequester();
+    const processor = new NotificationProcessor({
+      notices,
+      syncRequester: requester,
+      logger: captureLogger().logger,
+      settleMs: 0,
+      deferredUntil: (id) => registry.syncDeferredUntil(id),
+    });
+    expect(await processor.processConnector(backingOff)).toBe(0);
+    expect(await processor.processConnector(healthy)).toBe(1);
+    expect(requester.requests.map((r) => [r.connectorId, r.trigger])).toEqual([
+      [healthy, SyncTrigger.WEBHOOK],
+    ]);
+    expect(await notices.countDocuments({ connectorId: { $in: [backingOff, healthy] } })).toBe(0);
   });
 });
