@@ -154,7 +154,7 @@ describe('credentials expire or consent is revoked mid-life', () => {
       tokenRequestsWithoutBackoff: `${withoutBackoff} (one poll per ${POLL_MS} ms, before this change)`,
       consecutiveFailures: (await state()).consecutiveSyncFailures,
     };
-    // Attempts thin out: far fewer than one per poll, and the later ones minutes... seconds apart.
+    // Attempts thin out: far fewer than one per poll, the later ones the capped backoff apart.
     expect(attempts.length).toBeGreaterThan(0);
     expect(attempts.length).toBeLessThanOrEqual(withoutBackoff / 3);
     expect(Math.max(...gaps, 0)).toBeGreaterThanOrEqual(BACKOFF_MAX_MS / 2);
