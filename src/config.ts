@@ -49,8 +49,11 @@ const schema = z.object({
 
   SYNC_POLL_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
   SYNC_RECONCILE_INTERVAL_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
-  /** After a failed run, scheduled syncs of that connector wait this long, doubled per failure... */
-  SYNC_FAILURE_BACKOFF_BASE_MS: int(1_000, 86_400_000).default(60_000),
+  /**
+   * After a failed run, scheduled syncs of that connector wait this long, doubled per failure...
+   * Default: the poll interval, so one failure alone does not change the connector's cadence.
+   */
+  SYNC_FAILURE_BACKOFF_BASE_MS: int(1_000, 86_400_000).optional(),
   /** ...up to this long. Synchronize Now and new credentials never wait. */
   SYNC_FAILURE_BACKOFF_MAX_MS: int(1_000, 7 * 86_400_000).default(3_600_000),
   SYNC_RUN_RETENTION_DAYS: int(1, 3650).default(90),
@@ -96,7 +99,9 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if (keys !== undefined && parseEncryptionKeys(keys) === undefined) {
     problems.push('ENCRYPTION_KEYS: must be comma-separated kid:base64 pairs with 32-byte keys');
   }
-  const base = Number(env['SYNC_FAILURE_BACKOFF_BASE_MS'] ?? 60_000);
+  const base = Number(
+    env['SYNC_FAILURE_BACKOFF_BASE_MS'] ?? env['SYNC_POLL_INTERVAL_MS'] ?? 60_000,
+  );
   const max = Number(env['SYNC_FAILURE_BACKOFF_MAX_MS'] ?? 3_600_000);
   if (Number.isFinite(base) && Number.isFinite(max) && max < base) {
     problems.push('SYNC_FAILURE_BACKOFF_MAX_MS: must be at least SYNC_FAILURE_BACKOFF_BASE_MS');
@@ -180,7 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
       reconcileIntervalMs: e.SYNC_RECONCILE_INTERVAL_MS,
       failureBackoff: {
-        baseMs: e.SYNC_FAILURE_BACKOFF_BASE_MS,
+        baseMs: e.SYNC_FAILURE_BACKOFF_BASE_MS ?? e.SYNC_POLL_INTERVAL_MS,
         maxMs: e.SYNC_FAILURE_BACKOFF_MAX_MS,
       },
       runRetentionDays: e.SYNC_RUN_RETENTION_DAYS,

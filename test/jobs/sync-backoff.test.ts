@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Types, type Connection } from 'mongoose';
+import { loadConfig } from '../../src/config.js';
 import { ConnectorRegistryService } from '../../src/connectors/connector-registry.service.js';
 import type { ConnectorStatusPublisher } from '../../src/connectors/connector-status.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
@@ -41,6 +42,26 @@ describe('sync backoff arithmetic', () => {
     expect(syncBackoffDelayMs(Number.NaN, policy)).toBe(0);
     expect(syncBackoffDelayMs(3, { baseMs: 1_000, maxMs: 8_000 })).toBe(4_000);
     expect(syncBackoffDelayMs(5, { baseMs: 1_000, maxMs: 8_000 })).toBe(8_000);
+  });
+
+  it('is configured from the environment: the base defaults to the poll interval', () => {
+    const env = {
+      MONGODB_URI: 'mongodb://127.0.0.1:1/hub',
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+    };
+    expect(loadConfig(env).sync.failureBackoff).toEqual({ baseMs: MINUTE, maxMs: 60 * MINUTE });
+    expect(loadConfig({ ...env, SYNC_POLL_INTERVAL_MS: '30000' }).sync.failureBackoff).toEqual({
+      baseMs: 30_000,
+      maxMs: 60 * MINUTE,
+    });
+    expect(() =>
+      loadConfig({
+        ...env,
+        SYNC_FAILURE_BACKOFF_BASE_MS: '120000',
+        SYNC_FAILURE_BACKOFF_MAX_MS: '60000',
+      }),
+    ).toThrow(/SYNC_FAILURE_BACKOFF_MAX_MS: must be at least SYNC_FAILURE_BACKOFF_BASE_MS/);
   });
 
   it('lets a poll slot take a retry due before the middle of the next interval', () => {
