@@ -109,10 +109,14 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     } catch {
       return null;
     }
-    const doc = await this.deps.Connector.findById(id, { nextPollAt: 1 }).lean<
-      Pick<ConnectorDoc, 'nextPollAt'>
-    >();
+    const doc = await this.deps.Connector.findById(id, {
+      nextPollAt: 1,
+      consecutiveFailures: 1,
+    }).lean<Pick<ConnectorDoc, 'nextPollAt' | 'consecutiveFailures'>>();
     const until = doc?.nextPollAt ?? null;
+    // One failure may be transient (a database hiccup): a change notified right after it still
+    // syncs at once. From the second failure in a row on, the connector is backing off.
+    if ((doc?.consecutiveFailures ?? 0) < 2) return null;
     return until && until.getTime() > Date.now() ? until : null;
   }
 

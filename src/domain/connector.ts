@@ -66,7 +66,10 @@ export interface ConnectorRegistry {
    * `dueBy`, connectors backing off after failures past that time are left out.
    */
   listActiveConnectorIds(options?: { dueBy?: Date }): Promise<string[]>;
-  /** When scheduled syncs may try the connector again; null when it is not backing off. */
+  /**
+   * When syncs triggered by change notifications may try the connector again: set from the
+   * second failed run in a row on; null when it is not backing off.
+   */
   syncDeferredUntil(connectorId: string): Promise<Date | null>;
   /** Moves WAITING_FOR_CONNECTION/UNAUTHORIZED/ERROR -> CONNECTED on success, and back. */
   recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void>;
