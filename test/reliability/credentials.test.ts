@@ -142,10 +142,16 @@ describe('credentials expire or consent is revoked mid-life', () => {
     expect(unauthorized.statusReason).toMatch(/client secret has expired/);
     expect(unauthorized.consecutiveSyncFailures).toBeGreaterThanOrEqual(1);
 
-    const newcomer = addUserInEntra('Expiry Newcomer');
     const windowStart = Date.now();
-    await sleep(WINDOW_MS);
+    // The change comes once the connector is backing off (two failures in a row and more), so
+    // Graph's notification about it meets the backoff too.
+    await sleep(4_000);
+    const newcomer = addUserInEntra('Expiry Newcomer');
+    await sleep(WINDOW_MS - 4_000);
     const attempts = tokenRequests(windowStart);
+    const windowRuns = (await data.runs(connectorId)).filter(
+      (r) => r.requestedAt.getTime() >= windowStart,
+    );
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
     const withoutBackoff = Math.floor(WINDOW_MS / POLL_MS);
     outcome['expiredSecret_backoff'] = {
@@ -154,6 +160,12 @@ describe('credentials expire or consent is revoked mid-life', () => {
       gapsMs: gaps,
       tokenRequestsWithoutBackoff: `${withoutBackoff} (one poll per ${POLL_MS} ms, before this change)`,
       consecutiveFailures: (await state()).consecutiveSyncFailures,
+      runsByTrigger: Object.fromEntries(
+        ['POLL', 'WEBHOOK', 'RECONCILE', 'MANUAL'].map((t) => [
+          t,
+          windowRuns.filter((r) => r.trigger === t).length,
+        ]),
+      ),
     };
     // Attempts thin out: far fewer than one per poll, the later ones the capped backoff apart.
     expect(attempts.length).toBeGreaterThan(0);
@@ -211,9 +223,10 @@ describe('credentials expire or consent is revoked mid-life', () => {
     outcome['revokedConsent_timeToUnauthorizedMs'] = Date.now() - revokedAt;
     expect(unauthorized.statusReason).toMatch(/consent/i);
 
-    const newcomer = addUserInEntra('Consent Newcomer');
     const windowStart = Date.now();
-    await sleep(WINDOW_MS / 2);
+    await sleep(4_000);
+    const newcomer = addUserInEntra('Consent Newcomer');
+    await sleep(WINDOW_MS / 2 - 4_000);
     const attempts = tokenRequests(windowStart);
     outcome['revokedConsent_backoff'] = {
       windowMs: WINDOW_MS / 2,
