@@ -49,6 +49,13 @@ const schema = z.object({
 
   SYNC_POLL_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
   SYNC_RECONCILE_INTERVAL_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
+  /**
+   * After a failed run, scheduled syncs of that connector wait this long, doubled per failure...
+   * Default: the poll interval, so one failure alone does not change the connector's cadence.
+   */
+  SYNC_FAILURE_BACKOFF_BASE_MS: int(1_000, 86_400_000).optional(),
+  /** ...up to this long. Synchronize Now and new credentials never wait. */
+  SYNC_FAILURE_BACKOFF_MAX_MS: int(1_000, 7 * 86_400_000).default(3_600_000),
   SYNC_RUN_RETENTION_DAYS: int(1, 3650).default(90),
   GRAPH_MAX_CONCURRENCY_PER_TENANT: int(1, 64).default(4),
   /** Sync runs one hub instance executes at once (each for a different connector). */
@@ -92,6 +99,13 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if (keys !== undefined && parseEncryptionKeys(keys) === undefined) {
     problems.push('ENCRYPTION_KEYS: must be comma-separated kid:base64 pairs with 32-byte keys');
   }
+  const base = Number(
+    env['SYNC_FAILURE_BACKOFF_BASE_MS'] ?? env['SYNC_POLL_INTERVAL_MS'] ?? 60_000,
+  );
+  const max = Number(env['SYNC_FAILURE_BACKOFF_MAX_MS'] ?? 3_600_000);
+  if (Number.isFinite(base) && Number.isFinite(max) && max < base) {
+    problems.push('SYNC_FAILURE_BACKOFF_MAX_MS: must be at least SYNC_FAILURE_BACKOFF_BASE_MS');
+  }
   return problems;
 }
 
@@ -111,6 +125,8 @@ export interface Config {
   sync: {
     pollIntervalMs: number;
     reconcileIntervalMs: number;
+    /** Scheduled syncs after failed runs: base, doubled per failure, capped at max. */
+    failureBackoff: { baseMs: number; maxMs: number };
     runRetentionDays: number;
     graphMaxConcurrencyPerTenant: number;
     maxConcurrentRuns: number;
@@ -168,6 +184,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sync: {
       pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
       reconcileIntervalMs: e.SYNC_RECONCILE_INTERVAL_MS,
+      failureBackoff: {
+        baseMs: e.SYNC_FAILURE_BACKOFF_BASE_MS ?? e.SYNC_POLL_INTERVAL_MS,
+        maxMs: e.SYNC_FAILURE_BACKOFF_MAX_MS,
+      },
       runRetentionDays: e.SYNC_RUN_RETENTION_DAYS,
       graphMaxConcurrencyPerTenant: e.GRAPH_MAX_CONCURRENCY_PER_TENANT,
       maxConcurrentRuns: e.SYNC_MAX_CONCURRENT_RUNS,

@@ -124,6 +124,7 @@ export async function createHub(
     secretBox,
     status,
     logger,
+    backoff: config.sync.failureBackoff,
   });
   const authenticator = new Authenticator(config.auth, connectors);
   const schema = await buildHubSchema(live);

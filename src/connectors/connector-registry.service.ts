@@ -8,6 +8,12 @@ import {
   type ConnectorSyncConfig,
   type SyncOutcome,
 } from '../domain/connector.js';
+import {
+  DEFAULT_SYNC_BACKOFF,
+  nextSyncAttemptAt,
+  syncBackoffDelayMs,
+  type SyncBackoffPolicy,
+} from '../domain/sync-backoff.js';
 import { parseId } from './access-scope.js';
 import { credentialsOf, secretPurpose } from './connector-credentials.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
@@ -18,6 +24,8 @@ export interface ConnectorRegistryDeps {
   secretBox: SecretBox;
   status: ConnectorStatusPublisher;
   logger: Logger;
+  /** How scheduled syncs back off after failed runs; default a minute doubling to an hour. */
+  backoff?: SyncBackoffPolicy;
 }
 
 /** A connector the sync engine may run: activated, enabled, installed, credentials verified. */
@@ -35,7 +43,11 @@ const ACTIVE = {
  * recorded one are ignored, so a slow run finishing late cannot overwrite a newer result.
  */
 export class ConnectorRegistryService implements ConnectorRegistry {
-  constructor(private readonly deps: ConnectorRegistryDeps) {}
+  private readonly backoff: SyncBackoffPolicy;
+
+  constructor(private readonly deps: ConnectorRegistryDeps) {
+    this.backoff = deps.backoff ?? DEFAULT_SYNC_BACKOFF;
+  }
 
   async loadSyncConfig(connectorId: string): Promise<ConnectorSyncConfig | null> {
     let id;
@@ -78,11 +90,34 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     this.deps.logger.info({ connectorId: id, fromKid: sealed.kid }, 'client secret re-sealed');
   }
 
-  async listActiveConnectorIds(): Promise<string[]> {
-    const docs = await this.deps.Connector.find(ACTIVE, { _id: 1 }).lean<
+  async listActiveConnectorIds(options: { dueBy?: Date } = {}): Promise<string[]> {
+    // Backing-off connectors are filtered by the query itself: a poll tick over thousands of
+    // connectors reads ids only, never each connector's state.
+    const filter = options.dueBy
+      ? { ...ACTIVE, $or: [{ nextPollAt: null }, { nextPollAt: { $lte: options.dueBy } }] }
+      : ACTIVE;
+    const docs = await this.deps.Connector.find(filter, { _id: 1 }).lean<
       Pick<ConnectorDoc, '_id'>[]
     >();
     return docs.map((doc) => doc._id.toHexString());
+  }
+
+  async syncDeferredUntil(connectorId: string): Promise<Date | null> {
+    let id;
+    try {
+      id = parseId(connectorId, 'Connector');
+    } catch {
+      return null;
+    }
+    const doc = await this.deps.Connector.findById(id, {
+      nextPollAt: 1,
+      consecutiveFailures: 1,
+    }).lean<Pick<ConnectorDoc, 'nextPollAt' | 'consecutiveFailures'>>();
+    const until = doc?.nextPollAt ?? null;
+    // One failure may be transient (a database hiccup): a change notified right after it still
+    // syncs at once. From the second failure in a row on, the connector is backing off.
+    if ((doc?.consecutiveFailures ?? 0) < 2) return null;
+    return until && until.getTime() > Date.now() ? until : null;
   }
 
   async recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void> {
@@ -94,17 +129,26 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     }
     const update = outcome.ok
       ? {
-          status: ConnectorStatus.CONNECTED,
-          statusReason: null,
-          lastSuccessfulSyncAt: outcome.at,
-          lastError: null,
-          lastOutcomeAt: outcome.at,
+          $set: {
+            status: ConnectorStatus.CONNECTED,
+            statusReason: null,
+            lastSuccessfulSyncAt: outcome.at,
+            lastError: null,
+            lastOutcomeAt: outcome.at,
+            consecutiveFailures: 0,
+            nextPollAt: null,
+          },
         }
       : {
-          status: outcome.status,
-          statusReason: outcome.message,
-          lastError: { code: outcome.code, message: outcome.message, at: outcome.at },
-          lastOutcomeAt: outcome.at,
+          $set: {
+            status: outcome.status,
+            statusReason: outcome.message,
+            lastError: { code: outcome.code, message: outcome.message, at: outcome.at },
+            lastOutcomeAt: outcome.at,
+            // At least the first step at once; the exact one below, once the count is known.
+            nextPollAt: new Date(outcome.at.getTime() + syncBackoffDelayMs(1, this.backoff)),
+          },
+          $inc: { consecutiveFailures: 1 },
         };
     const before = await this.deps.Connector.findOneAndUpdate(
       {
@@ -114,7 +158,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
         uninstalledAt: null,
         $or: [{ lastOutcomeAt: null }, { lastOutcomeAt: { $lte: outcome.at } }],
       },
-      { $set: update },
+      update,
       { returnDocument: 'before' },
     ).lean<ConnectorDoc>();
     if (!before) {
@@ -124,7 +168,25 @@ export class ConnectorRegistryService implements ConnectorRegistry {
       );
       return;
     }
+    if (!outcome.ok)
+      await this.scheduleRetry(id, (before.consecutiveFailures ?? 0) + 1, outcome.at);
     const after = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
     if (after) await this.deps.status.changed(before, after, outcome.at);
+  }
+
+  /**
+   * Sets the retry time for the failure count this outcome produced. Conditional on the count:
+   * when another instance recorded a failure meanwhile, its (later) retry time is the one kept.
+   */
+  private async scheduleRetry(id: ConnectorDoc['_id'], failures: number, at: Date): Promise<void> {
+    const nextPollAt = nextSyncAttemptAt(at, failures, this.backoff);
+    await this.deps.Connector.updateOne(
+      { _id: id, consecutiveFailures: failures },
+      { $set: { nextPollAt } },
+    );
+    this.deps.logger.info(
+      { connectorId: id.toHexString(), consecutiveFailures: failures, nextPollAt },
+      'sync failed: scheduled syncs back off',
+    );
   }
 }

@@ -78,7 +78,12 @@ export class ConnectorSetupService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Stores new credentials (secret sealed) and resets verification. */
+  /**
+   * Stores new credentials (secret sealed) and resets verification. On a saved connector of the
+   * same tenant (a renewed secret, typically after the old one expired) the new credentials are
+   * verified at once, so syncing resumes without another click; when they do not work the
+   * status says why and Verify Connection offers the fix (consent).
+   */
   async setCredentials(
     caller: Caller,
     id: string,
@@ -112,10 +117,19 @@ export class ConnectorSetupService {
           : {}),
         // Groups belong to a tenant: another tenant's ids mean nothing.
         ...(tenantChanged ? { syncGroupId: null, syncGroupName: null, syncedGroups: [] } : {}),
+        // Failures of the old credentials say nothing about the new ones.
+        ...NO_BACKOFF,
       },
     });
     await this.deps.status.changed(before, after, now);
-    return this.deps.view(after);
+    if (!current.activatedAt || !current.enabled || tenantChanged) return this.deps.view(after);
+    try {
+      return (await this.runVerification(after)).connector;
+    } catch (error) {
+      // The credentials are stored; Verify Connection (or the backoff's retry) can follow.
+      this.deps.logger.warn({ err: error, connectorId: id }, 'verifying new credentials failed');
+      return this.deps.view(after);
+    }
   }
 
   async verifyConnection(caller: Caller, id: string): Promise<VerifyOutcome> {
@@ -260,6 +274,8 @@ export class ConnectorSetupService {
           $set: {
             verifiedAt: at,
             lastError: gone ? { code: gone.code, message: gone.message, at } : null,
+            // Working credentials end any backoff: the scheduled syncs resume at once.
+            ...NO_BACKOFF,
             ...(recovering
               ? { status: ConnectorStatus.WAITING_FOR_CONNECTION, statusReason: null }
               : {}),
@@ -318,6 +334,9 @@ export class ConnectorSetupService {
     };
   }
 }
+
+/** Clears the scheduled syncs' backoff after failed runs (see ConnectorRegistryService). */
+const NO_BACKOFF = { consecutiveFailures: 0, nextPollAt: null } as const;
 
 /** A principal scoped to exactly this connector, for writes the system makes on its behalf. */
 function systemCaller(doc: ConnectorDoc): Caller {

@@ -35,6 +35,9 @@ export interface ConnectorView {
   webhooksEnabled: boolean;
   lastSuccessfulSyncAt: Date | null;
   lastError: { code: ErrorCode; message: string; at: Date } | null;
+  consecutiveSyncFailures: number;
+  /** Set while scheduled syncs back off after failed runs (null once the time has passed). */
+  nextSyncAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -74,6 +77,9 @@ export function toConnectorView(doc: ConnectorDoc, options: ViewOptions): Connec
     lastError: doc.lastError
       ? { code: doc.lastError.code, message: doc.lastError.message, at: doc.lastError.at }
       : null,
+    consecutiveSyncFailures: doc.consecutiveFailures ?? 0,
+    nextSyncAttemptAt:
+      doc.nextPollAt && doc.nextPollAt.getTime() > options.now.getTime() ? doc.nextPollAt : null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };

@@ -61,8 +61,16 @@ export type SyncOutcome =
 export interface ConnectorRegistry {
   /** Null when the connector does not exist, is not activated, or is disabled/uninstalled. */
   loadSyncConfig(connectorId: string): Promise<ConnectorSyncConfig | null>;
-  /** Ids of connectors that are activated and enabled (for polling and reconciliation). */
-  listActiveConnectorIds(): Promise<string[]>;
+  /**
+   * Ids of connectors that are activated and enabled (for polling and reconciliation). With
+   * `dueBy`, connectors backing off after failures past that time are left out.
+   */
+  listActiveConnectorIds(options?: { dueBy?: Date }): Promise<string[]>;
+  /**
+   * When syncs triggered by change notifications may try the connector again: set from the
+   * second failed run in a row on; null when it is not backing off.
+   */
+  syncDeferredUntil(connectorId: string): Promise<Date | null>;
   /** Moves WAITING_FOR_CONNECTION/UNAUTHORIZED/ERROR -> CONNECTED on success, and back. */
   recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void>;
 }

@@ -20,6 +20,8 @@ export interface EmulatorSettings {
   /** A delivery answered later than this counts as failed (Graph: 3 s). */
   deliveryTimeoutMs: number;
   requestLogSize: number;
+  /** `expires_in` of issued access tokens. */
+  tokenLifetimeSeconds: number;
 }
 
 /** Everything the routers share: the state, the services, and the public base URL. */
@@ -41,7 +43,7 @@ export class EmulatorContext {
     readonly log: (line: string) => void,
   ) {
     this.registry = new IdentityRegistry(clock);
-    this.tokens = new TokenService(keys, clock);
+    this.tokens = new TokenService(keys, clock, settings.tokenLifetimeSeconds);
     this.throttle = new ThrottleService(clock);
     this.requestLog = new RequestLog(settings.requestLogSize);
   }

@@ -19,6 +19,7 @@ import { registerConsentRoutes } from './identity/consent.router.js';
 import { registerMetadataRoutes } from './identity/metadata.router.js';
 import { createSigningKeys } from './identity/signing-keys.js';
 import { registerTokenRoutes } from './identity/token.router.js';
+import { TOKEN_LIFETIME_SECONDS } from './identity/token.service.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import {
   assertSignedBy,
@@ -59,6 +60,12 @@ export interface StartEmulatorOptions {
   deliveryTimeoutMs?: number;
   /** Entries kept in the request log. Default 1000. */
   requestLogSize?: number;
+  /**
+   * `expires_in` of access tokens, default 3599. Under 300 s, MSAL (which renews a token five
+   * minutes before it expires) asks for a new token on every call: tests use that to make a
+   * secret's expiry or a revoked consent show at once instead of an hour later.
+   */
+  tokenLifetimeSeconds?: number;
   /** Answers before an endpoint can be judged slow or dropping. Default 100, as Graph. */
   endpointHealthMinSamples?: number;
   /** Extra delay for a slow endpoint. Default 10 s, as Graph. */
@@ -99,6 +106,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     validationTimeoutMs: options.validationTimeoutMs ?? 10_000,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 3_000,
     requestLogSize: options.requestLogSize ?? 1000,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS,
   };
   const ctx = new EmulatorContext(clock, await createSigningKeys(), settings, log);
 

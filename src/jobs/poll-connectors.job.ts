@@ -24,7 +24,11 @@ export interface PollConnectorsDeps {
   lockLifetimeMs?: number;
 }
 
-/** The one-minute fallback: a POLL delta sync per active connector per interval, spread out. */
+/**
+ * The one-minute fallback: a POLL delta sync per active connector per interval, spread out.
+ * Connectors backing off after failed runs (an expired secret, revoked consent) are left out by
+ * the registry's query until their retry time.
+ */
 export function definePollConnectorsJob(
   agenda: Agenda,
   deps: PollConnectorsDeps,
@@ -39,7 +43,8 @@ export function definePollConnectorsJob(
     maxCatchUpMs: Math.min(deps.tickMs * 3, deps.pollIntervalMs),
     concurrency: deps.concurrency ?? 32,
     cursors: deps.cursors,
-    listIds: () => deps.registry.listActiveConnectorIds(),
+    listIds: ({ to }) =>
+      deps.registry.listActiveConnectorIds({ dueBy: pollDueBy(to, deps.pollIntervalMs) }),
     dispatch: async (id) => {
       await deps.syncRequester.requestSync(id, SyncTrigger.POLL);
     },
@@ -60,6 +65,16 @@ export function definePollConnectorsJob(
     },
   );
   return dispatcher;
+}
+
+/**
+ * A connector backing off after failures is polled in this window if its retry time falls
+ * before the middle of the next interval. The retry time counts from the end of the failed run
+ * (a little after its poll slot), and a connector comes up only once per interval: without the
+ * half-interval grace a one-minute backoff would wait two minutes.
+ */
+export function pollDueBy(windowEnd: Date, pollIntervalMs: number): Date {
+  return new Date(windowEnd.getTime() + Math.floor(pollIntervalMs / 2));
 }
 
 /** The tick: a twelfth of the interval, between 1 s and 60 s (5 s for the default minute). */

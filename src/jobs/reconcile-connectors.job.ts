@@ -41,7 +41,9 @@ export function defineReconcileConnectorsJob(
     maxCatchUpMs: Math.min(60 * 60_000, deps.reconcileIntervalMs),
     concurrency: 4,
     cursors: deps.cursors,
-    listIds: () => deps.registry.listActiveConnectorIds(),
+    // A connector backing off skips its reconcile: a FULL read would be refused as the last
+    // run was; the first successful run after it reads the delta, the next day's reconciles.
+    listIds: ({ to }) => deps.registry.listActiveConnectorIds({ dueBy: to }),
     dispatch: async (id) => {
       await deps.syncRequester.requestSync(id, SyncTrigger.RECONCILE, { mode: SyncMode.FULL });
       if (deps.subscriptions) {

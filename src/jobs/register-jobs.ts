@@ -90,6 +90,7 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     settleMs: timing.settleMs,
     maxSettleMs: timing.maxSettleMs,
     isActive: async (id) => (await deps.registry.loadSyncConfig(id)) !== null,
+    deferredUntil: (id) => deps.registry.syncDeferredUntil(id),
   });
   const lock = timing.lockLifetimeMs === undefined ? {} : { lockLifetimeMs: timing.lockLifetimeMs };
 

@@ -18,7 +18,8 @@ export interface SpreadDispatcherOptions {
   maxCatchUpMs: number;
   concurrency: number;
   cursors: JobCursorModel;
-  listIds: () => Promise<string[]>;
+  /** Candidates for the window being dispatched (`to` lets a schedule filter by time). */
+  listIds: (window: { from: Date; to: Date }) => Promise<string[]>;
   dispatch: (id: string) => Promise<void>;
   /** Connectors to leave out this tick because a sync of theirs is already running. */
   busyIds?: () => Promise<ReadonlySet<string>>;
@@ -70,7 +71,7 @@ export class SpreadDispatcher {
     if (to <= from || !(await this.claim(cursor?.coveredUntil, new Date(to)))) return result;
     result.claimed = true;
 
-    const ids = await this.options.listIds();
+    const ids = await this.options.listIds({ from: result.from, to: result.to });
     const due = ids.filter((id) =>
       isDueInWindow(offsetWithin(id, intervalMs, salt), from, to, intervalMs),
     );

@@ -24,6 +24,13 @@ export interface NotificationProcessorDeps {
    * (disabled, uninstalled) are dropped instead of retried by every sweep.
    */
   isActive?: (connectorId: string) => Promise<boolean>;
+  /**
+   * When the connector's scheduled syncs back off after failed runs (expired secret, revoked
+   * consent), null otherwise. Notices of a backing-off connector are dropped rather than turned
+   * into a sync Entra would refuse again: the delta link holds the changes, and the first run
+   * that succeeds (the backoff's retry, or the one new credentials start) reads them.
+   */
+  deferredUntil?: (connectorId: string) => Promise<Date | null>;
 }
 
 /**
@@ -64,6 +71,15 @@ export class NotificationProcessor {
         continue;
       }
       round += 1;
+      const deferred = await this.deps.deferredUntil?.(connectorId);
+      if (deferred) {
+        this.log.debug(
+          { connectorId, dropped: pending.length, until: deferred },
+          'change notices dropped: the connector backs off; its next successful run reads them',
+        );
+        await notices.deleteMany({ _id: { $in: pending.map((n) => n._id) } });
+        continue;
+      }
       try {
         await syncRequester.requestSync(connectorId, SyncTrigger.WEBHOOK);
         requested += 1;

@@ -182,6 +182,29 @@ describe('identity platform: client-credentials token endpoint', () => {
     }
   });
 
+  it('tokenLifetimeSeconds: a short lifetime makes MSAL ask again on every call', async () => {
+    const other = await startTestEmulator({ tokenLifetimeSeconds: 60 });
+    try {
+      const seeded = await seedTestTenant(other, { users: 1, groups: 0 });
+      const msal = createMsalApp(other, seeded);
+      const first = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+      const claims = decodeJwt(first!.accessToken);
+      expect(claims.exp! - claims.iat!).toBe(60);
+      // MSAL renews five minutes before expiry: a 60 s token is never served from its cache.
+      await msal.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] });
+      expect(other.control.counters().tokensIssued).toBe(2);
+      // And the expired-secret error reaches the very next call.
+      other.control.expireSecret(seeded.clientId, seeded.secretKeyId);
+      const error = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_SCOPE] }).then(
+        () => null,
+        (e: unknown) => e as ServerError,
+      );
+      expect(error?.errorNo).toBe(7000222);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('no secret: 401 invalid_client AADSTS7000218', async () => {
     await expectAadError(
       await post(tenant.tenantId, grant({ client_secret: undefined })),

@@ -9,6 +9,8 @@ import { DEFAULT_SYNC_RULES } from '../../src/domain/sync-rules.js';
 export class FakeRegistry implements ConnectorRegistry {
   readonly configs = new Map<string, ConnectorSyncConfig>();
   readonly outcomes: { connectorId: string; outcome: SyncOutcome }[] = [];
+  /** Connectors backing off, and until when (set by the test). */
+  readonly deferredUntil = new Map<string, Date>();
 
   add(partial: Partial<ConnectorSyncConfig> & { connectorId: string }): ConnectorSyncConfig {
     const config: ConnectorSyncConfig = {
@@ -31,8 +33,19 @@ export class FakeRegistry implements ConnectorRegistry {
     return Promise.resolve(this.configs.get(connectorId) ?? null);
   }
 
-  listActiveConnectorIds(): Promise<string[]> {
-    return Promise.resolve([...this.configs.keys()]);
+  listActiveConnectorIds(options: { dueBy?: Date } = {}): Promise<string[]> {
+    const { dueBy } = options;
+    return Promise.resolve(
+      [...this.configs.keys()].filter((id) => {
+        const until = this.deferredUntil.get(id);
+        return !dueBy || !until || until <= dueBy;
+      }),
+    );
+  }
+
+  syncDeferredUntil(connectorId: string): Promise<Date | null> {
+    const until = this.deferredUntil.get(connectorId);
+    return Promise.resolve(until && until.getTime() > Date.now() ? until : null);
   }
 
   recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void> {

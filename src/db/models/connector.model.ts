@@ -61,6 +61,13 @@ export interface ConnectorDoc {
   lastError: ConnectorErrorRecord | null;
   /** When the newest recorded sync outcome happened: older outcomes arriving late are ignored. */
   lastOutcomeAt: Date | null;
+  /** Failed runs in a row since the last success (or new credentials). */
+  consecutiveFailures: number;
+  /**
+   * Scheduled syncs (poll, reconcile, webhook) leave the connector alone until then; null when
+   * it is not backing off. Set with the failure count by recordSyncOutcome.
+   */
+  nextPollAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -150,6 +157,8 @@ const connectorSchema = new Schema<ConnectorDoc>(
     lastSuccessfulSyncAt: { type: Date, default: null },
     lastError: { type: errorSchema, default: null },
     lastOutcomeAt: { type: Date, default: null },
+    consecutiveFailures: { type: Number, default: 0 },
+    nextPollAt: { type: Date, default: null },
   },
   { timestamps: true, collection: 'connectors' },
 );

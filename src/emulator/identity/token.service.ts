@@ -7,6 +7,7 @@ import type { SigningKeys } from './signing-keys.js';
 /** Graph's resource identifiers: tokens for Graph carry one of these as `aud`. */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+/** Entra's app-only tokens for Graph live 60 to 90 minutes; the emulator's default is an hour. */
 export const TOKEN_LIFETIME_SECONDS = 3599;
 
 export interface GraphPrincipal {
@@ -30,6 +31,7 @@ export class TokenService {
   constructor(
     private readonly keys: SigningKeys,
     private readonly clock: EmulatorClock,
+    private readonly lifetimeSeconds = TOKEN_LIFETIME_SECONDS,
   ) {}
 
   async issue(
@@ -59,9 +61,9 @@ export class TokenService {
       .setSubject(grant.servicePrincipalId)
       .setIssuedAt(now)
       .setNotBefore(now - 300)
-      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+      .setExpirationTime(now + this.lifetimeSeconds)
       .sign(this.keys.privateKey);
-    return { accessToken, expiresIn: TOKEN_LIFETIME_SECONDS };
+    return { accessToken, expiresIn: this.lifetimeSeconds };
   }
 
   /**

@@ -61,7 +61,10 @@ export class ConnectorResolver {
     return ctx.services.connectors.rotateToken(requireCaller(ctx), connectorId);
   }
 
-  @Mutation(() => Connector, { description: 'Changing credentials resets verification.' })
+  @Mutation(() => Connector, {
+    description:
+      'Changing credentials resets verification. On a saved connector (same tenant) the new credentials are verified at once and, when they work, syncing resumes without another click.',
+  })
   setConnectorCredentials(
     @Arg('input', () => SetConnectorCredentialsInput) input: SetConnectorCredentialsInput,
     @Ctx() ctx: RequestContext,

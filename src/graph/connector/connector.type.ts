@@ -110,6 +110,19 @@ export class Connector {
   @Field(() => ConnectorError, { nullable: true })
   lastError!: ConnectorError | null;
 
+  @Field(() => Int, {
+    description:
+      'Failed sync runs in a row since the last success or since new credentials were verified.',
+  })
+  consecutiveSyncFailures!: number;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'While the connector backs off after failed runs: when the scheduled syncs try again (doubling per failure, at most an hour by default). Null when not backing off. Synchronize Now is never held back.',
+  })
+  nextSyncAttemptAt!: Date | null;
+
   @Field()
   createdAt!: Date;
 
