@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { installClosedSocketGuard } from './closed-socket-guard.js';
 
 export interface DatabaseOptions {
   uri: string;
@@ -11,6 +12,8 @@ export interface DatabaseOptions {
  * transactions or change streams: the offline FerretDB fallback supports neither.
  */
 export async function connectDatabase(options: DatabaseOptions): Promise<Connection> {
+  // Without it, a database restart can leave this process unable to reach it (see the guard).
+  installClosedSocketGuard();
   const connection = mongoose.createConnection(options.uri, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5_000,
     // Mongoose would otherwise queue operations forever while the database is down.

@@ -20,6 +20,7 @@ import {
   type RealtimeJobTiming,
 } from '../jobs/register-jobs.js';
 import { pollTickMs } from '../jobs/poll-connectors.job.js';
+import { releaseOrphanedLocksAfterOutages } from '../jobs/orphaned-locks.js';
 import { createScheduler } from '../jobs/scheduler.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
 import type { RunningHubServer } from '../server/hub-server.js';
@@ -47,6 +48,11 @@ export interface RuntimeTuning {
   busMaxAwaitMs?: number;
   /** Graceful shutdown: how long running jobs may finish before their locks are released. */
   drainTimeoutMs?: number;
+  /**
+   * After a database outage, how long to wait before releasing the job locks whose replies
+   * were lost (longer than server selection plus a round trip). Default 10 s.
+   */
+  lockRecoverySettleMs?: number;
   /** Real-time job timings (sweep, settle, renew, ...). */
   jobs?: Partial<RealtimeJobTiming>;
 }
@@ -204,6 +210,13 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
     });
     cleanup.unshift(() => server.close());
     await agenda.start();
+    const stopLockRecovery = releaseOrphanedLocksAfterOutages({
+      client: connection.getClient(),
+      agenda,
+      db,
+      settleMs: tuning.lockRecoverySettleMs ?? 10_000,
+      logger,
+    });
     logger.info(
       {
         url: server.url,
@@ -222,6 +235,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       // Stop taking requests first (Graph redelivers what it could not hand over), then let
       // running jobs finish and release what this instance holds, then close the rest.
       await server.close();
+      stopLockRecovery();
       scheduler.close();
       const drainStarted = Date.now();
       const drained = await shutdownScheduler(agenda, {
