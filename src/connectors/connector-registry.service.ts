@@ -14,6 +14,7 @@ import {
   syncBackoffDelayMs,
   type SyncBackoffPolicy,
 } from '../domain/sync-backoff.js';
+import { ErrorCode } from '../domain/errors.js';
 import { parseId } from './access-scope.js';
 import { credentialsOf, secretPurpose } from './connector-credentials.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
@@ -127,6 +128,9 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     } catch {
       return;
     }
+    // An unexpected failure (a database hiccup, a bug) is retried at the normal cadence: the
+    // backoff is for what the admin must fix (credentials, consent, a deleted group).
+    const backsOff = !outcome.ok && outcome.code !== ErrorCode.INTERNAL_SERVER_ERROR;
     const update = outcome.ok
       ? {
           $set: {
@@ -146,9 +150,11 @@ export class ConnectorRegistryService implements ConnectorRegistry {
             lastError: { code: outcome.code, message: outcome.message, at: outcome.at },
             lastOutcomeAt: outcome.at,
             // At least the first step at once; the exact one below, once the count is known.
-            nextPollAt: new Date(outcome.at.getTime() + syncBackoffDelayMs(1, this.backoff)),
+            ...(backsOff
+              ? { nextPollAt: new Date(outcome.at.getTime() + syncBackoffDelayMs(1, this.backoff)) }
+              : {}),
           },
-          $inc: { consecutiveFailures: 1 },
+          ...(backsOff ? { $inc: { consecutiveFailures: 1 } } : {}),
         };
     const before = await this.deps.Connector.findOneAndUpdate(
       {
@@ -168,8 +174,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
       );
       return;
     }
-    if (!outcome.ok)
-      await this.scheduleRetry(id, (before.consecutiveFailures ?? 0) + 1, outcome.at);
+    if (backsOff) await this.scheduleRetry(id, (before.consecutiveFailures ?? 0) + 1, outcome.at);
     const after = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
     if (after) await this.deps.status.changed(before, after, outcome.at);
   }

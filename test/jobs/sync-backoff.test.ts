@@ -143,6 +143,21 @@ describe('sync backoff on the connector document', () => {
     expect(await registry.syncDeferredUntil(id)).toBeNull();
   });
 
+  it('an unexpected failure (a database hiccup) shows ERROR but keeps the normal cadence', async () => {
+    const id = await activeConnector();
+    await registry.recordSyncOutcome(id, {
+      ok: false,
+      at: new Date(),
+      code: ErrorCode.INTERNAL_SERVER_ERROR,
+      message: 'The synchronization failed unexpectedly; it will be retried.',
+      status: ConnectorStatus.ERROR,
+    });
+    expect(await state(id)).toMatchObject({ status: ConnectorStatus.ERROR });
+    expect((await state(id)).consecutiveFailures ?? 0).toBe(0);
+    expect((await state(id)).nextPollAt ?? null).toBeNull();
+    expect(await registry.listActiveConnectorIds({ dueBy: new Date() })).toContain(id);
+  });
+
   it('failures recorded at once by several instances all count, and the last count wins', async () => {
     const id = await activeConnector();
     const at = new Date();

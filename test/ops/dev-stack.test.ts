@@ -210,7 +210,16 @@ describe('npm run dev: the demo stack end to end', () => {
     }
 
     // The counters moved: Graph requests (verify, group picker), token requests, connectors.
-    const after = await (await fetch(`${s.hubUrl}/metrics`)).text();
+    // Run counters follow the live-event bus, which may trail the connector's status by a beat.
+    const after = await waitFor(
+      async () => {
+        const text = await (await fetch(`${s.hubUrl}/metrics`)).text();
+        return metricSum(text, 'hub_sync_runs_total', { status: 'SUCCEEDED' }) >= 1 ? text : null;
+      },
+      15_000,
+      'a SUCCEEDED run counted in /metrics',
+      250,
+    );
     expect(metricSum(after, 'hub_graph_requests_total')).toBeGreaterThan(
       metricSum(before, 'hub_graph_requests_total'),
     );
