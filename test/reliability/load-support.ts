@@ -30,6 +30,8 @@ export class TenantChanges {
   private readonly outsiders: string[];
   private readonly leavable: string[];
   readonly counts: Record<ChangeKind, number> = { join: 0, leave: 0, rename: 0 };
+  /** What happened to each user, in order (for a failure's diagnosis). */
+  readonly history = new Map<string, string[]>();
   private renameSeq = 0;
 
   constructor(
@@ -71,6 +73,7 @@ export class TenantChanges {
         const id = this.take(this.outsiders);
         if (!id) return false;
         control.addMembers(tenantId, syncGroupId, [id]);
+        this.note(id, 'join');
         // A joiner may also leave later in the stream; so may a renamed one.
         this.leavable.push(id);
         break;
@@ -79,6 +82,7 @@ export class TenantChanges {
         const id = this.take(this.leavable);
         if (!id) return false;
         control.removeMember(tenantId, syncGroupId, id);
+        this.note(id, 'leave');
         break;
       }
       case 'rename': {
@@ -100,6 +104,12 @@ export class TenantChanges {
     return true;
   }
 
+  private note(id: string, what: string): void {
+    const entries = this.history.get(id) ?? [];
+    entries.push(`${new Date().toISOString()} ${what}`);
+    this.history.set(id, entries);
+  }
+
   private take(pool: string[]): string | undefined {
     if (pool.length === 0) return undefined;
     const index = Math.floor(this.random() * pool.length);
@@ -112,16 +122,22 @@ export class TenantChanges {
  * user twice by Entra id or email) and every member's display name as Entra has it now.
  */
 export function mismatch(users: UserRow[], changes: TenantChanges): string {
-  const members = changes.members();
-  const problems = divergence(users, members);
+  const stale = staleNames(users, changes);
+  return [
+    divergence(users, changes.members()),
+    stale.length ? `${stale.length} display names behind Entra` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** Members whose directory display name is not Entra's. */
+export function staleNames(users: UserRow[], changes: TenantChanges): string[] {
   const byId = new Map(users.map((u) => [String(u.entraId), u]));
-  const stale = members.filter((id) => {
+  return changes.members().filter((id) => {
     const user = byId.get(id);
     return user !== undefined && user.displayName !== changes.displayName(id);
   });
-  return [problems, stale.length ? `${stale.length} display names behind Entra` : '']
-    .filter(Boolean)
-    .join(', ');
 }
 
 /** Waits until the connector has no QUEUED or RUNNING run and its directory matches Entra. */
@@ -188,4 +204,60 @@ export function runsExecutedBy(records: Record<string, unknown>[]): Set<string> 
       .filter((r) => r['msg'] === 'sync run finished' || r['msg'] === 'sync run failed')
       .map((r) => String(r['runId'])),
   );
+}
+
+/**
+ * A load balancer in front of the hub instances, as Graph sees a deployment: every request (the
+ * validation handshake, notifications, lifecycle events) goes to the next live instance in turn.
+ */
+export async function startRoundRobin(targets: () => string[]): Promise<{
+  url: string;
+  forwarded: Map<string, number>;
+  close(): Promise<void>;
+}> {
+  const { createServer } = await import('node:http');
+  const forwarded = new Map<string, number>();
+  let next = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const all = targets();
+      const target = all[next++ % all.length]!;
+      forwarded.set(target, (forwarded.get(target) ?? 0) + 1);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
+          headers.set(name, value);
+      }
+      fetch(`${target}${req.url ?? '/'}`, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      })
+        .then(async (answer) => {
+          const body = Buffer.from(await answer.arrayBuffer());
+          const passed = [...answer.headers].filter(
+            ([name]) => !['content-encoding', 'transfer-encoding', 'connection'].includes(name),
+          );
+          res.writeHead(answer.status, Object.fromEntries(passed));
+          res.end(body);
+        })
+        .catch(() => {
+          res.writeHead(502);
+          res.end();
+        });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    forwarded,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
