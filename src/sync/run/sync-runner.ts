@@ -44,6 +44,11 @@ export interface RunRequest {
   mode: SyncMode;
   preview: boolean;
   usage: GraphUsage;
+  /**
+   * Aborted when the run was taken away from this instance (its lock or RUNNING status lost):
+   * nothing more is written, so two instances never write one connector's directory at once.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -205,6 +210,7 @@ export class SyncRunner {
     }
 
     phases.mark('planGroups');
+    request.signal?.throwIfAborted();
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
       companyId: config.companyId,
@@ -270,6 +276,7 @@ export class SyncRunner {
     const links = { users: round.usersDeltaLink, groups: round.groupsDeltaLink };
     if (round.groups.get(config.syncGroupId)?.removed) throw new SyncGroupGoneError();
     if (round.groups.size === 0 && round.users.size === 0) {
+      request.signal?.throwIfAborted();
       await this.saveState(config, links, state.groups, false);
       return { mode: SyncMode.DELTA, ...(await emptyResult(this.deps.models, request)), notes };
     }
@@ -343,6 +350,7 @@ export class SyncRunner {
       ...planGroups({ groups: views, goneIds, existing, inScope, connectorId: config.connectorId }),
     ];
     phases.mark('planGroups');
+    request.signal?.throwIfAborted();
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
       companyId: config.companyId,
