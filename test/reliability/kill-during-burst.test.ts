@@ -11,6 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { changeNoticeModel } from '../../src/db/models/change-notice.model.js';
+import { JobName } from '../../src/jobs/job-names.js';
+import { AGENDA_COLLECTION } from '../../src/jobs/scheduler.js';
 import {
   seedTestTenant,
   startTestEmulator,
@@ -126,6 +128,10 @@ describe('SIGKILL during a notification burst', () => {
     const orphans = atKill.filter((r) => r.status === 'RUNNING').map((r) => String(r._id));
     const noticesAtKill = await changeNoticeModel(data.connection).countDocuments({ connectorId });
     const deadRecords = hub.records();
+    // The per-connector notification job the dead process held, if it was inside one.
+    const lockedJob = await data.connection
+      .db!.collection(AGENDA_COLLECTION)
+      .findOne({ name: JobName.PROCESS_CONNECTOR_NOTIFICATIONS, 'data.connectorId': connectorId });
     emulator.control.clearFaults(tenant.tenantId);
 
     const restartStarted = Date.now();
@@ -185,6 +191,7 @@ describe('SIGKILL during a notification burst', () => {
       emulatorDeliveriesFailed: counters.failed - countersBefore.failed,
       emulatorNotificationsDropped: counters.dropped - countersBefore.dropped,
       firstRunAfterRestart: afterRestart[0]?.trigger ?? null,
+      notificationJobLockedByTheDeadProcess: Boolean(lockedJob?.['lockedAt']),
       // Sweep first, run right after it: the notices waited for the sweep (their job was locked
       // by the dead process), not for a fresh job.
       firstSweepAfterReadyMs: firstAt(restarted, 'sweeping unprocessed change notices', hubReadyAt),
