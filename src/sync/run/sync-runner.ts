@@ -46,7 +46,8 @@ export interface RunRequest {
   usage: GraphUsage;
   /**
    * Aborted when the run was taken away from this instance (its lock or RUNNING status lost):
-   * nothing more is written, so two instances never write one connector's directory at once.
+   * checked before the plan is written, between directory writes and before delta state is
+   * saved, so a run that lost its lock stops writing what its successor now owns.
    */
   signal?: AbortSignal;
 }
@@ -213,6 +214,7 @@ export class SyncRunner {
     request.signal?.throwIfAborted();
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
+      ...(request.signal ? { signal: request.signal } : {}),
       companyId: config.companyId,
       connectorId: config.connectorId,
       changes,
@@ -353,6 +355,7 @@ export class SyncRunner {
     request.signal?.throwIfAborted();
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
+      ...(request.signal ? { signal: request.signal } : {}),
       companyId: config.companyId,
       connectorId: config.connectorId,
       changes,
