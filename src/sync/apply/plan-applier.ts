@@ -27,6 +27,8 @@ export class PlanApplier {
     private readonly models: SyncModels,
     private readonly companyId: string,
     private readonly connectorId: string,
+    /** A run taken over by another instance stops between writes (see RunRequest.signal). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   async apply(
@@ -155,6 +157,7 @@ export class PlanApplier {
     // one bad record never stops the rest.
     let start = 0;
     while (start < inserts.length) {
+      this.signal?.throwIfAborted();
       const batch = inserts.slice(start, start + BATCH);
       try {
         await collection.bulkWrite(
@@ -177,6 +180,7 @@ export class PlanApplier {
     const queue = [...updates];
     const worker = async (): Promise<void> => {
       for (let entry = queue.shift(); entry; entry = queue.shift()) {
+        this.signal?.throwIfAborted();
         const op = (entry.op as { updateOne: { filter: Filter<T>; update: UpdateFilter<T> } })
           .updateOne;
         try {

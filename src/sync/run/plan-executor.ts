@@ -19,6 +19,8 @@ export interface ExecuteInput {
   /** Managed, not deleted users before the run (the guard's percentage base). */
   managedUsers: number;
   preview: boolean;
+  /** Stops the writes of a run taken over by another instance (see RunRequest.signal). */
+  signal?: AbortSignal;
 }
 
 export interface ExecuteResult {
@@ -79,7 +81,9 @@ export async function executePlan(models: SyncModels, input: ExecuteInput): Prom
     models,
     input.companyId,
     input.connectorId,
+    input.signal,
   ).apply(toApply, input.facts);
+  input.signal?.throwIfAborted();
   const logStarted = performance.now();
   const log = new ChangeLogWriter(models.SyncChangeChunk, input.runId);
   for (const change of input.changes) {

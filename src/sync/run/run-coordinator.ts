@@ -224,6 +224,11 @@ export class RunCoordinator {
   private async execute(run: SyncRunDoc): Promise<void> {
     const runId = run._id.toHexString();
     const log = this.logger.child({ runId, connectorId: run.connectorId });
+    // Under a saturated database the heartbeat can land too late: another instance then fails
+    // the run as orphaned and may take the lock. This instance must stop writing at once.
+    const lost = new AbortController();
+    // Set once the run's work is done: a heartbeat still in flight then sees the final status.
+    let settled = false;
     const heartbeat = setInterval(
       () => {
         void Promise.all([
@@ -232,7 +237,16 @@ export class RunCoordinator {
             { _id: run._id, status: SyncRunStatus.RUNNING },
             { $set: { heartbeatAt: new Date() } },
           ),
-        ]).catch((error: unknown) => log.warn({ err: error }, 'sync heartbeat failed'));
+        ])
+          .then(([locked, beat]) => {
+            if ((locked && beat.matchedCount === 1) || settled || lost.signal.aborted) return;
+            log.error(
+              { lockHeld: locked, stillRunning: beat.matchedCount === 1 },
+              'sync run taken over by another instance: stopping it',
+            );
+            lost.abort(new RunTakenOverError());
+          })
+          .catch((error: unknown) => log.warn({ err: error }, 'sync heartbeat failed'));
       },
       Math.max(250, Math.floor(this.options.lockTtlMs / 3)),
     );
@@ -242,6 +256,7 @@ export class RunCoordinator {
       await this.publisher.updated(run);
       const config = await this.registry.loadSyncConfig(run.connectorId);
       if (!config) {
+        settled = true;
         await this.finish(run, usage, {
           status: SyncRunStatus.CANCELLED,
           error: {
@@ -257,7 +272,10 @@ export class RunCoordinator {
         mode: run.mode,
         preview: false,
         usage,
+        signal: lost.signal,
       });
+      lost.signal.throwIfAborted();
+      settled = true;
       const status =
         outcome.staged > 0
           ? SyncRunStatus.NEEDS_APPROVAL
@@ -288,6 +306,12 @@ export class RunCoordinator {
         'sync run finished',
       );
     } catch (error) {
+      settled = true;
+      if (lost.signal.aborted) {
+        // Its status is whatever the instance that took over recorded; nothing to add.
+        log.warn('sync run stopped: another instance took it over');
+        return;
+      }
       const { code, message, connectorStatus } = describeFailure(error);
       if (code === ErrorCode.INTERNAL_SERVER_ERROR) log.error({ err: error }, 'sync run failed');
       else log.warn({ code, message }, 'sync run failed');
@@ -316,8 +340,9 @@ export class RunCoordinator {
     },
   ): Promise<void> {
     const outcome = result.outcome;
+    // Only a run still RUNNING: an orphan verdict another instance recorded stands.
     const updated = await this.models.SyncRun.findOneAndUpdate(
-      { _id: run._id },
+      { _id: run._id, status: SyncRunStatus.RUNNING },
       {
         $set: {
           status: result.status,
@@ -371,6 +396,13 @@ export class RunCoordinator {
     } catch (error) {
       this.logger.error({ err: error, connectorId }, 'could not record the sync outcome');
     }
+  }
+}
+
+/** The heartbeat found the run's lock or RUNNING status gone: another instance has it now. */
+class RunTakenOverError extends Error {
+  constructor() {
+    super('the sync run was taken over by another instance');
   }
 }
 

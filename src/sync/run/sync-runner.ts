@@ -44,6 +44,12 @@ export interface RunRequest {
   mode: SyncMode;
   preview: boolean;
   usage: GraphUsage;
+  /**
+   * Aborted when the run was taken away from this instance (its lock or RUNNING status lost):
+   * checked before the plan is written, between directory writes and before delta state is
+   * saved, so a run that lost its lock stops writing what its successor now owns.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -205,8 +211,10 @@ export class SyncRunner {
     }
 
     phases.mark('planGroups');
+    request.signal?.throwIfAborted();
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
+      ...(request.signal ? { signal: request.signal } : {}),
       companyId: config.companyId,
       connectorId: config.connectorId,
       changes,
@@ -270,6 +278,7 @@ export class SyncRunner {
     const links = { users: round.usersDeltaLink, groups: round.groupsDeltaLink };
     if (round.groups.get(config.syncGroupId)?.removed) throw new SyncGroupGoneError();
     if (round.groups.size === 0 && round.users.size === 0) {
+      request.signal?.throwIfAborted();
       await this.saveState(config, links, state.groups, false);
       return { mode: SyncMode.DELTA, ...(await emptyResult(this.deps.models, request)), notes };
     }
@@ -343,8 +352,10 @@ export class SyncRunner {
       ...planGroups({ groups: views, goneIds, existing, inScope, connectorId: config.connectorId }),
     ];
     phases.mark('planGroups');
+    request.signal?.throwIfAborted();
     const result = await executePlan(this.deps.models, {
       runId: request.runId,
+      ...(request.signal ? { signal: request.signal } : {}),
       companyId: config.companyId,
       connectorId: config.connectorId,
       changes,
