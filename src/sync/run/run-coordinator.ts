@@ -246,9 +246,13 @@ export class RunCoordinator {
     let claimed: SyncRunDoc | null = null;
     try {
       const runId = run._id.toHexString();
-      if (!(await this.lock.acquire(run.connectorId, runId))) {
-        this.local.delete(run.connectorId);
-        return 'busy';
+      for (let attempt = 0; !(await this.lock.acquire(run.connectorId, runId)); attempt += 1) {
+        // Held elsewhere: flag it, so its holder looks at the queue when it releases it (no
+        // lock left to flag: it was just released, try once more).
+        if (attempt > 0 || (await this.lock.markWanted(run.connectorId))) {
+          this.local.delete(run.connectorId);
+          return 'busy';
+        }
       }
       const now = new Date();
       claimed = await this.models.SyncRun.findOneAndUpdate(
@@ -268,17 +272,27 @@ export class RunCoordinator {
       this.local.delete(run.connectorId);
       return 'gone';
     }
-    const work = this.execute(claimed, config).finally(() => {
+    const work = this.execute(claimed, config).then((wanted) => {
       this.local.delete(run.connectorId);
       this.inflight.delete(work);
-      this.kick('local');
+      this.kick(wanted ? 'scan' : 'local');
     });
     this.inflight.add(work);
     return 'started';
   }
 
   /** `given`: the config read by the request that started this run moments ago. */
-  private async execute(run: SyncRunDoc, given: ConnectorSyncConfig | null): Promise<void> {
+  /** Never throws; true when another instance queued a run for the connector meanwhile. */
+  private async execute(run: SyncRunDoc, given: ConnectorSyncConfig | null): Promise<boolean> {
+    try {
+      await this.runClaimed(run, given);
+    } catch (error) {
+      this.logger.error({ err: error, runId: run._id.toHexString() }, 'sync run not recorded');
+    }
+    return this.lock.release(run.connectorId).catch(() => false);
+  }
+
+  private async runClaimed(run: SyncRunDoc, given: ConnectorSyncConfig | null): Promise<void> {
     const runId = run._id.toHexString();
     const log = this.logger.child({ runId, connectorId: run.connectorId });
     const heartbeat = setInterval(
@@ -359,7 +373,6 @@ export class RunCoordinator {
       );
     } finally {
       clearInterval(heartbeat);
-      await this.lock.release(run.connectorId).catch(() => undefined);
     }
   }
 
