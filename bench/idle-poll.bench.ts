@@ -15,15 +15,14 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
-import mongoose, { Types, type Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { pino } from 'pino';
+import { insertActiveConnectors } from './support/active-connectors.js';
 import { loadConfig, loadProvisionConfig } from '../src/config.js';
-import { secretPurpose } from '../src/connectors/connector-credentials.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
-import { ConnectorKind } from '../src/db/models/connector.model.js';
 import { withDatabase } from '../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
-import { ConnectorStatus, SyncTrigger, type SyncRequester } from '../src/domain/connector.js';
+import { SyncTrigger, type SyncRequester } from '../src/domain/connector.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { defaultSyncEngine } from '../src/runtime/default-sync-engine.js';
 import { startHubRuntime } from '../src/runtime/start-hub-runtime.js';
@@ -150,43 +149,9 @@ const poll = (id: string) => requester!.requestSync(id, SyncTrigger.POLL);
 
 try {
   const tenants = Array.from({ length: Math.ceil(CONNECTORS / 10) }, () => seedTenant(emulator));
-  const box = new SecretBox(rt.config.encryption.keys);
   const { Company, Connector } = rt.hub.models;
-  const now = new Date();
-  const companies = Array.from({ length: CONNECTORS }, (_, i) => ({
-    _id: new Types.ObjectId(),
-    partnerId: 'bench',
-    name: `Idle ${i}`,
-  }));
-  await Company.insertMany(companies);
-  const ids: string[] = [];
-  await Connector.insertMany(
-    companies.map((company, i) => {
-      const _id = new Types.ObjectId();
-      ids.push(_id.toHexString());
-      const tenant = tenants[Math.floor(i / 10)]!;
-      return {
-        _id,
-        companyId: company._id,
-        partnerId: 'bench',
-        kind: ConnectorKind.AZURE_AD,
-        installKey: `${company._id.toHexString()}:${ConnectorKind.AZURE_AD}`,
-        name: 'Azure AD',
-        authTokenHash: randomUUID(),
-        status: ConnectorStatus.CONNECTED,
-        tenantId: tenant.tenantId,
-        clientId: tenant.clientId,
-        clientSecret: box.seal(tenant.clientSecret, secretPurpose(_id.toHexString())),
-        clientSecretHint: tenant.clientSecret.slice(-4),
-        verifiedAt: now,
-        syncGroupId: tenant.syncGroupId,
-        syncGroupName: 'Sync',
-        activatedAt: now,
-        enabled: true,
-        uninstalledAt: null,
-      };
-    }),
-  );
+  const box = new SecretBox(rt.config.encryption.keys);
+  const ids = await insertActiveConnectors({ Company, Connector, box, tenants, count: CONNECTORS });
   // Warm-up: each connector's first run is a full sync that stores its deltaLinks.
   let total = 0;
   const warmStarted = performance.now();

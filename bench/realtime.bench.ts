@@ -24,14 +24,13 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import mongoose, { Types, type Connection } from 'mongoose';
 import { pino } from 'pino';
+import { insertActiveConnectors } from './support/active-connectors.js';
 import { loadConfig, loadProvisionConfig, projectRoot, type Config } from '../src/config.js';
-import { secretPurpose } from '../src/connectors/connector-credentials.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import { graphSubscriptionModel } from '../src/db/models/graph-subscription.model.js';
-import { ConnectorKind } from '../src/db/models/connector.model.js';
 import { withDatabase } from '../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
-import { ConnectorStatus, SyncTrigger } from '../src/domain/connector.js';
+import { SyncTrigger } from '../src/domain/connector.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { defaultSyncEngine } from '../src/runtime/default-sync-engine.js';
 import { startHubRuntime, type HubRuntime } from '../src/runtime/start-hub-runtime.js';
@@ -410,40 +409,9 @@ async function benchIdle(serverUri: string, emulator: RunningEmulator) {
     emulator,
     { webhooks: false, pollIntervalMs: 60_000 },
     async (rt, requests, connection) => {
-      const box = new SecretBox(rt.config.encryption.keys);
       const { Company, Connector } = rt.hub.models;
-      const now = new Date();
-      const companies = Array.from({ length: IDLE_CONNECTORS }, (_, i) => ({
-        _id: new Types.ObjectId(),
-        partnerId: 'bench',
-        name: `Idle ${i}`,
-      }));
-      await Company.insertMany(companies);
-      await Connector.insertMany(
-        companies.map((company, i) => {
-          const _id = new Types.ObjectId();
-          const tenant = tenants[Math.floor(i / 10)]!;
-          return {
-            _id,
-            companyId: company._id,
-            partnerId: 'bench',
-            kind: ConnectorKind.AZURE_AD,
-            installKey: `${company._id.toHexString()}:${ConnectorKind.AZURE_AD}`,
-            name: 'Azure AD',
-            authTokenHash: randomUUID(),
-            status: ConnectorStatus.CONNECTED,
-            ...pickCredentials(tenant),
-            clientSecret: box.seal(tenant.clientSecret, secretPurpose(_id.toHexString())),
-            clientSecretHint: tenant.clientSecret.slice(-4),
-            verifiedAt: now,
-            syncGroupId: tenant.syncGroupId,
-            syncGroupName: 'Sync',
-            activatedAt: now,
-            enabled: true,
-            uninstalledAt: null,
-          };
-        }),
-      );
+      const box = new SecretBox(rt.config.encryption.keys);
+      await insertActiveConnectors({ Company, Connector, box, tenants, count: IDLE_CONNECTORS });
       // Warm-up: one poll interval in which each connector runs its first (full) sync. Then
       // the measured window: POLL runs that finished in it (delta syncs with nothing to do).
       await sleep(60_000 + 2_000);
