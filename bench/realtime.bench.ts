@@ -13,7 +13,7 @@
  *      (a warm-up interval), then the POLL runs that finished within the next interval.
  *
  * Environment: BENCH_RUNS (3), BENCH_E2E_SAMPLES (10), BENCH_POLL_INTERVAL_MS (5000),
- * BENCH_IDLE_CONNECTORS (2000), BENCH_IDLE_WINDOW_MS (60000), BENCH_PARTS (webhooks,poll,idle).
+ * BENCH_IDLE_CONNECTORS (2000), BENCH_IDLE_WINDOW_MS (60000).
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -42,9 +42,6 @@ const SAMPLES = Number(process.env['BENCH_E2E_SAMPLES'] ?? 10);
 const POLL_INTERVAL_MS = Number(process.env['BENCH_POLL_INTERVAL_MS'] ?? 5_000);
 const IDLE_CONNECTORS = Number(process.env['BENCH_IDLE_CONNECTORS'] ?? 2_000);
 const IDLE_WINDOW_MS = Number(process.env['BENCH_IDLE_WINDOW_MS'] ?? 60_000);
-/** Comma-separated subset of `webhooks,poll,idle` (all by default); results files only for all. */
-const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'webhooks,poll,idle').split(','));
-const ALL_PARTS = ['webhooks', 'poll', 'idle'].every((part) => PARTS.has(part));
 const RATE = 500;
 const JWT_SECRET = randomBytes(32).toString('hex');
 const logger = pino({ level: 'silent' });
@@ -459,9 +456,9 @@ try {
   const pollRuns = [];
   const idleRuns = [];
   for (let run = 0; run < RUNS; run++) {
-    if (PARTS.has('webhooks')) webhookRuns.push(await benchWebhooks(handle.uri, emulator));
-    if (PARTS.has('poll')) pollRuns.push(await benchPoll(handle.uri, emulator));
-    if (PARTS.has('idle')) idleRuns.push(await benchIdle(handle.uri, emulator));
+    webhookRuns.push(await benchWebhooks(handle.uri, emulator));
+    pollRuns.push(await benchPoll(handle.uri, emulator));
+    idleRuns.push(await benchIdle(handle.uri, emulator));
   }
   const stat = (runs: number[][], p: number) => round(median(runs.map((r) => percentile(r, p))));
   const part = (runs: Latency[][], key: keyof Latency) => runs.map((r) => r.map((l) => l[key]));
@@ -575,12 +572,10 @@ try {
   console.log('\nReal-time sync, whole service');
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   console.log(`\n${JSON.stringify(figures, null, 2)}`);
-  if (ALL_PARTS) {
-    const dir = path.join(projectRoot(), 'bench', 'results');
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'realtime.json'), `${JSON.stringify(figures, null, 2)}\n`);
-    await writeFile(path.join(dir, 'realtime.md'), `${table}\n`);
-  }
+  const dir = path.join(projectRoot(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'realtime.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  await writeFile(path.join(dir, 'realtime.md'), `${table}\n`);
 } finally {
   await emulator.stop();
   await handle.stop();

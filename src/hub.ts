@@ -80,10 +80,6 @@ export async function createHub(
     authorityHost: config.entra.authorityHost,
     networkClient: createMsalNetworkClient(agent),
     logger: logger.child({ component: 'msal' }),
-    // Every active connector is polled each minute with its own app registration: with fewer
-    // cached applications than connectors the LRU evicts each one before its next poll, and
-    // every idle run would fetch a new token (issue 6: 2,000 connectors per instance).
-    maxApplications: 10_000,
   });
   const entra = new EntraClientFactory({
     graphBaseUrl: config.entra.graphBaseUrl,

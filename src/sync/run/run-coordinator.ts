@@ -13,7 +13,6 @@ import {
   SyncMode,
   SyncTrigger,
   type ConnectorRegistry,
-  type ConnectorSyncConfig,
   type SyncOutcome,
 } from '../../domain/connector.js';
 import { AppError, ErrorCode, isAppError } from '../../domain/errors.js';
@@ -40,13 +39,10 @@ export interface RunCoordinatorOptions {
 export class RunCoordinator {
   readonly instanceId = randomUUID();
   private readonly lock: RunLock;
-  /** Connectors this instance runs (or is starting) now. */
   private readonly local = new Set<string>();
-  /** Runs queued here that waited for a free slot or their connector, oldest first. */
-  private readonly pending = new Map<string, QueuedRun>();
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
-  private again: 'local' | 'scan' | null = null;
+  private again = false;
   private stopped = true;
   private readonly inflight = new Set<Promise<void>>();
 
@@ -100,11 +96,20 @@ export class RunCoordinator {
         ? SyncMode.FULL
         : SyncMode.DELTA);
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      // Insert first: the sparse unique queueKey turns "already queued" into a duplicate key, so
-      // the usual request costs one insert, not a findAndModify that scans sync_runs (FerretDB
-      // v1 only looks up by _id) while holding the launcher's write lock.
+      const queued = await this.models.SyncRun.findOneAndUpdate(
+        { queueKey: connectorId, status: SyncRunStatus.QUEUED },
+        {
+          $inc: { coalesced: 1 },
+          ...(wanted === SyncMode.FULL ? { $set: { mode: SyncMode.FULL } } : {}),
+        },
+        { returnDocument: 'after' },
+      ).lean<SyncRunDoc>();
+      if (queued) {
+        this.kick();
+        return queued._id.toHexString();
+      }
       try {
-        const created = await this.models.SyncRun.create({
+        const run = await this.models.SyncRun.create({
           connectorId,
           companyId: config.companyId,
           partnerId: config.partnerId,
@@ -115,33 +120,11 @@ export class RunCoordinator {
           requestedAt: new Date(),
           counts: emptyCounts(),
         });
-        const run: QueuedRun = { _id: created._id, connectorId };
-        // Started at once when a slot is free: no queue scan, and the config just read serves
-        // the run (the RUNNING update is its first syncRunUpdated).
-        const started = await this.startRun(run, config).catch((error: unknown) => {
-          // Queued all the same: the timer's scan starts it.
-          this.logger.warn({ err: error, connectorId }, 'sync run not started at once');
-          return 'busy' as const;
-        });
-        if (started !== 'started') {
-          await this.publisher.updated(created);
-          if (started === 'wait') this.pending.set(created._id.toHexString(), run);
-        }
-        return created._id.toHexString();
+        await this.publisher.updated(run);
+        this.kick();
+        return run._id.toHexString();
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
-      }
-      const queued = await this.models.SyncRun.findOneAndUpdate(
-        { queueKey: connectorId, status: SyncRunStatus.QUEUED },
-        {
-          $inc: { coalesced: 1 },
-          ...(wanted === SyncMode.FULL ? { $set: { mode: SyncMode.FULL } } : {}),
-        },
-        { returnDocument: 'after' },
-      ).lean<SyncRunDoc>();
-      if (queued) {
-        this.kick('local');
-        return queued._id.toHexString();
       }
     }
     throw new AppError(ErrorCode.CONFLICT, 'Could not queue the sync; try again');
@@ -187,36 +170,25 @@ export class RunCoordinator {
     return count;
   }
 
-  /**
-   * Starts what this instance can: its own waiting runs, and with `scan` the queue in the
-   * database (runs requested on other instances, or before a restart). The scan reads sync_runs
-   * in full on FerretDB, so it runs at start and on the timer, not after every run.
-   */
-  kick(mode: 'local' | 'scan' = 'scan'): void {
+  kick(): void {
     if (this.stopped) return;
     if (this.draining) {
-      if (this.again !== 'scan') this.again = mode;
+      this.again = true;
       return;
     }
-    this.draining = this.drain(mode === 'scan')
+    this.draining = this.drain()
       .catch((error: unknown) => this.logger.error({ err: error }, 'sync queue drain failed'))
       .finally(() => {
         this.draining = null;
-        const again = this.again;
-        this.again = null;
-        if (again) this.kick(again);
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
       });
   }
 
-  private async drain(scan: boolean): Promise<void> {
-    for (const [id, run] of this.pending) {
-      if (this.stopped || this.local.size >= this.options.maxConcurrentRuns) return;
-      if (this.local.has(run.connectorId)) continue;
-      this.pending.delete(id);
-      // 'busy' (another instance holds the lock) or 'gone': the timer's scan finds it if needed.
-      await this.startRun(run, null);
-    }
-    if (!scan || this.local.size >= this.options.maxConcurrentRuns) return;
+  private async drain(): Promise<void> {
+    if (this.local.size >= this.options.maxConcurrentRuns) return;
     const queued = await this.models.SyncRun.find({ status: SyncRunStatus.QUEUED })
       .sort({ requestedAt: 1 })
       .limit(50)
@@ -224,38 +196,10 @@ export class RunCoordinator {
     for (const run of queued) {
       if (this.stopped || this.local.size >= this.options.maxConcurrentRuns) return;
       if (this.local.has(run.connectorId)) continue;
-      this.pending.delete(run._id.toHexString());
-      await this.startRun(run, null);
-    }
-  }
-
-  /**
-   * Claims a queued run (connector lock, then QUEUED -> RUNNING) and executes it in the
-   * background. 'wait': no free slot here, or this instance runs the connector already.
-   */
-  private async startRun(
-    run: QueuedRun,
-    config: ConnectorSyncConfig | null,
-  ): Promise<'started' | 'wait' | 'busy' | 'gone'> {
-    if (this.stopped) return 'wait';
-    if (this.local.size >= this.options.maxConcurrentRuns || this.local.has(run.connectorId)) {
-      return 'wait';
-    }
-    // The slot is taken before the first await: concurrent starts never exceed the limit.
-    this.local.add(run.connectorId);
-    let claimed: SyncRunDoc | null = null;
-    try {
       const runId = run._id.toHexString();
-      for (let attempt = 0; !(await this.lock.acquire(run.connectorId, runId)); attempt += 1) {
-        // Held elsewhere: flag it, so its holder looks at the queue when it releases it (no
-        // lock left to flag: it was just released, try once more).
-        if (attempt > 0 || (await this.lock.markWanted(run.connectorId))) {
-          this.local.delete(run.connectorId);
-          return 'busy';
-        }
-      }
+      if (!(await this.lock.acquire(run.connectorId, runId))) continue;
       const now = new Date();
-      claimed = await this.models.SyncRun.findOneAndUpdate(
+      const claimed = await this.models.SyncRun.findOneAndUpdate(
         { _id: run._id, status: SyncRunStatus.QUEUED },
         {
           $set: { status: SyncRunStatus.RUNNING, startedAt: now, heartbeatAt: now },
@@ -263,36 +207,21 @@ export class RunCoordinator {
         },
         { returnDocument: 'after' },
       ).lean<SyncRunDoc>();
-      if (!claimed) await this.lock.release(run.connectorId);
-    } catch (error) {
-      this.local.delete(run.connectorId);
-      throw error;
+      if (!claimed) {
+        await this.lock.release(run.connectorId);
+        continue;
+      }
+      this.local.add(run.connectorId);
+      const work = this.execute(claimed).finally(() => {
+        this.local.delete(run.connectorId);
+        this.inflight.delete(work);
+        this.kick();
+      });
+      this.inflight.add(work);
     }
-    if (!claimed) {
-      this.local.delete(run.connectorId);
-      return 'gone';
-    }
-    const work = this.execute(claimed, config).then((wanted) => {
-      this.local.delete(run.connectorId);
-      this.inflight.delete(work);
-      this.kick(wanted ? 'scan' : 'local');
-    });
-    this.inflight.add(work);
-    return 'started';
   }
 
-  /** `given`: the config read by the request that started this run moments ago. */
-  /** Never throws; true when another instance queued a run for the connector meanwhile. */
-  private async execute(run: SyncRunDoc, given: ConnectorSyncConfig | null): Promise<boolean> {
-    try {
-      await this.runClaimed(run, given);
-    } catch (error) {
-      this.logger.error({ err: error, runId: run._id.toHexString() }, 'sync run not recorded');
-    }
-    return this.lock.release(run.connectorId).catch(() => false);
-  }
-
-  private async runClaimed(run: SyncRunDoc, given: ConnectorSyncConfig | null): Promise<void> {
+  private async execute(run: SyncRunDoc): Promise<void> {
     const runId = run._id.toHexString();
     const log = this.logger.child({ runId, connectorId: run.connectorId });
     // Under a saturated database the heartbeat can land too late: another instance then fails
@@ -325,7 +254,7 @@ export class RunCoordinator {
     const usage: GraphUsage = { requests: 0, resourceUnits: 0, throttled: 0 };
     try {
       await this.publisher.updated(run);
-      const config = given ?? (await this.registry.loadSyncConfig(run.connectorId));
+      const config = await this.registry.loadSyncConfig(run.connectorId);
       if (!config) {
         settled = true;
         await this.finish(run, usage, {
@@ -397,6 +326,7 @@ export class RunCoordinator {
       );
     } finally {
       clearInterval(heartbeat);
+      await this.lock.release(run.connectorId).catch(() => undefined);
     }
   }
 
@@ -475,8 +405,6 @@ class RunTakenOverError extends Error {
     super('the sync run was taken over by another instance');
   }
 }
-
-type QueuedRun = Pick<SyncRunDoc, '_id' | 'connectorId'>;
 
 /** Notes that mean the data was incomplete (as opposed to informational fallbacks). */
 function isProblem(note: string): boolean {

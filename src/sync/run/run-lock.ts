@@ -1,5 +1,4 @@
-import type { Collection } from 'mongodb';
-import type { SyncLockDoc, SyncLockModel } from '../../db/models/sync-lock.model.js';
+import type { SyncLockModel } from '../../db/models/sync-lock.model.js';
 
 /**
  * The per-connector run lock (see SyncLockDoc). Claimed by one conditional upsert: free, stale or
@@ -11,10 +10,6 @@ export class RunLock {
     private readonly owner: string,
     private readonly ttlMs: number,
   ) {}
-
-  private get raw(): Collection<SyncLockDoc & { wanted?: boolean }> {
-    return this.model.collection as unknown as Collection<SyncLockDoc & { wanted?: boolean }>;
-  }
 
   async acquire(connectorId: string, runId: string | null): Promise<boolean> {
     const now = new Date();
@@ -42,30 +37,7 @@ export class RunLock {
     return result.matchedCount === 1;
   }
 
-  /**
-   * Releases a held lock; true when another instance queued a run for the connector meanwhile
-   * (`wanted`), so the caller looks at the queue at once instead of at its next scan.
-   */
-  async release(connectorId: string): Promise<boolean> {
-    const doc = await this.raw.findOneAndDelete({
-      _id: connectorId,
-      owner: this.owner,
-    });
-    return doc?.wanted === true;
-  }
-
-  /**
-   * Flags a lock held elsewhere: its holder checks the queue when it releases it. False when
-   * there was no lock to flag (released meanwhile), so the caller can try to claim it again.
-   * Raw driver update: `wanted` is a hint between instances, not part of the lock's schema.
-   */
-  async markWanted(connectorId: string): Promise<boolean> {
-    const result = await this.raw.updateOne(
-      { _id: connectorId },
-      {
-        $set: { wanted: true },
-      },
-    );
-    return result.matchedCount === 1;
+  async release(connectorId: string): Promise<void> {
+    await this.model.deleteOne({ _id: connectorId, owner: this.owner });
   }
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Logger } from 'pino';
 import { DirectoryUserStatus } from '../../db/models/directory-user.model.js';
 import {
@@ -65,8 +64,6 @@ export interface RunOutcome {
 
 /** Reads Entra, plans with the rules, and executes through the rails: one run, full or delta. */
 export class SyncRunner {
-  private readonly clients = new Map<string, Client>();
-
   constructor(private readonly deps: SyncRunnerDeps) {}
 
   async run(request: RunRequest): Promise<RunOutcome> {
@@ -80,33 +77,15 @@ export class SyncRunner {
   }
 
   private graph(request: RunRequest): GraphReader {
+    const { tenantId, clientId, clientSecret } = request.config;
     return new GraphReader(
-      this.client(request.config),
-      request.config.tenantId,
+      this.deps.entra.graphClient({ tenantId, clientId, clientSecret }),
+      tenantId,
       this.deps.gate,
       this.deps.retry,
       request.usage,
       this.deps.logger.child({ runId: request.runId }),
     );
-  }
-
-  /**
-   * One Graph client per credentials, kept across runs (a poll a minute per connector): the SDK's
-   * middleware chain is built once, and tokens come from the factory's MSAL cache either way.
-   */
-  private client(config: ConnectorSyncConfig): Client {
-    const { tenantId, clientId, clientSecret } = config;
-    const key = `${tenantId}|${clientId}|${createHash('sha256').update(clientSecret).digest('base64url')}`;
-    const cached = this.clients.get(key);
-    this.clients.delete(key);
-    const client = cached ?? this.deps.entra.graphClient({ tenantId, clientId, clientSecret });
-    // Re-inserted: the Map's order is least recently used first.
-    this.clients.set(key, client);
-    if (this.clients.size > MAX_CACHED_CLIENTS) {
-      const oldest = this.clients.keys().next().value;
-      if (oldest !== undefined) this.clients.delete(oldest);
-    }
-    return client;
   }
 
   private async full(request: RunRequest, notes: string[]): Promise<RunOutcome> {
@@ -299,14 +278,8 @@ export class SyncRunner {
     const links = { users: round.usersDeltaLink, groups: round.groupsDeltaLink };
     if (round.groups.get(config.syncGroupId)?.removed) throw new SyncGroupGoneError();
     if (round.groups.size === 0 && round.users.size === 0) {
-      // Nothing happened since the stored links were issued, so they still replay everything
-      // from here on: an idle poll only refreshes them now and then (Graph expires delta tokens
-      // after some days), which saves a write per idle run.
-      const storedAt = state.updatedAt ? new Date(state.updatedAt).getTime() : 0;
-      if (!(Date.now() - storedAt < IDLE_LINK_REFRESH_MS)) {
-        request.signal?.throwIfAborted();
-        await this.saveState(config, links, state.groups, false);
-      }
+      request.signal?.throwIfAborted();
+      await this.saveState(config, links, state.groups, false);
       return { mode: SyncMode.DELTA, ...(await emptyResult(this.deps.models, request)), notes };
     }
 
@@ -513,11 +486,6 @@ export function scopeKey(config: ConnectorSyncConfig): string {
     )
     .digest('base64url');
 }
-
-const MAX_CACHED_CLIENTS = 10_000;
-
-/** How old stored deltaLinks may get before an idle round stores its fresh ones. */
-export const IDLE_LINK_REFRESH_MS = 15 * 60_000;
 
 const FIELDS = ['displayName', 'accountEnabled', 'userPrincipalName'];
 function hasAllFields(raw: Record<string, unknown>): boolean {
