@@ -4,20 +4,17 @@
  * check that a connector's directory matches it, and how many runs of a connector overlapped.
  */
 import type { RunningEmulator, SeededTenant } from '../helpers/emulator.js';
-import { waitFor } from '../helpers/wait.js';
-import { divergence, FINISHED, gql, type HubData, type RunRow, type UserRow } from './support.js';
+import {
+  divergence,
+  gql,
+  waitDirectory,
+  type HubData,
+  type RunRow,
+  type UserRow,
+} from './support.js';
 
-/** Deterministic, so a failing sequence can be replayed (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Deterministic, so a failing sequence can be replayed (the emulator's mulberry32). */
+export { seededRandom } from '../../src/emulator/store/names.js';
 
 export type ChangeKind = 'join' | 'leave' | 'rename';
 
@@ -141,31 +138,20 @@ export function staleNames(users: UserRow[], changes: TenantChanges): string[] {
 }
 
 /** Waits until the connector has no QUEUED or RUNNING run and its directory matches Entra. */
-export async function waitMatches(
+export function waitMatches(
   data: HubData,
   connectorId: string,
   changes: TenantChanges,
   timeoutMs: number,
 ): Promise<void> {
-  let last = '';
-  try {
-    await waitFor(
-      async () => {
-        const runs = await data.runs(connectorId);
-        if (!runs.every((r) => FINISHED.includes(r.status))) {
-          last = 'runs still in progress';
-          return false;
-        }
-        last = mismatch(await data.users(connectorId), changes);
-        return last === '';
-      },
-      timeoutMs,
-      `connector ${connectorId} to match Entra`,
-      500,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}: ${last}`);
-  }
+  return waitDirectory(
+    data,
+    connectorId,
+    (users) => mismatch(users, changes),
+    timeoutMs,
+    `connector ${connectorId} to match Entra`,
+    500,
+  );
 }
 
 /** The most runs of one connector that were RUNNING at the same instant (startedAt..finishedAt). */

@@ -2,6 +2,7 @@
  * What the fault tests share: a database server of their own (so stopping it hurts no other test
  * file), the portal's side of the connector flow against a hub URL, and log probes.
  */
+import { waitFor } from '../helpers/wait.js';
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { loadProvisionConfig } from '../../src/config.js';
@@ -246,15 +247,18 @@ export function divergence(users: UserRow[], expectedEntraIds: readonly string[]
   return problems.join(', ');
 }
 
-/** Waits until no run of the connector is QUEUED or RUNNING and the directory matches Entra. */
-export async function waitConverged(
+/**
+ * Waits until no run of the connector is QUEUED or RUNNING and `problems` finds nothing wrong with
+ * its directory users (an empty string); on timeout the error says what was still wrong.
+ */
+export async function waitDirectory(
   data: HubData,
   connectorId: string,
-  expected: () => readonly string[],
+  problems: (users: UserRow[]) => string,
   timeoutMs: number,
-  what = 'the directory to match Entra',
+  what: string,
+  intervalMs = 250,
 ): Promise<void> {
-  const { waitFor } = await import('../helpers/wait.js');
   let last = '';
   try {
     await waitFor(
@@ -264,14 +268,31 @@ export async function waitConverged(
           last = 'runs still in progress';
           return false;
         }
-        last = divergence(await data.users(connectorId), expected());
+        last = problems(await data.users(connectorId));
         return last === '';
       },
       timeoutMs,
       what,
-      250,
+      intervalMs,
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}: ${last}`);
   }
+}
+
+/** Waits until no run of the connector is QUEUED or RUNNING and the directory matches Entra. */
+export function waitConverged(
+  data: HubData,
+  connectorId: string,
+  expected: () => readonly string[],
+  timeoutMs: number,
+  what = 'the directory to match Entra',
+): Promise<void> {
+  return waitDirectory(
+    data,
+    connectorId,
+    (users) => divergence(users, expected()),
+    timeoutMs,
+    what,
+  );
 }
