@@ -103,7 +103,9 @@ describe('two hub instances on one database', () => {
     expect(requests).toBeLessThanOrEqual(6);
     const times = polls.map((r) => r.requestedAt.getTime());
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThan(POLL_INTERVAL_MS / 2);
+    // Two instances dispatching the same slot would be milliseconds apart; a slot's tick may
+    // land late on a loaded machine (954 ms seen between slots 2 s apart), so a quarter interval.
+    expect(Math.min(...gaps)).toBeGreaterThan(POLL_INTERVAL_MS / 4);
   });
 
   it('never runs the same connector twice at once, whichever instance takes it', async () => {
