@@ -21,6 +21,7 @@
  * (`stderr`). Nothing reaches the test's console. `exited` resolves with the exit code/signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -114,7 +115,12 @@ export async function startHubProcess(options: HubProcessOptions = {}): Promise<
   const parsed: Record<string, unknown>[] = [];
   let stderr = '';
   let partial = '';
+  // HUB_TEST_LOG_DIR keeps every hub process's output in <dir>/hub-<pid>.log, for diagnosing runs.
+  const logDir = process.env['HUB_TEST_LOG_DIR'];
+  const logFile = logDir ? path.join(logDir, `hub-${child.pid}.log`) : undefined;
+  if (logDir) fs.mkdirSync(logDir, { recursive: true });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    if (logFile) fs.appendFileSync(logFile, chunk);
     const parts = (partial + chunk).split('\n');
     partial = parts.pop() ?? '';
     for (const line of parts) {
@@ -127,7 +133,10 @@ export async function startHubProcess(options: HubProcessOptions = {}): Promise<
       }
     }
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    if (logFile) fs.appendFileSync(logFile, chunk);
+  });
   const exited = new Promise<ExitInfo>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

@@ -15,8 +15,12 @@ import (
 // lock in between (FerretDB issue 2168), so two concurrent `findOneAndUpdate({lockedAt: null})`
 // both win. MongoDB makes each such single-document change atomic, and Agenda's job locks (and
 // the hub's own run locks) depend on it. The serializer sits in front of FerretDB on the public
-// address and lets only one of these commands be in flight at a time, restoring that guarantee.
-// Reads and inserts pass through untouched.
+// address and lets only one of these commands per database be in flight at a time, restoring
+// that guarantee. Reads and inserts pass through untouched.
+//
+// The lock is per database (the command's "$db"), not server-wide: the SQLite backend keeps each
+// database in its own file, so databases never contend for SQLite's write lock, and a slow update
+// in one database (one test's hub) must not stall the writes of every other.
 
 const (
 	opMsg          = 2013
@@ -29,7 +33,23 @@ var serializedCommands = map[string]bool{"findandmodify": true, "update": true, 
 
 type serializer struct {
 	backend string
-	writeMu sync.Mutex
+	mu      sync.Mutex
+	locks   map[string]*sync.Mutex
+}
+
+// lockFor returns the write lock of one database, creating it on first use.
+func (s *serializer) lockFor(db string) *sync.Mutex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locks == nil {
+		s.locks = map[string]*sync.Mutex{}
+	}
+	l, ok := s.locks[db]
+	if !ok {
+		l = &sync.Mutex{}
+		s.locks[db] = l
+	}
+	return l
 }
 
 func (s *serializer) serve(l net.Listener) {
@@ -77,31 +97,33 @@ func (s *serializer) handle(client net.Conn) {
 		if err != nil {
 			return
 		}
-		if !needsSerialization(msg) {
+		serialize, db := needsSerialization(msg)
+		if !serialize {
 			if _, err := backend.Write(msg); err != nil {
 				return
 			}
 			continue
 		}
-		s.writeMu.Lock()
+		writeMu := s.lockFor(db)
+		writeMu.Lock()
 		requestID := int32(binary.LittleEndian.Uint32(msg[4:8]))
 		expectsReply := binary.LittleEndian.Uint32(msg[16:20])&flagMoreToCome == 0
 		if expectsReply {
 			awaiting.Store(requestID)
 		}
 		if _, err := backend.Write(msg); err != nil {
-			s.writeMu.Unlock()
+			writeMu.Unlock()
 			return
 		}
 		if expectsReply {
 			select {
 			case <-replied:
 			case <-backendGone:
-				s.writeMu.Unlock()
+				writeMu.Unlock()
 				return
 			}
 		}
-		s.writeMu.Unlock()
+		writeMu.Unlock()
 	}
 }
 
@@ -122,42 +144,122 @@ func readMessage(r io.Reader) ([]byte, error) {
 	return msg, nil
 }
 
-// needsSerialization reports whether an OP_MSG carries one of the read-then-write commands.
-// Anything it cannot parse passes through unserialized rather than being rejected.
-func needsSerialization(msg []byte) bool {
+// needsSerialization reports whether an OP_MSG carries one of the read-then-write commands, and
+// the database it addresses. Anything it cannot parse passes through unserialized rather than
+// being rejected.
+func needsSerialization(msg []byte) (bool, string) {
 	if len(msg) < headerLen+5 || binary.LittleEndian.Uint32(msg[12:16]) != opMsg {
-		return false
+		return false, ""
 	}
-	name, err := commandName(msg[headerLen+4:])
-	return err == nil && serializedCommands[strings.ToLower(name)]
+	body, err := bodySection(msg[headerLen+4:])
+	if err != nil {
+		return false, ""
+	}
+	name, err := firstKey(body)
+	if err != nil || !serializedCommands[strings.ToLower(name)] {
+		return false, ""
+	}
+	// Without a readable "$db" every such command shares one lock: slower, never unsafe.
+	db, _ := stringField(body, "$db")
+	return true, db
 }
 
-// commandName finds the body section (kind 0) and returns its first key.
-func commandName(sections []byte) (string, error) {
+// firstKey returns the command name: the first key of the body document.
+func firstKey(doc []byte) (string, error) {
+	// int32 length, then the first element: type byte, NUL-terminated key.
+	if len(doc) < 6 {
+		return "", errors.New("empty body")
+	}
+	key := doc[5:]
+	end := 0
+	for end < len(key) && key[end] != 0 {
+		end++
+	}
+	return string(key[:end]), nil
+}
+
+// stringField finds a top-level string element of a BSON document.
+func stringField(doc []byte, name string) (string, error) {
+	if len(doc) < 5 {
+		return "", errors.New("short document")
+	}
+	pos := 4
+	for pos < len(doc)-1 {
+		kind := doc[pos]
+		pos++
+		start := pos
+		for pos < len(doc) && doc[pos] != 0 {
+			pos++
+		}
+		if pos >= len(doc) {
+			return "", errors.New("unterminated key")
+		}
+		key := string(doc[start:pos])
+		pos++
+		size, err := valueSize(kind, doc[pos:])
+		if err != nil {
+			return "", err
+		}
+		if key == name && kind == 0x02 {
+			if size < 5 {
+				return "", errors.New("bad string")
+			}
+			return string(doc[pos+4 : pos+size-1]), nil
+		}
+		pos += size
+	}
+	return "", errors.New("not found")
+}
+
+// fixedSizes: BSON types whose values have a fixed size (double, undefined, ObjectId, bool,
+// datetime, null, int32, timestamp, int64, decimal128, max key, min key).
+var fixedSizes = map[byte]int{0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
+
+// valueSize is the encoded size of a BSON value of the given type at the start of b.
+func valueSize(kind byte, b []byte) (int, error) {
+	if n, ok := fixedSizes[kind]; ok {
+		if n > len(b) {
+			return 0, errors.New("truncated value")
+		}
+		return n, nil
+	}
+	if len(b) < 4 {
+		return 0, errors.New("truncated value")
+	}
+	n := int(int32(binary.LittleEndian.Uint32(b[0:4])))
+	var size int
+	switch kind {
+	case 0x02, 0x0D, 0x0E: // string, JavaScript, symbol: int32 length + bytes
+		size = 4 + n
+	case 0x03, 0x04, 0x0F: // document, array, code with scope: the int32 counts itself
+		size = n
+	case 0x05: // binary: int32 length + subtype + bytes
+		size = 5 + n
+	default: // regex, DBPointer and others never appear in a command body we serialize
+		return 0, fmt.Errorf("unsupported BSON type 0x%02x", kind)
+	}
+	if size < 0 || size > len(b) {
+		return 0, errors.New("truncated value")
+	}
+	return size, nil
+}
+
+// bodySection finds the body section (kind 0) and returns its document.
+func bodySection(sections []byte) ([]byte, error) {
 	for len(sections) > 0 {
 		kind := sections[0]
 		sections = sections[1:]
 		if len(sections) < 4 {
-			return "", errors.New("truncated section")
+			return nil, errors.New("truncated section")
 		}
 		size := int(int32(binary.LittleEndian.Uint32(sections[0:4])))
 		if size < 5 || size > len(sections) {
-			return "", errors.New("bad section size")
+			return nil, errors.New("bad section size")
 		}
 		if kind == 0 {
-			doc := sections[:size]
-			// int32 length, then the first element: type byte, NUL-terminated key.
-			if len(doc) < 6 {
-				return "", errors.New("empty body")
-			}
-			key := doc[5:]
-			end := 0
-			for end < len(key) && key[end] != 0 {
-				end++
-			}
-			return string(key[:end]), nil
+			return sections[:size], nil
 		}
 		sections = sections[size:]
 	}
-	return "", errors.New("no body section")
+	return nil, errors.New("no body section")
 }
