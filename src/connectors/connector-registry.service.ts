@@ -72,6 +72,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
       syncedGroupIds: doc.syncedGroups.map((g) => g.id),
       rules: { ...doc.syncRules },
       seatLimit: company.seatLimit,
+      settled: doc.status === ConnectorStatus.CONNECTED && (doc.consecutiveFailures ?? 0) === 0,
     };
   }
 

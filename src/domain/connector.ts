@@ -43,6 +43,12 @@ export interface ConnectorSyncConfig {
   rules: SyncRules;
   /** The company's seat limit; null = unlimited. */
   seatLimit: number | null;
+  /**
+   * CONNECTED and no failed run since the last good one: an idle poll may then be a delta probe
+   * without a run (src/sync/run/delta-probe.ts); otherwise the poll runs a sync so the status
+   * moves. Absent = false.
+   */
+  settled?: boolean;
 }
 
 export type SyncOutcome =

@@ -5,6 +5,14 @@ import { SyncTrigger, type ConnectorRegistry, type SyncRequester } from '../doma
 import { JobName } from './job-names.js';
 import { SpreadDispatcher } from './spread-dispatcher.js';
 
+/**
+ * Optional port from the sync side: polls one connector (a delta probe that queues a run only
+ * when Entra changed); without it every poll queues a POLL run.
+ */
+export interface ConnectorPoller {
+  poll(connectorId: string): Promise<{ kind: string }>;
+}
+
 /** Optional port from the sync side: connectors with a run in progress are not polled again. */
 export interface SyncActivity {
   runningConnectorIds(): Promise<ReadonlySet<string>>;
@@ -15,6 +23,7 @@ export interface PollConnectorsDeps {
   registry: Pick<ConnectorRegistry, 'listActiveConnectorIds'>;
   syncRequester: SyncRequester;
   syncActivity?: SyncActivity;
+  poller?: ConnectorPoller;
   pollIntervalMs: number;
   /** How often the tick runs; the interval is covered in slices of this size. */
   tickMs: number;
@@ -25,7 +34,8 @@ export interface PollConnectorsDeps {
 }
 
 /**
- * The one-minute fallback: a POLL delta sync per active connector per interval, spread out.
+ * The one-minute fallback: a delta check (a POLL sync when something changed) per active
+ * connector per interval, spread out.
  * Connectors backing off after failed runs (an expired secret, revoked consent) are left out by
  * the registry's query until their retry time.
  */
@@ -46,7 +56,8 @@ export function definePollConnectorsJob(
     listIds: ({ to }) =>
       deps.registry.listActiveConnectorIds({ dueBy: pollDueBy(to, deps.pollIntervalMs) }),
     dispatch: async (id) => {
-      await deps.syncRequester.requestSync(id, SyncTrigger.POLL);
+      if (deps.poller) await deps.poller.poll(id);
+      else await deps.syncRequester.requestSync(id, SyncTrigger.POLL);
     },
     ...(deps.syncActivity ? { busyIds: () => deps.syncActivity!.runningConnectorIds() } : {}),
     logger: log,

@@ -11,7 +11,12 @@ import type { RealtimeTopics } from '../events/topics.js';
 import { NotificationProcessor } from '../webhooks/notification-processor.js';
 import type { SubscriptionService } from '../webhooks/subscription.service.js';
 import { JobName } from './job-names.js';
-import { definePollConnectorsJob, pollTickMs, type SyncActivity } from './poll-connectors.job.js';
+import {
+  definePollConnectorsJob,
+  pollTickMs,
+  type ConnectorPoller,
+  type SyncActivity,
+} from './poll-connectors.job.js';
 import { defineProcessNotificationJobs } from './process-notifications.job.js';
 import { defineReconcileConnectorsJob, reconcileTickMs } from './reconcile-connectors.job.js';
 import { defineRenewSubscriptionJobs } from './renew-subscriptions.job.js';
@@ -46,6 +51,8 @@ export interface RealtimeJobsDeps {
   syncRequester: SyncRequester;
   /** Optional: connectors with a sync in progress are skipped by the poll. */
   syncActivity?: SyncActivity;
+  /** Optional: idle polls become delta probes without a run. */
+  poller?: ConnectorPoller;
   subscriptions: SubscriptionService;
   secretExpiry: SecretExpirySource;
   runRetention: SyncRunRetention;
@@ -105,6 +112,7 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     registry: deps.registry,
     syncRequester: deps.syncRequester,
     ...(deps.syncActivity ? { syncActivity: deps.syncActivity } : {}),
+    ...(deps.poller ? { poller: deps.poller } : {}),
     pollIntervalMs: deps.sync.pollIntervalMs,
     tickMs: timing.pollTickMs,
     logger,

@@ -29,6 +29,7 @@ export function syncEngineFactory(
       syncRequester: engine.syncRequester,
       directoryReleaser: engine.directoryReleaser,
       syncActivity: engine.syncActivity,
+      poller: engine.poller,
       runRetention: engine.runRetention,
       close: () => engine.stop(),
     };

@@ -190,6 +190,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       registry: hub.registry,
       syncRequester: ports.syncRequester,
       ...(engine.syncActivity ? { syncActivity: engine.syncActivity } : {}),
+      ...(engine.poller ? { poller: engine.poller } : {}),
       subscriptions,
       secretExpiry: new ConnectorSecretExpirySource(hub.models.Connector),
       runRetention: engine.runRetention,

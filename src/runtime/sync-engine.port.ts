@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { SyncRequester } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import type { Hub } from '../hub.js';
-import type { SyncActivity } from '../jobs/poll-connectors.job.js';
+import type { ConnectorPoller, SyncActivity } from '../jobs/poll-connectors.job.js';
 import type { SyncRunRetention } from '../jobs/run-retention.job.js';
 
 /** What the sync engine (src/sync) gives the running service. */
@@ -14,6 +14,8 @@ export interface SyncEnginePorts {
   runRetention: SyncRunRetention;
   /** Lets the poll skip connectors with a run in progress. */
   syncActivity?: SyncActivity;
+  /** Polls a connector without a run when Entra has nothing new. */
+  poller?: ConnectorPoller;
   /** Waits for (or hands off) runs in progress at shutdown. */
   close?(): Promise<void>;
 }

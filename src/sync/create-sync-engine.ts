@@ -19,6 +19,7 @@ import type { GraphRetryPolicy } from './graph/graph-reader.js';
 import { TenantGate } from './graph/tenant-gate.js';
 import { RunRetentionService } from './run-retention.service.js';
 import { ApprovalService } from './run/approval.service.js';
+import { DeltaProbe } from './run/delta-probe.js';
 import { RunCoordinator } from './run/run-coordinator.js';
 import { RunPublisher } from './run/run-publisher.js';
 import { SyncRunner } from './run/sync-runner.js';
@@ -54,6 +55,8 @@ export interface SyncEngine {
   syncRequester: SyncRequester;
   directoryReleaser: DirectoryReleaser;
   syncActivity: SyncActivity;
+  /** The poll's idle check: a delta probe that queues a run only when Entra changed. */
+  poller: DeltaProbe;
   runRetention: SyncRunRetention;
   approvals: ApprovalService;
   preview: SyncPreviewService;
@@ -98,16 +101,26 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
     lockTtlMs: deps.options.lockTtlMs,
     pollMs: deps.options.queuePollMs,
   });
+  const syncRequester: SyncRequester = {
+    async requestSync(connectorId: string, trigger: SyncTrigger, options?: { mode?: SyncMode }) {
+      return { runId: await coordinator.request(connectorId, trigger, options?.mode) };
+    },
+  };
   const retention = new RunRetentionService(models);
   const approvals = new ApprovalService(models, coordinator.runLock, publisher);
   const preview = new SyncPreviewService(deps.registry, runner);
   return {
     models,
-    syncRequester: {
-      async requestSync(connectorId: string, trigger: SyncTrigger, options?: { mode?: SyncMode }) {
-        return { runId: await coordinator.request(connectorId, trigger, options?.mode) };
-      },
-    },
+    syncRequester,
+    poller: new DeltaProbe({
+      models,
+      registry: deps.registry,
+      syncRequester,
+      entra: deps.entra,
+      gate,
+      retry: deps.options.retry,
+      logger,
+    }),
     directoryReleaser: new DirectoryReleaserService(models),
     syncActivity: { runningConnectorIds: () => coordinator.busyConnectorIds() },
     runRetention: { deleteRunsOlderThan: (cutoff: Date) => retention.deleteRunsOlderThan(cutoff) },

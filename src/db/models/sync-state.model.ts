@@ -13,6 +13,8 @@ export interface SyncStateDoc {
   usersDeltaLink: string | null;
   groupsDeltaLink: string | null;
   lastFullSyncAt: Date | null;
+  /** The last time Entra was asked for changes and the directory found up to date with them. */
+  checkedAt: Date | null;
   /** Selected groups as Entra has them (all user members), including ones not created. */
   groups: MirroredGroup[];
   updatedAt: Date;
@@ -31,6 +33,7 @@ const schema = new Schema<SyncStateDoc>(
     usersDeltaLink: { type: String, default: null },
     groupsDeltaLink: { type: String, default: null },
     lastFullSyncAt: { type: Date, default: null },
+    checkedAt: { type: Date, default: null },
     groups: { type: Schema.Types.Mixed, default: () => [] },
     updatedAt: { type: Date, default: () => new Date() },
   },

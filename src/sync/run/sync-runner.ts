@@ -11,9 +11,10 @@ import type { SyncModels } from '../../db/models/sync-models.js';
 import type { MirroredGroup } from '../../db/models/sync-state.model.js';
 import { SyncMode, type ConnectorSyncConfig } from '../../domain/connector.js';
 import type { EntraClientFactory } from '../../integrations/entra/graph-client.factory.js';
+import { connectorGraph } from '../graph/connector-graph.js';
 import {
   DeltaResetError,
-  GraphReader,
+  type GraphReader,
   type GraphRetryPolicy,
   type GraphUsage,
 } from '../graph/graph-reader.js';
@@ -77,12 +78,9 @@ export class SyncRunner {
   }
 
   private graph(request: RunRequest): GraphReader {
-    const { tenantId, clientId, clientSecret } = request.config;
-    return new GraphReader(
-      this.deps.entra.graphClient({ tenantId, clientId, clientSecret }),
-      tenantId,
-      this.deps.gate,
-      this.deps.retry,
+    return connectorGraph(
+      this.deps,
+      request.config,
       request.usage,
       this.deps.logger.child({ runId: request.runId }),
     );
@@ -279,7 +277,8 @@ export class SyncRunner {
     if (round.groups.get(config.syncGroupId)?.removed) throw new SyncGroupGoneError();
     if (round.groups.size === 0 && round.users.size === 0) {
       request.signal?.throwIfAborted();
-      await this.saveState(config, links, state.groups, false);
+      // Only the links moved: the group mirror (every member of every selected group) stays.
+      await this.saveState(config, links, null, false);
       return { mode: SyncMode.DELTA, ...(await emptyResult(this.deps.models, request)), notes };
     }
 
@@ -452,7 +451,8 @@ export class SyncRunner {
   private async saveState(
     config: ConnectorSyncConfig,
     links: { users: string; groups: string },
-    groups: MirroredGroup[],
+    /** Null: unchanged (an idle round rewrites only the links). */
+    groups: MirroredGroup[] | null,
     full: boolean,
   ): Promise<void> {
     await this.deps.models.SyncState.updateOne(
@@ -462,8 +462,9 @@ export class SyncRunner {
           scopeKey: scopeKey(config),
           usersDeltaLink: links.users,
           groupsDeltaLink: links.groups,
-          groups,
+          ...(groups ? { groups } : {}),
           updatedAt: new Date(),
+          checkedAt: new Date(),
           ...(full ? { lastFullSyncAt: new Date() } : {}),
         },
       },
