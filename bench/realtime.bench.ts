@@ -9,11 +9,12 @@
  *      the hub's directory (`directory_users.createdAt`), through Graph change notifications
  *      (webhook) and through the fallback poll, with the real sync engine; also the time to the
  *      sync request alone;
- *   3. idle connectors one instance polls within a minute: every connector synced once before
- *      (a warm-up interval), then the POLL runs that finished within the next interval.
+ *   3. idle connectors one instance polls within a minute: connectors in sync with Entra (delta
+ *      links seeded), each checked once per minute by the poll's delta probe.
  *
  * Environment: BENCH_RUNS (3), BENCH_E2E_SAMPLES (10), BENCH_POLL_INTERVAL_MS (5000),
- * BENCH_IDLE_CONNECTORS (2000), BENCH_IDLE_WINDOW_MS (60000).
+ * BENCH_IDLE_CONNECTORS (2000), BENCH_IDLE_WINDOW_MS (60000), BENCH_IDLE_RUNS (= BENCH_RUNS),
+ * BENCH_PARTS (webhook,poll,idle).
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,11 +31,16 @@ import { SecretBox } from '../src/crypto/secret-box.js';
 import { graphSubscriptionModel } from '../src/db/models/graph-subscription.model.js';
 import { withDatabase } from '../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
-import { SyncTrigger } from '../src/domain/connector.js';
+import { SyncTrigger, type ConnectorSyncConfig } from '../src/domain/connector.js';
+import { DEFAULT_SYNC_RULES } from '../src/domain/sync-rules.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { defaultSyncEngine } from '../src/runtime/default-sync-engine.js';
 import { startHubRuntime, type HubRuntime } from '../src/runtime/start-hub-runtime.js';
 import type { SyncEngineFactory } from '../src/runtime/sync-engine.port.js';
+import { connectorGraph } from '../src/sync/graph/connector-graph.js';
+import { TenantGate } from '../src/sync/graph/tenant-gate.js';
+import { DeltaReader } from '../src/sync/read/delta-reader.js';
+import { scopeKey } from '../src/sync/run/sync-runner.js';
 import { hashClientState } from '../src/webhooks/client-state.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
@@ -42,6 +48,10 @@ const SAMPLES = Number(process.env['BENCH_E2E_SAMPLES'] ?? 10);
 const POLL_INTERVAL_MS = Number(process.env['BENCH_POLL_INTERVAL_MS'] ?? 5_000);
 const IDLE_CONNECTORS = Number(process.env['BENCH_IDLE_CONNECTORS'] ?? 2_000);
 const IDLE_WINDOW_MS = Number(process.env['BENCH_IDLE_WINDOW_MS'] ?? 60_000);
+/** Which parts run: webhook (acks and webhook end to end), poll, idle; default all. */
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'webhook,poll,idle').split(','));
+/** The idle part takes a whole minute per run: fewer runs of it than of the others. */
+const IDLE_RUNS = Number(process.env['BENCH_IDLE_RUNS'] ?? RUNS);
 const RATE = 500;
 const JWT_SECRET = randomBytes(32).toString('hex');
 const logger = pino({ level: 'silent' });
@@ -111,6 +121,7 @@ interface SyncRequestLog {
 function measured(base: SyncEngineFactory, log: SyncRequestLog[]): SyncEngineFactory {
   return async (context) => {
     const engine = await base(context);
+    const poller = engine.poller;
     return {
       ...engine,
       syncRequester: {
@@ -119,6 +130,20 @@ function measured(base: SyncEngineFactory, log: SyncRequestLog[]): SyncEngineFac
           return engine.syncRequester.requestSync(connectorId, trigger, options);
         },
       },
+      // The poll's probe queues its POLL runs through the engine directly: log those too.
+      ...(poller
+        ? {
+            poller: {
+              async poll(connectorId: string) {
+                const result = await poller.poll(connectorId);
+                if (result.kind === 'sync') {
+                  log.push({ connectorId, trigger: SyncTrigger.POLL, at: Date.now() });
+                }
+                return result;
+              },
+            },
+          }
+        : {}),
     };
   };
 }
@@ -394,8 +419,12 @@ async function benchPoll(serverUri: string, emulator: RunningEmulator) {
 }
 
 /**
- * `IDLE_CONNECTORS` active connectors, ten per tenant (the engine limits Graph concurrency per
- * tenant, as Graph throttles per tenant); how many get polled within the window.
+ * `IDLE_CONNECTORS` connectors in sync with Entra, ten per tenant (the engine limits Graph
+ * concurrency per tenant, as Graph throttles per tenant): how many of them one instance checks
+ * within a minute. Each is seeded CONNECTED with delta links taken "from now" (what a first
+ * sync leaves), so every poll in the window is an idle one: a delta probe (two Graph requests,
+ * src/sync/run/delta-probe.ts) that finds nothing. Counted: connectors whose check completed in
+ * the window (`sync_states.checkedAt`), plus POLL runs that finished in it (there should be none).
  */
 async function benchIdle(serverUri: string, emulator: RunningEmulator) {
   const tenants = Array.from({ length: Math.ceil(IDLE_CONNECTORS / 10) }, () =>
@@ -408,20 +437,27 @@ async function benchIdle(serverUri: string, emulator: RunningEmulator) {
     async (rt, requests, connection) => {
       const { Company, Connector } = rt.hub.models;
       const box = new SecretBox(rt.config.encryption.keys);
-      await insertActiveConnectors({ Company, Connector, box, tenants, count: IDLE_CONNECTORS });
-      // Warm-up: one poll interval in which each connector runs its first (full) sync. Then
-      // the measured window: POLL runs that finished in it (delta syncs with nothing to do).
-      await sleep(60_000 + 2_000);
+      const ids = await insertActiveConnectors({
+        Company,
+        Connector,
+        box,
+        tenants,
+        count: IDLE_CONNECTORS,
+      });
+      await seedDeltaStates(rt, connection, tenants, ids);
       const start = new Date();
       await sleep(IDLE_WINDOW_MS);
       const end = new Date();
+      const inWindow = { $gte: start, $lt: end };
+      const checked = await connection
+        .db!.collection('sync_states')
+        .countDocuments({ checkedAt: inWindow });
       const runs = connection.db!.collection('sync_runs');
       const finished = await runs.distinct('connectorId', {
         trigger: SyncTrigger.POLL,
-        finishedAt: { $gte: start, $lt: end },
+        finishedAt: inWindow,
         status: 'SUCCEEDED',
       });
-      const polled = new Set(finished.map(String));
       const requested = new Set(
         requests
           .filter(
@@ -432,20 +468,60 @@ async function benchIdle(serverUri: string, emulator: RunningEmulator) {
       );
       const failed = await runs.countDocuments({ status: 'FAILED' });
       const failure = await runs.findOne({ status: 'FAILED' }, { projection: { error: 1 } });
-      const runMs = await runs
-        .find({ finishedAt: { $gte: start, $lt: end }, startedAt: { $ne: null } })
-        .project<{ startedAt: Date; finishedAt: Date }>({ startedAt: 1, finishedAt: 1 })
-        .toArray();
       return {
         connectors: IDLE_CONNECTORS,
         windowMs: IDLE_WINDOW_MS,
-        polled: polled.size,
-        requested: requested.size,
+        polled: checked + finished.length,
+        idleChecks: checked,
+        runsRequested: requested.size,
         failedRuns: failed,
         firstFailure: (failure?.['error'] as unknown) ?? null,
-        runMedianMs: median(runMs.map((r) => r.finishedAt.getTime() - r.startedAt.getTime())),
       };
     },
+  );
+}
+
+/** What a first sync leaves behind: delta links "from now" per tenant, stored per connector. */
+async function seedDeltaStates(
+  rt: HubRuntime,
+  connection: Connection,
+  tenants: Tenant[],
+  connectorIds: string[],
+): Promise<void> {
+  const gate = new TenantGate(4);
+  const retry = { maxAttempts: 3, baseDelayMs: 100, maxRetryAfterMs: 10_000 };
+  const links = await Promise.all(
+    tenants.map((tenant) =>
+      new DeltaReader(
+        connectorGraph(
+          { entra: rt.hub.entra, gate, retry },
+          tenant,
+          { requests: 0, resourceUnits: 0, throttled: 0 },
+          logger,
+        ),
+      ).latestLinks([tenant.syncGroupId]),
+    ),
+  );
+  const now = new Date();
+  await connection.db!.collection('sync_states').insertMany(
+    connectorIds.map((id, i) => {
+      const tenant = tenants[Math.floor(i / 10)]!;
+      const key = scopeKey({
+        syncGroupId: tenant.syncGroupId,
+        syncedGroupIds: [],
+        rules: DEFAULT_SYNC_RULES,
+      } as unknown as ConnectorSyncConfig);
+      return {
+        _id: id as never,
+        scopeKey: key,
+        usersDeltaLink: links[Math.floor(i / 10)]!.users,
+        groupsDeltaLink: links[Math.floor(i / 10)]!.groups,
+        lastFullSyncAt: now,
+        checkedAt: null,
+        groups: [],
+        updatedAt: now,
+      };
+    }),
   );
 }
 
@@ -456,9 +532,9 @@ try {
   const pollRuns = [];
   const idleRuns = [];
   for (let run = 0; run < RUNS; run++) {
-    webhookRuns.push(await benchWebhooks(handle.uri, emulator));
-    pollRuns.push(await benchPoll(handle.uri, emulator));
-    idleRuns.push(await benchIdle(handle.uri, emulator));
+    if (PARTS.has('webhook')) webhookRuns.push(await benchWebhooks(handle.uri, emulator));
+    if (PARTS.has('poll')) pollRuns.push(await benchPoll(handle.uri, emulator));
+    if (PARTS.has('idle') && run < IDLE_RUNS) idleRuns.push(await benchIdle(handle.uri, emulator));
   }
   const stat = (runs: number[][], p: number) => round(median(runs.map((r) => percentile(r, p))));
   const part = (runs: Latency[][], key: keyof Latency) => runs.map((r) => r.map((l) => l[key]));
@@ -529,9 +605,9 @@ try {
       connectors: IDLE_CONNECTORS,
       windowMs: IDLE_WINDOW_MS,
       polledWithinWindow: median(idleRuns.map((r) => r.polled)),
-      requestedWithinWindow: median(idleRuns.map((r) => r.requested)),
+      idleChecksWithinWindow: median(idleRuns.map((r) => r.idleChecks)),
+      runsRequestedWithinWindow: median(idleRuns.map((r) => r.runsRequested)),
       failedRuns: Math.max(...idleRuns.map((r) => r.failedRuns)),
-      runMedianMs: median(idleRuns.map((r) => r.runMedianMs)),
       firstFailure: idleRuns.find((r) => r.firstFailure)?.firstFailure ?? null,
     },
   };
@@ -560,7 +636,7 @@ try {
     ],
     [
       'idle connectors polled / minute',
-      `${figures.idlePoll.polledWithinWindow} of ${IDLE_CONNECTORS} synced in ${IDLE_WINDOW_MS / 1000} s (${figures.idlePoll.requestedWithinWindow} requested, ${figures.idlePoll.failedRuns} failed runs, a run takes ${figures.idlePoll.runMedianMs} ms)`,
+      `${figures.idlePoll.polledWithinWindow} of ${IDLE_CONNECTORS} checked in ${IDLE_WINDOW_MS / 1000} s (${figures.idlePoll.idleChecksWithinWindow} idle delta probes, ${figures.idlePoll.runsRequestedWithinWindow} runs requested, ${figures.idlePoll.failedRuns} failed runs)`,
     ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -91,18 +91,37 @@ describe('two hub instances on one database', () => {
   });
 
   it('dispatches the poll once per interval across both instances', async () => {
-    const start = new Date();
-    await new Promise((resolve) => setTimeout(resolve, 5 * POLL_INTERVAL_MS + 500));
-    const end = new Date();
-    // Every POLL request either queued a run or joined the queued one (`coalesced`).
-    const polls = (await db.runs(connectorId)).filter(
-      (r) => r.trigger === 'POLL' && r.requestedAt >= start && r.requestedAt < end,
+    // Re-enabled above: the first poll runs a sync (not CONNECTED yet); from then on every poll
+    // of this idle connector is a delta probe, one /users/delta request each, on A or on B.
+    const finished = ['SUCCEEDED', 'PARTIAL', 'NEEDS_APPROVAL', 'FAILED', 'CANCELLED'];
+    await waitFor(
+      async () => {
+        const runs = await db.runs(connectorId);
+        const last = runs.at(-1);
+        return (
+          last && last.status === 'SUCCEEDED' && runs.every((r) => finished.includes(r.status))
+        );
+      },
+      20_000,
+      'the sync after re-enabling',
     );
-    const requests = polls.reduce((sum, r) => sum + 1 + (r.coalesced ?? 0), 0);
-    expect(requests).toBeGreaterThanOrEqual(4);
-    expect(requests).toBeLessThanOrEqual(6);
-    const times = polls.map((r) => r.requestedAt.getTime());
-    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    const start = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5 * POLL_INTERVAL_MS + 500));
+    const end = Date.now();
+    const polls = emulator.control
+      .requestLog(5_000)
+      .filter((e) => e.tenantId === tenantId && e.path.startsWith('/v1.0/users/delta'))
+      .map((e) => Date.parse(e.receivedAt))
+      .filter((t) => t >= start && t < end)
+      .sort((x, y) => x - y);
+    expect(polls.length).toBeGreaterThanOrEqual(4);
+    expect(polls.length).toBeLessThanOrEqual(6);
+    const runsInWindow = (await db.runs(connectorId)).filter(
+      (r) => r.requestedAt.getTime() >= start && r.requestedAt.getTime() < end,
+    );
+    // Nothing changed in Entra: the polls created no runs.
+    expect(runsInWindow).toEqual([]);
+    const gaps = polls.slice(1).map((t, i) => t - polls[i]!);
     // Two instances dispatching the same slot would be milliseconds apart; a slot's tick may
     // land late on a loaded machine (954 ms seen between slots 2 s apart), so a quarter interval.
     expect(Math.min(...gaps)).toBeGreaterThan(POLL_INTERVAL_MS / 4);
