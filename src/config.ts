@@ -64,6 +64,11 @@ const schema = z.object({
   SYNC_LOCK_TTL_MS: int(5_000, 3_600_000).default(30_000),
   /** How often each instance looks for runs queued elsewhere and for orphaned runs. */
   SYNC_QUEUE_POLL_MS: int(100, 600_000).default(1_000),
+  /**
+   * An idle poll (Entra reported nothing) writes nothing unless the connector's check was last
+   * recorded this long ago: then it records the time and moves its delta links on (15 minutes).
+   */
+  SYNC_IDLE_RECORD_INTERVAL_MS: int(0, 86_400_000).default(900_000),
   /** Attempts per Graph request (429 with Retry-After, 5xx, network) before a run gives up. */
   GRAPH_MAX_ATTEMPTS: int(1, 20).default(6),
   /** First backoff after a 5xx or network failure; doubled per attempt. */
@@ -132,6 +137,7 @@ export interface Config {
     maxConcurrentRuns: number;
     lockTtlMs: number;
     queuePollMs: number;
+    idleRecordIntervalMs: number;
     graphRetry: { maxAttempts: number; baseDelayMs: number; maxRetryAfterMs: number };
   };
   pubsub: { mode: 'mongo' | 'memory'; cappedBytes: number };
@@ -193,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxConcurrentRuns: e.SYNC_MAX_CONCURRENT_RUNS,
       lockTtlMs: e.SYNC_LOCK_TTL_MS,
       queuePollMs: e.SYNC_QUEUE_POLL_MS,
+      idleRecordIntervalMs: e.SYNC_IDLE_RECORD_INTERVAL_MS,
       graphRetry: {
         maxAttempts: e.GRAPH_MAX_ATTEMPTS,
         baseDelayMs: e.GRAPH_RETRY_BASE_MS,

@@ -25,6 +25,8 @@ export async function insertActiveConnectors(options: {
   tenants: readonly SeedTenant[];
   count: number;
   perTenant?: number;
+  /** The connectors' ids, when the caller needs them before the connectors exist. */
+  ids?: readonly Types.ObjectId[];
 }): Promise<string[]> {
   const { Company, Connector, box, tenants, count, perTenant = 10 } = options;
   const now = new Date();
@@ -37,7 +39,7 @@ export async function insertActiveConnectors(options: {
   const ids: string[] = [];
   await Connector.insertMany(
     companies.map((company, i) => {
-      const _id = new Types.ObjectId();
+      const _id = options.ids?.[i] ?? new Types.ObjectId();
       ids.push(_id.toHexString());
       const tenant = tenants[Math.floor(i / perTenant)]!;
       return {

@@ -38,6 +38,17 @@ const ACTIVE = {
   syncGroupId: { $ne: null },
 };
 
+/** ACTIVE, evaluated on a loaded document. */
+function isActive(doc: ConnectorDoc): boolean {
+  return (
+    doc.activatedAt != null &&
+    doc.enabled === true &&
+    doc.uninstalledAt == null &&
+    doc.verifiedAt != null &&
+    doc.syncGroupId != null
+  );
+}
+
 /**
  * The lifecycle side of the sync contract (src/domain/connector.ts), backed by the connectors
  * collection. Status moves by single-document conditional updates; outcomes older than the last
@@ -57,8 +68,10 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     } catch {
       return null;
     }
-    const doc = await this.deps.Connector.findOne({ _id: id, ...ACTIVE }).lean<ConnectorDoc>();
-    if (!doc?.syncGroupId) return null;
+    // By _id alone, ACTIVE checked here: the offline database (FerretDB) scans the whole
+    // collection for any other filter, and this runs for every connector every poll.
+    const doc = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
+    if (!doc || !isActive(doc) || !doc.syncGroupId) return null;
     const company = await this.deps.Company.findById(doc.companyId).lean<CompanyDoc>();
     if (!company) return null;
     const credentials = credentialsOf(doc, this.deps.secretBox);

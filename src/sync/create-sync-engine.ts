@@ -33,6 +33,8 @@ export interface SyncEngineOptions {
   maxConcurrentRuns: number;
   lockTtlMs: number;
   queuePollMs: number;
+  /** Idle polls record their check (a write) at most this often; default 15 minutes. */
+  idleRecordIntervalMs?: number;
   retry: GraphRetryPolicy;
   /** Member listing page size (`$top`); default 999, Graph's maximum. */
   pageSize?: number;
@@ -77,6 +79,7 @@ export function syncEngineOptions(config: Readonly<Config>): SyncEngineOptions {
     maxConcurrentRuns: config.sync.maxConcurrentRuns,
     lockTtlMs: config.sync.lockTtlMs,
     queuePollMs: config.sync.queuePollMs,
+    idleRecordIntervalMs: config.sync.idleRecordIntervalMs,
     retry: config.sync.graphRetry,
   };
 }
@@ -119,6 +122,7 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
       entra: deps.entra,
       gate,
       retry: deps.options.retry,
+      recordIntervalMs: deps.options.idleRecordIntervalMs ?? 900_000,
       logger,
     }),
     directoryReleaser: new DirectoryReleaserService(models),

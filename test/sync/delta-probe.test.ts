@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DirectoryUserStatus } from '../../src/db/models/directory-user.model.js';
 import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
+import { currentLinks } from '../../src/db/models/sync-state.model.js';
 import { SyncTrigger } from '../../src/domain/connector.js';
 import { waitFor } from '../helpers/wait.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
@@ -17,8 +18,11 @@ afterEach(async () => {
   h = null;
 });
 
-async function connected(): Promise<SyncHarness> {
-  const harness = await startSyncHarness({ seed: { users: 20, groups: 3, syncGroupMembers: 10 } });
+async function connected(idleRecordIntervalMs = 0): Promise<SyncHarness> {
+  const harness = await startSyncHarness({
+    seed: { users: 20, groups: 3, syncGroupMembers: 10 },
+    idleRecordIntervalMs,
+  });
   const initial = await harness.sync(SyncTrigger.INITIAL);
   expect(initial.status).toBe(SyncRunStatus.SUCCEEDED);
   return harness;
@@ -44,12 +48,44 @@ describe('delta probe (the idle poll)', () => {
 
     const result = await h.engine.poller.poll(h.connectorId);
 
-    expect(result).toEqual({ kind: 'idle', graphRequests: 2 });
+    expect(result).toEqual({ kind: 'idle', graphRequests: 2, recorded: true });
     expect(graphRequests(h)).toBe(2);
     expect(await runCount(h)).toBe(runsBefore);
     const after = await state(h);
     expect(after!.checkedAt!.getTime()).toBeGreaterThan(before!.checkedAt?.getTime() ?? 0);
     expect(after!.groups).toEqual(before!.groups);
+    // The next round continues from the probe's links; the saved ones stay as the run left them.
+    expect(currentLinks(after!)!.users).not.toBe(before!.usersDeltaLink);
+    expect(currentLinks(after!)!.groups).not.toBe(before!.groupsDeltaLink);
+    expect(after!.usersDeltaLink).toBe(before!.usersDeltaLink);
+
+    // A run after idle probes starts where they left off and applies what changed since.
+    const users = await h.users();
+    h.t.emulator!.control.updateUser(h.tenant.tenantId, users[0]!.entraId!, {
+      displayName: 'Renamed After Probe',
+    });
+    const run = await h.sync(SyncTrigger.POLL);
+    expect(run).toMatchObject({ status: SyncRunStatus.SUCCEEDED, mode: 'DELTA' });
+    expect(run.counts.usersUpdated).toBe(1);
+    expect((await state(h))!.probe).toBeNull();
+  });
+
+  it('idle polls write nothing until the record interval has passed', async () => {
+    h = await connected(60_000);
+    const before = await state(h);
+    for (let i = 0; i < 3; i++) {
+      expect(await h.engine.poller.poll(h.connectorId)).toEqual({
+        kind: 'idle',
+        graphRequests: 2,
+        recorded: false,
+      });
+    }
+    // Not even checkedAt: the state is exactly as the initial sync left it.
+    expect(await state(h)).toEqual(before);
+    // A change still starts a run from the saved links.
+    const users = await h.users();
+    h.t.emulator!.control.disableUser(h.tenant.tenantId, users[0]!.entraId!);
+    expect((await h.engine.poller.poll(h.connectorId)).kind).toBe('sync');
   });
 
   it('a change in Entra queues a POLL run that applies it', async () => {
@@ -110,7 +146,7 @@ describe('delta probe (the idle poll)', () => {
     expect((reset as { reason: string }).reason).toMatch(/the delta probe failed/);
   });
 
-  it('never overwrites links a run moved while it was asking Graph', async () => {
+  it('never replaces links a run saved while it was asking Graph', async () => {
     h = await connected();
     const original = await state(h);
     // Graph answers slowly; meanwhile a run (here: a direct write) moves the links on.
@@ -128,6 +164,11 @@ describe('delta probe (the idle poll)', () => {
       usersDeltaLink: 'https://moved/users',
       groupsDeltaLink: 'https://moved/groups',
     });
-    expect(original!.usersDeltaLink).not.toBe('https://moved/users');
+    // The probe's links continue the original ones, so they no longer count.
+    expect(after!.probe!.from.users).toBe(original!.usersDeltaLink);
+    expect(currentLinks(after!)).toEqual({
+      users: 'https://moved/users',
+      groups: 'https://moved/groups',
+    });
   });
 });

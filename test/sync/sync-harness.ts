@@ -44,6 +44,8 @@ export async function startSyncHarness(
     seatLimit?: number | null;
     syncedGroups?: number;
     pageSize?: number;
+    /** Idle polls record every check unless set (the hub's default is 15 minutes). */
+    idleRecordIntervalMs?: number;
   } = {},
 ): Promise<SyncHarness> {
   const t = await startTestHub({ emulator: true });
@@ -96,6 +98,7 @@ export async function startSyncHarness(
       maxConcurrentRuns: 4,
       lockTtlMs: 3_000,
       queuePollMs: 200,
+      idleRecordIntervalMs: options.idleRecordIntervalMs ?? 0,
       retry: { maxAttempts: 3, baseDelayMs: 20, maxRetryAfterMs: 5_000 },
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     },

@@ -15,9 +15,41 @@ export interface SyncStateDoc {
   lastFullSyncAt: Date | null;
   /** The last time Entra was asked for changes and the directory found up to date with them. */
   checkedAt: Date | null;
+  /**
+   * Links moved on by the poll's probe (an idle round), valid only while `from` still equals the
+   * links above: a run that saved newer links makes them stale without having to clear them.
+   * Kept apart so the probe writes by `_id` alone (see `currentLinks`).
+   */
+  probe: ProbedLinks | null;
   /** Selected groups as Entra has them (all user members), including ones not created. */
   groups: MirroredGroup[];
   updatedAt: Date;
+}
+
+export interface DeltaLinks {
+  users: string;
+  groups: string;
+}
+
+export interface ProbedLinks {
+  from: DeltaLinks;
+  to: DeltaLinks;
+}
+
+/** The links the next delta round starts from: the probe's when they continue the saved ones. */
+export function currentLinks(
+  state: Pick<SyncStateDoc, 'usersDeltaLink' | 'groupsDeltaLink' | 'probe'>,
+): DeltaLinks | null {
+  if (!state.usersDeltaLink || !state.groupsDeltaLink) return null;
+  const probe = state.probe;
+  if (
+    probe &&
+    probe.from.users === state.usersDeltaLink &&
+    probe.from.groups === state.groupsDeltaLink
+  ) {
+    return probe.to;
+  }
+  return { users: state.usersDeltaLink, groups: state.groupsDeltaLink };
 }
 
 export interface MirroredGroup {
@@ -34,6 +66,7 @@ const schema = new Schema<SyncStateDoc>(
     groupsDeltaLink: { type: String, default: null },
     lastFullSyncAt: { type: Date, default: null },
     checkedAt: { type: Date, default: null },
+    probe: { type: Schema.Types.Mixed, default: null },
     groups: { type: Schema.Types.Mixed, default: () => [] },
     updatedAt: { type: Date, default: () => new Date() },
   },

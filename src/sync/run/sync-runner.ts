@@ -8,7 +8,7 @@ import {
 } from '../../db/models/sync-change.model.js';
 import type { SyncRunCounts } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
-import type { MirroredGroup } from '../../db/models/sync-state.model.js';
+import { currentLinks, type MirroredGroup } from '../../db/models/sync-state.model.js';
 import { SyncMode, type ConnectorSyncConfig } from '../../domain/connector.js';
 import type { EntraClientFactory } from '../../integrations/entra/graph-client.factory.js';
 import { connectorGraph } from '../graph/connector-graph.js';
@@ -255,7 +255,8 @@ export class SyncRunner {
       notes.push('Nested group membership is read with a full sync.');
       return null;
     }
-    if (!state?.usersDeltaLink || !state.groupsDeltaLink || state.scopeKey !== scopeKey(config)) {
+    const from = state ? currentLinks(state) : null;
+    if (!state || !from || state.scopeKey !== scopeKey(config)) {
       notes.push('No delta state for this scope yet: ran a full sync.');
       return null;
     }
@@ -263,10 +264,7 @@ export class SyncRunner {
     const groupIds = new Set([config.syncGroupId, ...config.syncedGroupIds]);
     let round: DeltaRound;
     try {
-      round = await new DeltaReader(graph).round(
-        { users: state.usersDeltaLink, groups: state.groupsDeltaLink },
-        groupIds,
-      );
+      round = await new DeltaReader(graph).round(from, groupIds);
     } catch (error) {
       if (!(error instanceof DeltaResetError)) throw error;
       notes.push(`Microsoft Graph reset the delta state (HTTP ${error.status}): ran a full sync.`);
@@ -462,6 +460,8 @@ export class SyncRunner {
           scopeKey: scopeKey(config),
           usersDeltaLink: links.users,
           groupsDeltaLink: links.groups,
+          // Newer than anything the probe left (which no longer continues these links anyway).
+          probe: null,
           ...(groups ? { groups } : {}),
           updatedAt: new Date(),
           checkedAt: new Date(),
