@@ -52,6 +52,22 @@ describe('AgendaNotificationScheduler', () => {
     scheduler.close();
   });
 
+  it('keeps one upsert per window while a connector is notified without pause', async () => {
+    const { agenda, saved } = recordingAgenda();
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, 100);
+    const started = Date.now();
+    while (Date.now() - started < 450) {
+      await scheduler.connectorChanged('c1');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The first at once, then one trailing per 100 ms window (4 or 5 with timer jitter), and
+    // none after the stream stopped; dropping the window at each trailing enqueue made it ~9.
+    expect(saved.length).toBeGreaterThanOrEqual(4);
+    expect(saved.length).toBeLessThanOrEqual(6);
+    scheduler.close();
+  });
+
   it('queues subscription upkeep under its own job name', async () => {
     const { agenda, saved } = recordingAgenda();
     const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, 100);
