@@ -2,7 +2,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -67,9 +67,13 @@ export async function buildFerretDbLauncher(
   options: Pick<FerretDbOptions, 'sourceDir' | 'cacheDir'>,
   log: (line: string) => void,
 ): Promise<string> {
-  const sources = ['go.mod', 'go.sum', 'main.go', 'serializer.go'];
+  const patches = await listPatches(options.sourceDir);
+  const sources = ['go.mod', 'go.sum', 'main.go', 'serializer.go', ...patches];
   const hash = createHash('sha256');
-  for (const file of sources) hash.update(await readFile(path.join(options.sourceDir, file)));
+  for (const file of sources) {
+    hash.update(file);
+    hash.update(await readFile(path.join(options.sourceDir, file)));
+  }
   const goVersion = await goToolVersion();
   hash.update(goVersion);
   const key = hash.digest('hex').slice(0, 16);
@@ -80,21 +84,77 @@ export async function buildFerretDbLauncher(
   const partial = `${binary}.${process.pid}.partial`;
   log(`building the FerretDB launcher with ${goVersion} (first run only; fetches Go modules)...`);
   const started = Date.now();
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' };
+  const go = (cwd: string, args: string[]) =>
+    execFileAsync('go', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
+  const buildDir = `${binary}.${process.pid}.src`;
   try {
-    await execFileAsync('go', ['build', '-trimpath', '-o', partial, '.'], {
-      cwd: options.sourceDir,
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const cwd =
+      patches.length > 0
+        ? await patchedSources(options.sourceDir, patches, buildDir, go)
+        : options.sourceDir;
+    await go(cwd, ['build', '-trimpath', '-o', partial, '.']);
   } catch (error) {
     await rm(partial, { force: true });
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     throw new MongoProvisionError(`go build of the FerretDB launcher failed:\n${stderr.trim()}`);
+  } finally {
+    await rm(buildDir, { recursive: true, force: true });
   }
   // Rename is atomic: two processes building at once both end with a complete binary.
   await rename(partial, binary);
   log(`built the FerretDB launcher in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return binary;
+}
+
+/**
+ * Files under _patches/ (a folder the go tool ignores), as paths relative to the launcher's
+ * folder; each replaces the FerretDB source file at the same path.
+ */
+async function listPatches(sourceDir: string): Promise<string[]> {
+  const root = path.join(sourceDir, '_patches');
+  if (!existsSync(root)) return [];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.go'))
+    .map((entry) => path.relative(sourceDir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/**
+ * A build folder with FerretDB's module copied from the module cache, the patches laid over it,
+ * and the launcher's module pointing at that copy (`replace`). Go refuses overlays of files in
+ * the module cache, and a vendored or committed copy of FerretDB would be megabytes.
+ */
+async function patchedSources(
+  sourceDir: string,
+  patches: string[],
+  buildDir: string,
+  go: (cwd: string, args: string[]) => Promise<{ stdout: string }>,
+): Promise<string> {
+  const module = 'github.com/FerretDB/FerretDB';
+  await go(sourceDir, ['mod', 'download', module]);
+  const moduleDir = (await go(sourceDir, ['list', '-m', '-f', '{{.Dir}}', module])).stdout.trim();
+  if (!moduleDir) throw new MongoProvisionError(`could not locate ${module} in the module cache`);
+  const ferretDir = path.join(buildDir, 'ferretdb');
+  const launcherDir = path.join(buildDir, 'launcher');
+  await cp(moduleDir, ferretDir, { recursive: true });
+  for (const patch of patches) {
+    const target = path.join(ferretDir, path.relative('_patches', patch));
+    if (!existsSync(target)) {
+      throw new MongoProvisionError(`${patch} patches ${target}, which does not exist`);
+    }
+    // Module cache files are read-only: replace the file rather than write into it.
+    await rm(target, { force: true });
+    await cp(path.join(sourceDir, patch), target);
+  }
+  await mkdir(launcherDir, { recursive: true });
+  for (const file of ['main.go', 'serializer.go', 'go.mod', 'go.sum']) {
+    await cp(path.join(sourceDir, file), path.join(launcherDir, file));
+  }
+  const goMod = await readFile(path.join(launcherDir, 'go.mod'), 'utf8');
+  await writeFile(path.join(launcherDir, 'go.mod'), `${goMod}\nreplace ${module} => ../ferretdb\n`);
+  return launcherDir;
 }
 
 async function goToolVersion(): Promise<string> {
