@@ -13,7 +13,8 @@
  *      links seeded), each checked once per minute by the poll's delta probe.
  *
  * Environment: BENCH_RUNS (3), BENCH_E2E_SAMPLES (10), BENCH_POLL_INTERVAL_MS (5000),
- * BENCH_IDLE_CONNECTORS (2000), BENCH_IDLE_WINDOW_MS (60000), BENCH_IDLE_RUNS (= BENCH_RUNS; the idle
+ * BENCH_IDLE_CONNECTORS (2000), BENCH_IDLE_WINDOW_MS (60000), BENCH_IDLE_WARMUP_MS (10000),
+ * BENCH_IDLE_RUNS (= BENCH_RUNS; the idle
  * part takes a minute per run), BENCH_PARTS (all): a comma list
  * of `ack` (part 1 only: no end-to-end samples, a quick loop for the receiver), `e2e` (part 1
  * and the webhook/poll latencies of part 2) and `idle` (part 3). Figures of parts not run are
@@ -51,6 +52,7 @@ const SAMPLES = Number(process.env['BENCH_E2E_SAMPLES'] ?? 10);
 const POLL_INTERVAL_MS = Number(process.env['BENCH_POLL_INTERVAL_MS'] ?? 5_000);
 const IDLE_CONNECTORS = Number(process.env['BENCH_IDLE_CONNECTORS'] ?? 2_000);
 const IDLE_WINDOW_MS = Number(process.env['BENCH_IDLE_WINDOW_MS'] ?? 60_000);
+const IDLE_WARMUP_MS = Number(process.env['BENCH_IDLE_WARMUP_MS'] ?? 10_000);
 const PARTS = new Set(
   (process.env['BENCH_PARTS'] ?? 'ack,e2e,idle').split(',').map((p) => p.trim()),
 );
@@ -479,6 +481,8 @@ async function benchIdle(serverUri: string, emulator: RunningEmulator) {
         ids.map((id) => id.toHexString()),
       );
       await insertActiveConnectors({ Company, Connector, box, tenants, count: ids.length, ids });
+      // The first tick covers one slice only; measure a whole interval once ticks are steady.
+      await sleep(IDLE_WARMUP_MS);
       const start = Date.now();
       await sleep(IDLE_WINDOW_MS);
       const end = Date.now();

@@ -53,10 +53,13 @@ func main() {
 		fail(err.Error())
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: internal},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + ensureSlash(*dataDir),
+		Listener: ferretdb.ListenerConfig{TCP: internal},
+		Logger:   logger,
+		Handler:  "sqlite",
+		// BEGIN IMMEDIATE for FerretDB's write transactions: a writer takes SQLite's write lock
+		// up front and waits its turn (busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT
+		// ("database is locked (517)") when another writer committed between its read and write.
+		SQLiteURL: "file:" + ensureSlash(*dataDir) + "?_txlock=immediate",
 	})
 	if err != nil {
 		fail(err.Error())

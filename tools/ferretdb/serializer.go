@@ -16,7 +16,8 @@ import (
 // both win. MongoDB makes each such single-document change atomic, and Agenda's job locks (and
 // the hub's own run locks) depend on it. The serializer sits in front of FerretDB on the public
 // address and lets only one of these commands per database be in flight at a time, restoring
-// that guarantee. Reads pass through untouched.
+// that guarantee. Reads and inserts pass through untouched (inserts cannot race that way;
+// main.go makes FerretDB's write transactions BEGIN IMMEDIATE so they wait, not fail).
 //
 // The lock is per database (the command's "$db"), not server-wide: the SQLite backend keeps each
 // database in its own file, so databases never contend for SQLite's write lock, and a slow update
@@ -29,15 +30,7 @@ const (
 	flagMoreToCome = 1 << 1
 )
 
-// Every write command, not only the read-then-write ones: SQLite has one writer per database
-// file anyway, and a write transaction that started as a read fails with SQLITE_BUSY_SNAPSHOT
-// ("database is locked (517)", not retried by the busy timeout) when another writer committed
-// in between. An insert racing an update hit exactly that under load; queued here, it waits
-// its turn instead of failing.
-var serializedCommands = map[string]bool{
-	"findandmodify": true, "update": true, "delete": true, "insert": true,
-	"create": true, "createindexes": true, "drop": true, "dropindexes": true, "dropdatabase": true,
-}
+var serializedCommands = map[string]bool{"findandmodify": true, "update": true, "delete": true}
 
 type serializer struct {
 	backend string
