@@ -656,39 +656,50 @@ try {
       idleChecksWithinWindow: median(idleRuns.map((r) => r.idleChecks)),
       checksRecordedWithinWindow: median(idleRuns.map((r) => r.recorded)),
       runsRequestedWithinWindow: median(idleRuns.map((r) => r.runsRequested)),
-      failedRuns: Math.max(...idleRuns.map((r) => r.failedRuns)),
+      failedRuns: idleRuns.length > 0 ? Math.max(...idleRuns.map((r) => r.failedRuns)) : null,
       runReasons: idleRuns.at(-1)?.runReasons ?? {},
       firstFailure: idleRuns.find((r) => r.firstFailure)?.firstFailure ?? null,
     },
   };
-  const rows: [string, string][] = [
-    ['database', `${figures.database} (${RUNS} runs, medians)`],
+  const ran = (rowParts: string[]) => rowParts.some((p) => PARTS.has(p));
+  const allRows: [string, string, string[]][] = [
+    ['database', `${figures.database} (${RUNS} runs, medians)`, []],
     [
       'machine',
       `${figures.machine.cpus} CPUs, load average ${figures.machine.loadAverage1m} at the end`,
+      [],
     ],
-    ['sync engine', figures.syncEngine],
+    ['sync engine', figures.syncEngine, []],
     [
       `validation @${RATE}/s`,
       `median ${figures.validation.medianMs} ms, p99 ${figures.validation.p99Ms} ms`,
+      ['ack', 'e2e'],
     ],
     [
       `notification ack @${RATE}/s`,
       `median ${figures.notificationAck.medianMs} ms, p99 ${figures.notificationAck.p99Ms} ms, ${figures.notificationAck.answered503} answered 503`,
+      ['ack', 'e2e'],
     ],
     [
       'change -> directory, webhook',
       `median ${figures.endToEnd.webhook.appliedMedianMs} ms, p95 ${figures.endToEnd.webhook.appliedP95Ms} ms (sync requested: median ${figures.endToEnd.webhook.requestedMedianMs} ms)`,
+      ['e2e'],
     ],
     [
       `change -> directory, poll (${POLL_INTERVAL_MS / 1000} s)`,
       `median ${figures.endToEnd.poll.appliedMedianMs} ms, p95 ${figures.endToEnd.poll.appliedP95Ms} ms (sync requested: median ${figures.endToEnd.poll.requestedMedianMs} ms)`,
+      ['e2e'],
     ],
     [
       'idle connectors polled / minute',
       `${figures.idlePoll.polledWithinWindow} of ${IDLE_CONNECTORS} checked in ${IDLE_WINDOW_MS / 1000} s (${figures.idlePoll.idleChecksWithinWindow} idle delta probes, ${figures.idlePoll.runsRequestedWithinWindow} runs requested, ${figures.idlePoll.failedRuns} failed runs)`,
+      ['idle'],
     ],
   ];
+  // Rows of the parts that ran (BENCH_PARTS); the others would only show NaN.
+  const rows = allRows
+    .filter(([, , parts]) => parts.length === 0 || ran(parts))
+    .map(([k, v]) => [k, v] as [string, string]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const table = [
     '| figure | value |',
