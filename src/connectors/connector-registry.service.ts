@@ -38,8 +38,8 @@ const ACTIVE = {
   syncGroupId: { $ne: null },
 };
 
-/** ACTIVE, evaluated on a loaded document. */
-function isActive(doc: ConnectorDoc): boolean {
+/** ACTIVE, evaluated on a loaded document (keep the two in step). */
+function isActive(doc: ConnectorDoc): doc is ConnectorDoc & { syncGroupId: string } {
   return (
     doc.activatedAt != null &&
     doc.enabled === true &&
@@ -71,7 +71,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     // By _id alone, ACTIVE checked here: the offline database (FerretDB) scans the whole
     // collection for any other filter, and this runs for every connector every poll.
     const doc = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
-    if (!doc || !isActive(doc) || !doc.syncGroupId) return null;
+    if (!doc || !isActive(doc)) return null;
     const company = await this.deps.Company.findById(doc.companyId).lean<CompanyDoc>();
     if (!company) return null;
     const credentials = credentialsOf(doc, this.deps.secretBox);

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"go.mongodb.org/mongo-driver/bson"
 )
 
 // FerretDB v1 runs findAndModify, update and delete as "query, then write" without holding a
@@ -156,93 +158,13 @@ func needsSerialization(msg []byte) (bool, string) {
 	if err != nil {
 		return false, ""
 	}
-	name, err := firstKey(body)
-	if err != nil || !serializedCommands[strings.ToLower(name)] {
+	first, err := bson.Raw(body).IndexErr(0)
+	if err != nil || !serializedCommands[strings.ToLower(first.Key())] {
 		return false, ""
 	}
 	// Without a readable "$db" every such command shares one lock: slower, never unsafe.
-	db, _ := stringField(body, "$db")
+	db, _ := bson.Raw(body).Lookup("$db").StringValueOK()
 	return true, db
-}
-
-// firstKey returns the command name: the first key of the body document.
-func firstKey(doc []byte) (string, error) {
-	// int32 length, then the first element: type byte, NUL-terminated key.
-	if len(doc) < 6 {
-		return "", errors.New("empty body")
-	}
-	key := doc[5:]
-	end := 0
-	for end < len(key) && key[end] != 0 {
-		end++
-	}
-	return string(key[:end]), nil
-}
-
-// stringField finds a top-level string element of a BSON document.
-func stringField(doc []byte, name string) (string, error) {
-	if len(doc) < 5 {
-		return "", errors.New("short document")
-	}
-	pos := 4
-	for pos < len(doc)-1 {
-		kind := doc[pos]
-		pos++
-		start := pos
-		for pos < len(doc) && doc[pos] != 0 {
-			pos++
-		}
-		if pos >= len(doc) {
-			return "", errors.New("unterminated key")
-		}
-		key := string(doc[start:pos])
-		pos++
-		size, err := valueSize(kind, doc[pos:])
-		if err != nil {
-			return "", err
-		}
-		if key == name && kind == 0x02 {
-			if size < 5 {
-				return "", errors.New("bad string")
-			}
-			return string(doc[pos+4 : pos+size-1]), nil
-		}
-		pos += size
-	}
-	return "", errors.New("not found")
-}
-
-// fixedSizes: BSON types whose values have a fixed size (double, undefined, ObjectId, bool,
-// datetime, null, int32, timestamp, int64, decimal128, max key, min key).
-var fixedSizes = map[byte]int{0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
-
-// valueSize is the encoded size of a BSON value of the given type at the start of b.
-func valueSize(kind byte, b []byte) (int, error) {
-	if n, ok := fixedSizes[kind]; ok {
-		if n > len(b) {
-			return 0, errors.New("truncated value")
-		}
-		return n, nil
-	}
-	if len(b) < 4 {
-		return 0, errors.New("truncated value")
-	}
-	n := int(int32(binary.LittleEndian.Uint32(b[0:4])))
-	var size int
-	switch kind {
-	case 0x02, 0x0D, 0x0E: // string, JavaScript, symbol: int32 length + bytes
-		size = 4 + n
-	case 0x03, 0x04, 0x0F: // document, array, code with scope: the int32 counts itself
-		size = n
-	case 0x05: // binary: int32 length + subtype + bytes
-		size = 5 + n
-	default: // regex, DBPointer and others never appear in a command body we serialize
-		return 0, fmt.Errorf("unsupported BSON type 0x%02x", kind)
-	}
-	if size < 0 || size > len(b) {
-		return 0, errors.New("truncated value")
-	}
-	return size, nil
 }
 
 // bodySection finds the body section (kind 0) and returns its document.

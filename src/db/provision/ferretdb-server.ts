@@ -62,13 +62,16 @@ export async function startFerretDb(options: FerretDbOptions): Promise<MongoServ
   };
 }
 
+/** The launcher's own sources (tools/ferretdb), besides the patches to FerretDB. */
+const LAUNCHER_FILES = ['go.mod', 'go.sum', 'main.go', 'serializer.go'];
+
 /** Builds the launcher unless a binary for the current sources and Go version is cached. */
 export async function buildFerretDbLauncher(
   options: Pick<FerretDbOptions, 'sourceDir' | 'cacheDir'>,
   log: (line: string) => void,
 ): Promise<string> {
   const patches = await listPatches(options.sourceDir);
-  const sources = ['go.mod', 'go.sum', 'main.go', 'serializer.go', ...patches];
+  const sources = [...LAUNCHER_FILES, ...patches];
   const hash = createHash('sha256');
   for (const file of sources) {
     hash.update(file);
@@ -149,7 +152,7 @@ async function patchedSources(
     await cp(path.join(sourceDir, patch), target);
   }
   await mkdir(launcherDir, { recursive: true });
-  for (const file of ['main.go', 'serializer.go', 'go.mod', 'go.sum']) {
+  for (const file of LAUNCHER_FILES) {
     await cp(path.join(sourceDir, file), path.join(launcherDir, file));
   }
   const goMod = await readFile(path.join(launcherDir, 'go.mod'), 'utf8');
