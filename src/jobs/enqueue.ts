@@ -17,14 +17,15 @@ export interface EnqueueOptions {
  * running, see `whileRunning`). `insertOnly` matters: Agenda's plain unique save `$set`s the whole
  * job, clearing `lockedAt` of a running one so another instance could start it in parallel;
  * insert-only leaves it alone. The job definitions use `removeOnComplete` and never throw, so a
- * finished job never blocks the next.
+ * finished job never blocks the next. Returns the id of the job that now stands for the request
+ * (the new one, or the one that absorbed it).
  */
 export async function enqueueForConnector(
   agenda: Agenda,
   name: JobName,
   connectorId: string,
   options: EnqueueOptions = {},
-): Promise<void> {
+): Promise<string | undefined> {
   // Agenda stores `lastRunAt: null` until a run starts. A non-equality condition (null is never
   // greater than a date) keeps the upsert from copying the field into the inserted job, where it
   // would clash with Agenda's own; FerretDB v1 does not match `$type: 'null'`.
@@ -32,9 +33,10 @@ export async function enqueueForConnector(
     options.whileRunning === 'after-running'
       ? { 'data.connectorId': connectorId, lastRunAt: { $not: { $gt: new Date(0) } } }
       : { 'data.connectorId': connectorId };
-  await agenda
+  const job = await agenda
     .create<ConnectorJobData>(name, { connectorId })
     .unique(key, { insertOnly: true })
     .schedule(new Date())
     .save();
+  return job.attrs._id?.toString();
 }

@@ -1,8 +1,18 @@
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
+import type { NoticeActivity } from '../webhooks/notice-activity.js';
 import type { NotificationScheduler } from '../webhooks/notification-intake.service.js';
 import { enqueueForConnector, type EnqueueOptions } from './enqueue.js';
 import { JobName } from './job-names.js';
+
+export interface NotificationSchedulerOptions {
+  /** Later notifications for a connector within this window share one trailing enqueue. */
+  coalesceMs?: number;
+  /** This instance's processor: a connector it is working on needs no job (NoticeActivity). */
+  activity?: Pick<NoticeActivity, 'processing'>;
+  /** Whether a job (by id) is still in Agenda's collection; lets a live job absorb a request. */
+  jobExists?: (jobId: string) => Promise<boolean>;
+}
 
 /**
  * The receiver's hand-off to Agenda. A burst for one connector (hundreds of POSTs a second) is
@@ -14,17 +24,22 @@ import { JobName } from './job-names.js';
  */
 export class AgendaNotificationScheduler implements NotificationScheduler {
   private readonly windows = new Map<string, { trailing: boolean; timer: NodeJS.Timeout }>();
+  /** The job each key's last enqueue stood for, while it may still be waiting or running. */
+  private readonly jobIds = new Map<string, string>();
   private readonly log: Logger;
+  private readonly coalesceMs: number;
 
   constructor(
     private readonly agenda: Agenda,
     logger: Logger,
-    private readonly coalesceMs = 1_000,
+    private readonly options: NotificationSchedulerOptions = {},
   ) {
     this.log = logger.child({ component: 'notification-scheduler' });
+    this.coalesceMs = options.coalesceMs ?? 1_000;
   }
 
   connectorChanged(connectorId: string): Promise<void> {
+    if (this.options.activity?.processing(connectorId)) return Promise.resolve();
     return this.coalesced(JobName.PROCESS_CONNECTOR_NOTIFICATIONS, connectorId);
   }
 
@@ -37,6 +52,7 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
   close(): void {
     for (const window of this.windows.values()) clearTimeout(window.timer);
     this.windows.clear();
+    this.jobIds.clear();
   }
 
   private coalesced(
@@ -51,7 +67,29 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
       return Promise.resolve();
     }
     this.openWindow(key, name, connectorId, whileRunning);
-    return enqueueForConnector(this.agenda, name, connectorId, { whileRunning });
+    return this.enqueue(key, name, connectorId, whileRunning);
+  }
+
+  /**
+   * In `coalesce` mode a job that still exists absorbs the request, so when the job the last
+   * enqueue stood for is still there, the upsert is skipped: a read by `_id` instead of an
+   * upsert that filters on `data.connectorId` (an index on MongoDB, a scan on FerretDB, and a
+   * write either way). Same outcome as the upsert, which would have matched that job.
+   */
+  private async enqueue(
+    key: string,
+    name: JobName,
+    connectorId: string,
+    whileRunning: EnqueueOptions['whileRunning'],
+  ): Promise<void> {
+    const last = this.jobIds.get(key);
+    const { jobExists } = this.options;
+    if (whileRunning === 'coalesce' && last !== undefined && jobExists && (await jobExists(last))) {
+      return;
+    }
+    const id = await enqueueForConnector(this.agenda, name, connectorId, { whileRunning });
+    if (id === undefined) this.jobIds.delete(key);
+    else this.jobIds.set(key, id);
   }
 
   /**
@@ -72,7 +110,7 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
       this.windows.delete(key);
       if (!window?.trailing) return;
       this.openWindow(key, name, connectorId, whileRunning);
-      enqueueForConnector(this.agenda, name, connectorId, { whileRunning }).catch(
+      this.enqueue(key, name, connectorId, whileRunning).catch(
         (error: unknown) => {
           this.log.warn({ err: error, connectorId, job: name }, 'trailing enqueue failed');
         },

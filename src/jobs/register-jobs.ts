@@ -9,6 +9,7 @@ import type { ConnectorRegistry, SyncRequester } from '../domain/connector.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RealtimeTopics } from '../events/topics.js';
 import { NotificationProcessor } from '../webhooks/notification-processor.js';
+import type { NoticeActivity } from '../webhooks/notice-activity.js';
 import type { SubscriptionService } from '../webhooks/subscription.service.js';
 import { JobName } from './job-names.js';
 import {
@@ -53,6 +54,8 @@ export interface RealtimeJobsDeps {
   syncActivity?: SyncActivity;
   /** Optional: idle polls become delta probes without a run. */
   poller?: ConnectorPoller;
+  /** Optional: this instance's receiver, so settling a burst needs no database reads. */
+  noticeActivity?: NoticeActivity;
   subscriptions: SubscriptionService;
   secretExpiry: SecretExpirySource;
   runRetention: SyncRunRetention;
@@ -96,6 +99,7 @@ export async function registerRealtimeJobs(deps: RealtimeJobsDeps): Promise<Real
     logger,
     settleMs: timing.settleMs,
     maxSettleMs: timing.maxSettleMs,
+    ...(deps.noticeActivity ? { activity: deps.noticeActivity } : {}),
     isActive: async (id) => (await deps.registry.loadSyncConfig(id)) !== null,
     deferredUntil: (id) => deps.registry.syncDeferredUntil(id),
   });

@@ -1,6 +1,6 @@
 import { Agenda, type NotificationChannel } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import type { Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 
 export interface SchedulerOptions {
   db: Db;
@@ -37,4 +37,14 @@ export function createScheduler(options: SchedulerOptions): Agenda {
     maxConcurrency: options.maxConcurrency ?? 20,
     ...(options.notificationChannel ? { notificationChannel: options.notificationChannel } : {}),
   });
+}
+
+/** Whether a job is still in Agenda's collection: one read by `_id` (indexed everywhere). */
+export function agendaJobExists(db: Db): (jobId: string) => Promise<boolean> {
+  const jobs = db.collection(AGENDA_COLLECTION);
+  return async (jobId) => {
+    if (!ObjectId.isValid(jobId)) return false;
+    const found = await jobs.findOne({ _id: new ObjectId(jobId) }, { projection: { _id: 1 } });
+    return found !== null;
+  };
 }

@@ -21,10 +21,11 @@ import {
 } from '../jobs/register-jobs.js';
 import { pollTickMs } from '../jobs/poll-connectors.job.js';
 import { releaseOrphanedLocksAfterOutages } from '../jobs/orphaned-locks.js';
-import { createScheduler } from '../jobs/scheduler.js';
+import { agendaJobExists, createScheduler } from '../jobs/scheduler.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
 import type { RunningHubServer } from '../server/hub-server.js';
 import { createSubscriptionService } from '../webhooks/create-subscription-service.js';
+import { NoticeActivity } from '../webhooks/notice-activity.js';
 import type { SubscriptionService } from '../webhooks/subscription.service.js';
 import { createGraphWebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
@@ -129,7 +130,12 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       defaultLockLifetimeMs: tuning.lockLifetimeMs ?? 10 * 60_000,
       notificationChannel: new EventBusNotificationChannel(bus),
     });
-    const scheduler = new AgendaNotificationScheduler(agenda, logger, tuning.coalesceMs);
+    const noticeActivity = new NoticeActivity();
+    const scheduler = new AgendaNotificationScheduler(agenda, logger, {
+      ...(tuning.coalesceMs === undefined ? {} : { coalesceMs: tuning.coalesceMs }),
+      activity: noticeActivity,
+      jobExists: agendaJobExists(db),
+    });
     cleanup.unshift(() => Promise.resolve(scheduler.close()));
 
     const ports = new LateBoundSyncPorts();
@@ -170,6 +176,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
     const receiver = createGraphWebhookReceiver({
       connection,
       scheduler,
+      activity: noticeActivity,
       logger,
       maxBodyBytes: config.realtime.webhookMaxBodyBytes,
     });
@@ -191,6 +198,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       syncRequester: ports.syncRequester,
       ...(engine.syncActivity ? { syncActivity: engine.syncActivity } : {}),
       ...(engine.poller ? { poller: engine.poller } : {}),
+      noticeActivity,
       subscriptions,
       secretExpiry: new ConnectorSecretExpirySource(hub.models.Connector),
       runRetention: engine.runRetention,

@@ -8,6 +8,7 @@ import {
   type GraphNotification,
   type LifecycleNotification,
 } from './notification.schema.js';
+import type { NoticeActivity } from './notice-activity.js';
 import type { SubscriptionKey, SubscriptionLookup } from './subscription-lookup.js';
 import type { WebhookStats } from './webhook-stats.js';
 
@@ -34,6 +35,8 @@ export interface NotificationIntakeDeps {
   notices: ChangeNoticeWriter;
   lookup: SubscriptionLookup;
   scheduler: NotificationScheduler;
+  /** Told of every persisted change notice, for the processor's settle wait. */
+  activity?: NoticeActivity;
   stats: WebhookStats;
   logger: Logger;
 }
@@ -180,5 +183,7 @@ export class NotificationIntake {
         subscriptions.updateMany({ _id: { $in: removed } }, { $set: { removedAt: now } }),
     ]);
     for (const id of removed) this.deps.lookup.forget(id);
+    const at = Date.now();
+    for (const connectorId of changes.keys()) this.deps.activity?.touch(connectorId, at);
   }
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { ChangeNoticeModel } from '../db/models/change-notice.model.js';
+import type { ChangeNoticeModel, ChangeNoticeRecord } from '../db/models/change-notice.model.js';
 import { SyncTrigger, type SyncRequester } from '../domain/connector.js';
 import { ErrorCode, isAppError } from '../domain/errors.js';
+import type { NoticeActivity } from './notice-activity.js';
 
 export interface NotificationProcessorDeps {
   notices: ChangeNoticeModel;
@@ -19,6 +20,13 @@ export interface NotificationProcessorDeps {
   settleMs?: number;
   /** ...but never longer than this per round: a change is never held back for long. */
   maxSettleMs?: number;
+  /**
+   * This instance's receiver and scheduler (see NoticeActivity): while the receiver is still
+   * taking a burst for the connector, the settle wait needs no database read; while this
+   * processor works on a connector, the scheduler queues no job for it. Without it, every settle
+   * check reads the notices and every notification window queues a job.
+   */
+  activity?: NoticeActivity;
   /**
    * Asked when requesting the sync failed: notices of a connector that is no longer active
    * (disabled, uninstalled) are dropped instead of retried by every sweep.
@@ -54,30 +62,55 @@ export class NotificationProcessor {
 
   /** Returns how many syncs it requested. Throws only when requesting a sync failed. */
   async processConnector(connectorId: string): Promise<number> {
-    const { notices, syncRequester } = this.deps;
+    const { activity } = this.deps;
+    activity?.begin(connectorId);
+    try {
+      return await this.process(connectorId);
+    } finally {
+      activity?.end(connectorId);
+    }
+  }
+
+  private async process(connectorId: string): Promise<number> {
+    const { notices, syncRequester, activity } = this.deps;
     let requested = 0;
     let settleUntil = Date.now() + this.maxSettleMs;
     for (let round = 0; round < this.maxRounds;) {
+      const localWait = this.settleWait(activity?.lastAt(connectorId), settleUntil);
+      if (localWait > 0) {
+        await sleep(localWait);
+        continue;
+      }
+      const readFrom = Date.now();
       const pending = await notices
         .find({ connectorId }, { _id: 1, receivedAt: 1 })
         .limit(10_000)
         .lean();
-      if (pending.length === 0) return requested;
+      if (pending.length === 0) {
+        // A notice this read may have missed (persisted after it began) got no job of its own
+        // while this processor was working (the scheduler skipped it): read again for it. The
+        // check and the `end` in processConnector run in one step, so no notice falls between.
+        // Counted as a round, so a clock that moved backwards cannot keep it reading.
+        if ((activity?.lastAt(connectorId) ?? -Infinity) < readFrom) return requested;
+        round += 1;
+        continue;
+      }
       // The clock that wrote receivedAt may be another instance's: settleUntil bounds the wait.
       const latest = Math.max(...pending.map((n) => n.receivedAt.getTime()));
-      const quietFor = Date.now() - latest;
-      if (quietFor < this.settleMs && Date.now() < settleUntil) {
-        await sleep(Math.min(this.settleMs - quietFor, settleUntil - Date.now()));
+      const wait = this.settleWait(latest, settleUntil);
+      if (wait > 0) {
+        await sleep(wait);
         continue;
       }
       round += 1;
+      const covered = pending.map((n) => n._id);
       const deferred = await this.deps.deferredUntil?.(connectorId);
       if (deferred) {
         this.log.debug(
           { connectorId, dropped: pending.length, until: deferred },
           'change notices dropped: the connector backs off; its next successful run reads them',
         );
-        await notices.deleteMany({ _id: { $in: pending.map((n) => n._id) } });
+        await this.remove(covered);
         continue;
       }
       try {
@@ -90,11 +123,30 @@ export class NotificationProcessor {
         this.log.info({ connectorId }, 'change notices of an inactive connector dropped');
       }
       // Exactly the notices this sync covers: ones that arrived meanwhile stay for the next round.
-      await notices.deleteMany({ _id: { $in: pending.map((n) => n._id) } });
+      await this.remove(covered);
       settleUntil = Date.now() + this.maxSettleMs;
     }
     this.log.info({ connectorId, requested }, 'notifications still arriving; processing later');
     return requested;
+  }
+
+  /** How long to wait for a burst whose last notice came at `latest` to settle; 0: go. */
+  private settleWait(latest: number | undefined, settleUntil: number): number {
+    if (latest === undefined) return 0;
+    const now = Date.now();
+    if (now - latest >= this.settleMs || now >= settleUntil) return 0;
+    return Math.min(this.settleMs - (now - latest), settleUntil - now);
+  }
+
+  /**
+   * One delete statement per notice, by `_id`: FerretDB serves those from the `_id` index, where
+   * a single `$in` filter scans the collection. MongoDB runs the batch as one command either way.
+   */
+  private async remove(ids: NoticeId[]): Promise<void> {
+    await this.deps.notices.bulkWrite(
+      ids.map((_id) => ({ deleteOne: { filter: { _id } } })),
+      { ordered: false },
+    );
   }
 
   /** Connectors with a notice at least `quietMs` old (the crash/lost-wake-up safety net). */
@@ -105,6 +157,8 @@ export class NotificationProcessor {
     return ids.map(String);
   }
 }
+
+type NoticeId = ChangeNoticeRecord['_id'];
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0)));

@@ -19,6 +19,11 @@ type Found = Map<string, SubscriptionKey>;
  * miss is read after it was asked for. When the cache was cold (a restart, or the TTL running out
  * under a burst) every POST used to send its own read until the first one answered: at 500/s
  * those reads (and the pool connections opened for them) piled up into acks of 1-2 s.
+ *
+ * When nothing was loaded for a whole TTL (a restart, a quiet spell), the next read loads every
+ * subscription instead of just the missing ids: a burst after a restart comes from many
+ * subscriptions at once (50 in the bench), and one by one their misses queued up read after
+ * read (acks of 100 ms for the first 50). Past `maxEntries` subscriptions it reads the ids only.
  */
 export class SubscriptionLookup {
   private readonly cache = new Map<string, { key: SubscriptionKey; until: number }>();
@@ -27,6 +32,7 @@ export class SubscriptionLookup {
     { resolve: (found: Found) => void; reject: (e: unknown) => void }[]
   >();
   private reading: Promise<void> | undefined;
+  private loadedAllAt = -Infinity;
 
   constructor(
     private readonly subscriptions: GraphSubscriptionModel,
@@ -70,7 +76,7 @@ export class SubscriptionLookup {
       this.pending = new Map();
       const waiters = new Set([...batch.values()].flat());
       try {
-        const found = await this.query([...batch.keys()]);
+        const found = await this.read([...batch.keys()]);
         for (const waiter of waiters) waiter.resolve(found);
       } catch (error) {
         for (const waiter of waiters) waiter.reject(error);
@@ -80,12 +86,30 @@ export class SubscriptionLookup {
     this.reading = undefined;
   }
 
-  private async query(ids: string[]): Promise<Found> {
+  /** The missing ids, or everything when the last whole load is older than the TTL. */
+  private async read(ids: string[]): Promise<Found> {
+    const startedAt = Date.now();
+    if (startedAt - this.loadedAllAt >= this.ttlMs) {
+      const all = await this.fetch(undefined);
+      if (all.length <= this.maxEntries) {
+        this.loadedAllAt = startedAt;
+        return this.remember(all);
+      }
+      this.loadedAllAt = Infinity; // more than the cache holds: the missing ids only from now on
+    }
+    return this.remember(await this.fetch(ids));
+  }
+
+  private fetch(ids: string[] | undefined) {
+    return this.subscriptions
+      .find(ids ? { _id: { $in: ids } } : {}, { connectorId: 1, tenantId: 1, clientStateHash: 1 })
+      .limit(ids ? 0 : this.maxEntries + 1)
+      .lean();
+  }
+
+  private remember(docs: Awaited<ReturnType<SubscriptionLookup['fetch']>>): Found {
     const now = Date.now();
     const found: Found = new Map();
-    const docs = await this.subscriptions
-      .find({ _id: { $in: ids } }, { connectorId: 1, tenantId: 1, clientStateHash: 1 })
-      .lean();
     if (this.cache.size + docs.length > this.maxEntries) this.cache.clear();
     for (const doc of docs) {
       const key = {

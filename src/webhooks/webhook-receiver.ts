@@ -4,6 +4,7 @@ import { changeNoticeModel } from '../db/models/change-notice.model.js';
 import { graphSubscriptionModel } from '../db/models/graph-subscription.model.js';
 import { ChangeNoticeWriter } from './change-notices.js';
 import { NotificationIntake, type NotificationScheduler } from './notification-intake.service.js';
+import type { NoticeActivity } from './notice-activity.js';
 import { SubscriptionLookup } from './subscription-lookup.js';
 import { createWebhookRouter, type WebhookRouter } from './webhook.router.js';
 import { newWebhookStats, type WebhookStats } from './webhook-stats.js';
@@ -11,6 +12,8 @@ import { newWebhookStats, type WebhookStats } from './webhook-stats.js';
 export interface GraphWebhookReceiverDeps {
   connection: Connection;
   scheduler: NotificationScheduler;
+  /** Shared with the notification processor of the same instance. */
+  activity?: NoticeActivity;
   logger: Logger;
   maxBodyBytes: number;
   persistTimeoutMs?: number;
@@ -29,6 +32,7 @@ export function createGraphWebhookReceiver(deps: GraphWebhookReceiverDeps): {
     notices: new ChangeNoticeWriter(changeNoticeModel(deps.connection)),
     lookup: new SubscriptionLookup(subscriptions),
     scheduler: deps.scheduler,
+    ...(deps.activity ? { activity: deps.activity } : {}),
     stats,
     logger: deps.logger,
   });

@@ -10,9 +10,10 @@ import {
   type RealtimeJobs,
   type RealtimeJobTiming,
 } from '../../src/jobs/register-jobs.js';
-import { createScheduler } from '../../src/jobs/scheduler.js';
+import { agendaJobExists, createScheduler } from '../../src/jobs/scheduler.js';
 import { GraphSubscriptionsApi } from '../../src/integrations/entra/subscriptions.js';
 import { createSubscriptionService } from '../../src/webhooks/create-subscription-service.js';
+import { NoticeActivity } from '../../src/webhooks/notice-activity.js';
 import type { SubscriptionService } from '../../src/webhooks/subscription.service.js';
 import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../../src/webhooks/webhook-stats.js';
@@ -64,10 +65,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     defaultLockLifetimeMs: 30_000,
     notificationChannel: new EventBusNotificationChannel(bus),
   });
-  const scheduler = new AgendaNotificationScheduler(agenda, logger, 100);
+  // Wired as src/runtime/start-hub-runtime.ts wires them.
+  const activity = new NoticeActivity();
+  const scheduler = new AgendaNotificationScheduler(agenda, logger, {
+    coalesceMs: 100,
+    activity,
+    jobExists: agendaJobExists(db),
+  });
   const receiver = createGraphWebhookReceiver({
     connection,
     scheduler,
+    activity,
     logger,
     maxBodyBytes: 1_048_576,
   });
@@ -86,6 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     connection,
     registry: options.registry,
     syncRequester: options.syncRequester,
+    noticeActivity: activity,
     subscriptions,
     secretExpiry: { listClientSecretsExpiringBefore: () => Promise.resolve([]) },
     runRetention: { deleteRunsOlderThan: () => Promise.resolve(0) },

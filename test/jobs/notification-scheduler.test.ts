@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Agenda } from 'agenda';
 import { JobName } from '../../src/jobs/job-names.js';
 import { AgendaNotificationScheduler } from '../../src/jobs/notification-scheduler.js';
+import { NoticeActivity } from '../../src/webhooks/notice-activity.js';
 import { captureLogger } from '../helpers/logger.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -11,6 +12,7 @@ function recordingAgenda() {
   const agenda = {
     create(name: string, data: unknown) {
       const job = {
+        attrs: { _id: `job-${saved.length + 1}` },
         uniqueKey: undefined as unknown,
         insertOnly: undefined as unknown,
         unique(key: unknown, options: { insertOnly?: boolean }) {
@@ -35,7 +37,7 @@ function recordingAgenda() {
 describe('AgendaNotificationScheduler', () => {
   it('turns a burst for one connector into one job now and one trailing job', async () => {
     const { agenda, saved } = recordingAgenda();
-    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, 100);
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, { coalesceMs: 100 });
     await Promise.all(Array.from({ length: 200 }, () => scheduler.connectorChanged('c1')));
     await scheduler.connectorChanged('c2');
     expect(saved).toHaveLength(2);
@@ -54,7 +56,7 @@ describe('AgendaNotificationScheduler', () => {
 
   it('keeps one upsert per window while a connector is notified without pause', async () => {
     const { agenda, saved } = recordingAgenda();
-    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, 100);
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, { coalesceMs: 100 });
     const started = Date.now();
     while (Date.now() - started < 450) {
       await scheduler.connectorChanged('c1');
@@ -70,13 +72,50 @@ describe('AgendaNotificationScheduler', () => {
 
   it('queues subscription upkeep under its own job name', async () => {
     const { agenda, saved } = recordingAgenda();
-    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, 100);
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, { coalesceMs: 100 });
     await scheduler.subscriptionsNeedAttention('c1');
     await scheduler.connectorChanged('c1');
     expect(saved.map((s) => s.name)).toEqual([
       JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS,
       JobName.PROCESS_CONNECTOR_NOTIFICATIONS,
     ]);
+    scheduler.close();
+  });
+
+  it('lets the job of the last enqueue absorb a trailing one while it still exists', async () => {
+    const { agenda, saved } = recordingAgenda();
+    const live = new Set<string>();
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, {
+      coalesceMs: 50,
+      jobExists: (id) => Promise.resolve(live.has(id)),
+    });
+    await scheduler.connectorChanged('c1');
+    expect(saved).toHaveLength(1);
+    live.add('job-1'); // still waiting or running
+    await scheduler.connectorChanged('c1');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(saved).toHaveLength(1); // the trailing enqueue found job-1 and saved nothing
+    live.clear(); // job-1 finished and was removed
+    await scheduler.connectorChanged('c1');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(saved).toHaveLength(2);
+    scheduler.close();
+  });
+
+  it('queues nothing for a connector this instance is processing', async () => {
+    const { agenda, saved } = recordingAgenda();
+    const activity = new NoticeActivity();
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, {
+      coalesceMs: 50,
+      activity,
+    });
+    activity.begin('c1');
+    await scheduler.connectorChanged('c1');
+    await scheduler.subscriptionsNeedAttention('c1'); // upkeep is not the processor's work
+    expect(saved.map((s) => s.name)).toEqual([JobName.MAINTAIN_CONNECTOR_SUBSCRIPTIONS]);
+    activity.end('c1');
+    await scheduler.connectorChanged('c1');
+    expect(saved).toHaveLength(2);
     scheduler.close();
   });
 });

@@ -12,8 +12,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -26,6 +29,14 @@ func main() {
 	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
 	watchStdin := flag.Bool("exit-on-stdin-eof", false, "stop when stdin closes, i.e. when the parent process dies")
 	flag.Parse()
+
+	// Profiling the database under a bench: FERRETDB_LAUNCHER_PPROF=127.0.0.1:6060, then
+	// `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10`.
+	if addr := os.Getenv("FERRETDB_LAUNCHER_PPROF"); addr != "" {
+		runtime.SetBlockProfileRate(100_000) // one sample per 100 µs blocked
+		runtime.SetMutexProfileFraction(10)
+		go func() { _ = http.ListenAndServe(addr, nil) }()
+	}
 
 	if *dataDir == "" {
 		fail("-data-dir is required")
@@ -59,7 +70,7 @@ func main() {
 		// BEGIN IMMEDIATE for FerretDB's write transactions: a writer takes SQLite's write lock
 		// up front and waits its turn (busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT
 		// ("database is locked (517)") when another writer committed between its read and write.
-		SQLiteURL: "file:" + ensureSlash(*dataDir) + "?_txlock=immediate",
+		SQLiteURL: "file:" + ensureSlash(*dataDir) + "?_txlock=immediate&_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		fail(err.Error())
