@@ -33,6 +33,8 @@ import { hashClientState } from '../src/webhooks/client-state.js';
 import { NotificationProcessor } from '../src/webhooks/notification-processor.js';
 import type { WebhookRouter } from '../src/webhooks/webhook.router.js';
 import { createGraphWebhookReceiver } from '../src/webhooks/webhook-receiver.js';
+import { pacedLoad, type LoadRequest } from './support/paced-load.js';
+import { WEBHOOK_PATH } from '../src/webhooks/webhook.router.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const RATE = 500;
@@ -46,21 +48,16 @@ const percentile = (values: number[], p: number) => {
 const median = (values: number[]) => percentile(values, 50);
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
-/** Fires `count` requests at `rate` per second (open loop) and returns each latency in ms. */
-async function paced(count: number, rate: number, send: (i: number) => Promise<number>) {
-  const started = performance.now();
-  const pending: Promise<number>[] = [];
-  for (let i = 0; i < count; i++) {
-    await sleep(started + (i * 1000) / rate - performance.now());
-    const t0 = performance.now();
-    pending.push(
-      send(i).then((status) => {
-        if (status >= 300) throw new Error(`unexpected status ${status}`);
-        return performance.now() - t0;
-      }),
-    );
-  }
-  return Promise.all(pending);
+/** Open-loop load from a worker thread (bench/support/paced-load.ts): latencies in ms. */
+async function paced(requests: LoadRequest[], rate: number) {
+  // Warmed up with a validation handshake: no side effect on the hub.
+  const warmup = {
+    url: `${new URL(requests[0]!.url).origin}${WEBHOOK_PATH}?validationToken=warmup`,
+  };
+  const { latencies, statuses } = await pacedLoad(requests, rate, warmup);
+  const unexpected = statuses.find((status) => status >= 300);
+  if (unexpected !== undefined) throw new Error(`unexpected status ${unexpected}`);
+  return latencies;
 }
 
 async function serveRouter(router: WebhookRouter) {
@@ -160,34 +157,34 @@ async function benchReceiver(serverUri: string) {
     );
     const url = `${server.baseUrl}/webhooks/graph`;
     const token = 'Validation: Testing client application reachability for subscription';
-    const validation = await paced(RATE * 2, RATE, async () => {
-      const res = await fetch(`${url}?validationToken=${encodeURIComponent(token)}`, {
-        method: 'POST',
-      });
-      await res.text();
-      return res.status;
-    });
+    const validation = await paced(
+      Array.from({ length: RATE * 2 }, () => ({
+        url: `${url}?validationToken=${encodeURIComponent(token)}`,
+      })),
+      RATE,
+    );
     const count = RATE * 3;
-    const notify = await paced(count, RATE, async (i) => {
-      const sub = subs[i % subs.length]!;
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          value: [
-            {
-              subscriptionId: sub.id,
-              clientState: sub.clientState,
-              changeType: 'updated',
-              resource: `Users/${randomUUID()}`,
-              tenantId: '11111111-2222-3333-4444-555555555555',
-            },
-          ],
-        }),
-      });
-      await res.text();
-      return res.status;
-    });
+    const notify = await paced(
+      Array.from({ length: count }, (_, i) => {
+        const sub = subs[i % subs.length]!;
+        return {
+          url,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            value: [
+              {
+                subscriptionId: sub.id,
+                clientState: sub.clientState,
+                changeType: 'updated',
+                resource: `Users/${randomUUID()}`,
+                tenantId: '11111111-2222-3333-4444-555555555555',
+              },
+            ],
+          }),
+        };
+      }),
+      RATE,
+    );
     const notices = changeNoticeModel(connection);
     const drainStarted = performance.now();
     while ((await notices.countDocuments()) > 0) {

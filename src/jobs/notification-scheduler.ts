@@ -110,11 +110,9 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
       this.windows.delete(key);
       if (!window?.trailing) return;
       this.openWindow(key, name, connectorId, whileRunning);
-      this.enqueue(key, name, connectorId, whileRunning).catch(
-        (error: unknown) => {
-          this.log.warn({ err: error, connectorId, job: name }, 'trailing enqueue failed');
-        },
-      );
+      this.enqueue(key, name, connectorId, whileRunning).catch((error: unknown) => {
+        this.log.warn({ err: error, connectorId, job: name }, 'trailing enqueue failed');
+      });
     }, this.coalesceMs);
     timer.unref();
     this.windows.set(key, { trailing: false, timer });

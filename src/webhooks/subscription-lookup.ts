@@ -41,14 +41,8 @@ export class SubscriptionLookup {
   ) {}
 
   async find(ids: readonly string[]): Promise<Found> {
-    const now = Date.now();
-    const found: Found = new Map();
-    const missing: string[] = [];
-    for (const id of new Set(ids)) {
-      const hit = this.cache.get(id);
-      if (hit && hit.until > now) found.set(id, hit.key);
-      else missing.push(id);
-    }
+    const found = this.cached(ids);
+    const missing = [...new Set(ids)].filter((id) => !found.has(id));
     if (missing.length === 0) return found;
     const read = await new Promise<Found>((resolve, reject) => {
       const waiter = { resolve, reject };
@@ -70,13 +64,27 @@ export class SubscriptionLookup {
     this.cache.delete(id);
   }
 
+  private cached(ids: readonly string[]): Found {
+    const now = Date.now();
+    const found: Found = new Map();
+    for (const id of ids) {
+      const hit = this.cache.get(id);
+      if (hit && hit.until > now) found.set(id, hit.key);
+    }
+    return found;
+  }
+
   private async readPending(): Promise<void> {
     while (this.pending.size > 0) {
       const batch = this.pending;
       this.pending = new Map();
       const waiters = new Set([...batch.values()].flat());
       try {
-        const found = await this.read([...batch.keys()]);
+        // Ids the previous read brought in (a whole load) need no read of their own.
+        const found = this.cached([...batch.keys()]);
+        const missing = [...batch.keys()].filter((id) => !found.has(id));
+        if (missing.length > 0)
+          for (const [id, key] of await this.read(missing)) found.set(id, key);
         for (const waiter of waiters) waiter.resolve(found);
       } catch (error) {
         for (const waiter of waiters) waiter.reject(error);

@@ -37,7 +37,9 @@ function recordingAgenda() {
 describe('AgendaNotificationScheduler', () => {
   it('turns a burst for one connector into one job now and one trailing job', async () => {
     const { agenda, saved } = recordingAgenda();
-    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, { coalesceMs: 100 });
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, {
+      coalesceMs: 100,
+    });
     await Promise.all(Array.from({ length: 200 }, () => scheduler.connectorChanged('c1')));
     await scheduler.connectorChanged('c2');
     expect(saved).toHaveLength(2);
@@ -56,7 +58,9 @@ describe('AgendaNotificationScheduler', () => {
 
   it('keeps one upsert per window while a connector is notified without pause', async () => {
     const { agenda, saved } = recordingAgenda();
-    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, { coalesceMs: 100 });
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, {
+      coalesceMs: 100,
+    });
     const started = Date.now();
     while (Date.now() - started < 450) {
       await scheduler.connectorChanged('c1');
@@ -72,7 +76,9 @@ describe('AgendaNotificationScheduler', () => {
 
   it('queues subscription upkeep under its own job name', async () => {
     const { agenda, saved } = recordingAgenda();
-    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, { coalesceMs: 100 });
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, {
+      coalesceMs: 100,
+    });
     await scheduler.subscriptionsNeedAttention('c1');
     await scheduler.connectorChanged('c1');
     expect(saved.map((s) => s.name)).toEqual([

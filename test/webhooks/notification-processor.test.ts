@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Types, type Connection } from 'mongoose';
-import { changeNoticeModel, type ChangeNoticeModel } from '../../src/db/models/change-notice.model.js';
+import {
+  changeNoticeModel,
+  type ChangeNoticeModel,
+} from '../../src/db/models/change-notice.model.js';
 import { recordChangeNotice } from '../../src/webhooks/change-notices.js';
 import { NoticeActivity } from '../../src/webhooks/notice-activity.js';
 import { NotificationProcessor } from '../../src/webhooks/notification-processor.js';

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -32,6 +33,9 @@ import (
 	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
 	"github.com/FerretDB/FerretDB/internal/util/must"
 )
+
+// plainFieldName is a top-level field name that needs no quoting in an SQLite JSON path.
+var plainFieldName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // collection implements backends.Collection interface.
 type collection struct {
@@ -81,15 +85,42 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 		}
 	}
 
+	var conditions []string
+	if whereClause != "" {
+		conditions = append(conditions, strings.TrimPrefix(whereClause, " WHERE "))
+	}
+
 	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): see QueryParams.FromRecordID.
 	if params.FromRecordID != 0 && meta.Capped() {
-		if whereClause == "" {
-			whereClause = " WHERE "
-		} else {
-			whereClause += " AND "
-		}
-		whereClause += metadata.RecordIDColumn + " >= ?"
+		conditions = append(conditions, metadata.RecordIDColumn+" >= ?")
 		args = append(args, params.FromRecordID)
+	}
+
+	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): top-level
+	// equality with a string ({connectorId: "..."}, Agenda's {name: "..."}) is also checked in
+	// SQL, so SQLite skips the rows that cannot match and FerretDB no longer decodes every
+	// document of the collection into Go values to test it. Only a pre-filter: every caller
+	// still applies the whole filter to what is returned, so it may let through rows that do
+	// not match, never drop one that does (an array field may hold the string: kept).
+	if params.Filter.Len() > 0 {
+		for _, key := range params.Filter.Keys() {
+			value, _ := params.Filter.Get(key)
+			s, ok := value.(string)
+			if !ok || key == "_id" || !plainFieldName.MatchString(key) {
+				continue
+			}
+			path := "'$." + key + "'"
+			conditions = append(conditions, fmt.Sprintf(
+				"(%s->>%s = ? OR json_type(%s, %s) = 'array')",
+				metadata.DefaultColumn, path, metadata.DefaultColumn, path,
+			))
+			args = append(args, s)
+		}
+	}
+
+	whereClause = ""
+	if len(conditions) > 0 {
+		whereClause = " WHERE " + strings.Join(conditions, " AND ")
 	}
 
 	q += whereClause
