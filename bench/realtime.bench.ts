@@ -30,8 +30,7 @@ import { SignJWT } from 'jose';
 import mongoose, { Types, type Connection } from 'mongoose';
 import { pino } from 'pino';
 import { insertActiveConnectors } from './support/active-connectors.js';
-import { pacedLoad, type LoadRequest } from './support/paced-load.js';
-import { WEBHOOK_PATH } from '../src/webhooks/webhook.router.js';
+import { notificationRequests, receiverLoad, validationRequests } from './support/receiver-load.js';
 import { loadConfig, loadProvisionConfig, projectRoot, type Config } from '../src/config.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import { graphSubscriptionModel } from '../src/db/models/graph-subscription.model.js';
@@ -101,18 +100,6 @@ async function freePort(): Promise<number> {
  * Fires `count` requests at `rate` per second (open loop); each latency in ms, and how many were
  * answered 503 (the receiver could not persist within 2 s: Graph would redeliver those).
  */
-/** Open-loop load from a worker thread (bench/support/paced-load.ts); 503s are counted. */
-async function paced(requests: LoadRequest[], rate: number) {
-  // Warmed up with a validation handshake: no side effect on the hub.
-  const warmup = {
-    url: `${new URL(requests[0]!.url).origin}${WEBHOOK_PATH}?validationToken=warmup`,
-  };
-  const { latencies, statuses } = await pacedLoad(requests, rate, warmup);
-  const unexpected = statuses.find((status) => status >= 300 && status !== 503);
-  if (unexpected !== undefined) throw new Error(`unexpected status ${unexpected}`);
-  return Object.assign(latencies, { unavailable: statuses.filter((s) => s === 503).length });
-}
-
 /** Every sync request the engine receives, timestamped, in front of the real engine. */
 interface SyncRequestLog {
   connectorId: string;
@@ -393,33 +380,9 @@ async function benchWebhooks(serverUri: string, emulator: RunningEmulator) {
           renewAfter: new Date(Date.now() + 43_200_000),
         })),
       );
-      const url = `${rt.url}/webhooks/graph`;
-      const token = 'Validation: Testing client application reachability for subscription';
-      const validation = await paced(
-        Array.from({ length: RATE * 2 }, () => ({
-          url: `${url}?validationToken=${encodeURIComponent(token)}`,
-        })),
-        RATE,
-      );
-      const ack = await paced(
-        Array.from({ length: RATE * 3 }, (_, i) => {
-          const sub = subs[i % subs.length]!;
-          return {
-            url,
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              value: [
-                {
-                  subscriptionId: sub.id,
-                  clientState: sub.clientState,
-                  changeType: 'updated',
-                  resource: `Users/${randomUUID()}`,
-                  tenantId: tenant.tenantId,
-                },
-              ],
-            }),
-          };
-        }),
+      const validation = await receiverLoad(validationRequests(rt.url, RATE * 2), RATE);
+      const ack = await receiverLoad(
+        notificationRequests(rt.url, subs, RATE * 3, tenant.tenantId),
         RATE,
       );
       return { e2e, validation, ack };

@@ -33,8 +33,7 @@ import { hashClientState } from '../src/webhooks/client-state.js';
 import { NotificationProcessor } from '../src/webhooks/notification-processor.js';
 import type { WebhookRouter } from '../src/webhooks/webhook.router.js';
 import { createGraphWebhookReceiver } from '../src/webhooks/webhook-receiver.js';
-import { pacedLoad, type LoadRequest } from './support/paced-load.js';
-import { WEBHOOK_PATH } from '../src/webhooks/webhook.router.js';
+import { notificationRequests, receiverLoad, validationRequests } from './support/receiver-load.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const RATE = 500;
@@ -47,18 +46,6 @@ const percentile = (values: number[], p: number) => {
 };
 const median = (values: number[]) => percentile(values, 50);
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
-
-/** Open-loop load from a worker thread (bench/support/paced-load.ts): latencies in ms. */
-async function paced(requests: LoadRequest[], rate: number) {
-  // Warmed up with a validation handshake: no side effect on the hub.
-  const warmup = {
-    url: `${new URL(requests[0]!.url).origin}${WEBHOOK_PATH}?validationToken=warmup`,
-  };
-  const { latencies, statuses } = await pacedLoad(requests, rate, warmup);
-  const unexpected = statuses.find((status) => status >= 300);
-  if (unexpected !== undefined) throw new Error(`unexpected status ${unexpected}`);
-  return latencies;
-}
 
 async function serveRouter(router: WebhookRouter) {
   const server = createServer((req, res) => {
@@ -155,36 +142,13 @@ async function benchReceiver(serverUri: string) {
         renewAfter: new Date(Date.now() + 43_200_000),
       })),
     );
-    const url = `${server.baseUrl}/webhooks/graph`;
-    const token = 'Validation: Testing client application reachability for subscription';
-    const validation = await paced(
-      Array.from({ length: RATE * 2 }, () => ({
-        url: `${url}?validationToken=${encodeURIComponent(token)}`,
-      })),
-      RATE,
-    );
+    const validation = await receiverLoad(validationRequests(server.baseUrl, RATE * 2), RATE);
     const count = RATE * 3;
-    const notify = await paced(
-      Array.from({ length: count }, (_, i) => {
-        const sub = subs[i % subs.length]!;
-        return {
-          url,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            value: [
-              {
-                subscriptionId: sub.id,
-                clientState: sub.clientState,
-                changeType: 'updated',
-                resource: `Users/${randomUUID()}`,
-                tenantId: '11111111-2222-3333-4444-555555555555',
-              },
-            ],
-          }),
-        };
-      }),
+    const notify = await receiverLoad(
+      notificationRequests(server.baseUrl, subs, count, '11111111-2222-3333-4444-555555555555'),
       RATE,
     );
+    if (notify.unavailable > 0) throw new Error(`${notify.unavailable} notifications answered 503`);
     const notices = changeNoticeModel(connection);
     const drainStarted = performance.now();
     while ((await notices.countDocuments()) > 0) {

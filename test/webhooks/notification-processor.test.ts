@@ -26,6 +26,14 @@ describe('NotificationProcessor with the instance NoticeActivity', () => {
   });
 
   const connectorId = () => new Types.ObjectId().toHexString();
+  const processorWith = (activity: NoticeActivity, settleMs: number) =>
+    new NotificationProcessor({
+      notices,
+      syncRequester: new RecordingSyncRequester(),
+      logger: captureLogger().logger,
+      settleMs,
+      activity,
+    });
 
   /**
    * A first read that runs before the receiver's insert commits: it sees nothing, and then the
@@ -49,14 +57,7 @@ describe('NotificationProcessor with the instance NoticeActivity', () => {
   it('reads again when a notice was persisted after its last read began', async () => {
     const id = connectorId();
     const activity = new NoticeActivity();
-    const requester = new RecordingSyncRequester();
-    const processor = new NotificationProcessor({
-      notices,
-      syncRequester: requester,
-      logger: captureLogger().logger,
-      settleMs: 0,
-      activity,
-    });
+    const processor = processorWith(activity, 0);
     const find = readRacingAnInsert(id, activity, true);
     try {
       // The scheduler queued no job for this notice (the processor was working on the
@@ -72,13 +73,7 @@ describe('NotificationProcessor with the instance NoticeActivity', () => {
   it('stops after an empty read when no notice landed since it began', async () => {
     const id = connectorId();
     const activity = new NoticeActivity();
-    const processor = new NotificationProcessor({
-      notices,
-      syncRequester: new RecordingSyncRequester(),
-      logger: captureLogger().logger,
-      settleMs: 0,
-      activity,
-    });
+    const processor = processorWith(activity, 0);
     // The same race, but the receiver did not report: the processor has no reason to read
     // again, and the notice waits for its own job (which the scheduler then queues).
     const find = readRacingAnInsert(id, activity, false);
@@ -94,13 +89,7 @@ describe('NotificationProcessor with the instance NoticeActivity', () => {
   it('waits for a local burst to settle without reading the notices', async () => {
     const id = connectorId();
     const activity = new NoticeActivity();
-    const processor = new NotificationProcessor({
-      notices,
-      syncRequester: new RecordingSyncRequester(),
-      logger: captureLogger().logger,
-      settleMs: 300,
-      activity,
-    });
+    const processor = processorWith(activity, 300);
     await recordChangeNotice(notices, id, { count: 1, missed: false });
     activity.touch(id);
     const original = notices.find.bind(notices);
