@@ -27,9 +27,10 @@ import { JobName } from '../src/jobs/job-names.js';
 import { AgendaNotificationScheduler } from '../src/jobs/notification-scheduler.js';
 import { definePollConnectorsJob } from '../src/jobs/poll-connectors.job.js';
 import { defineProcessNotificationJobs } from '../src/jobs/process-notifications.job.js';
-import { createScheduler } from '../src/jobs/scheduler.js';
+import { agendaJobExists, createScheduler } from '../src/jobs/scheduler.js';
 import { SpreadDispatcher } from '../src/jobs/spread-dispatcher.js';
 import { hashClientState } from '../src/webhooks/client-state.js';
+import { NoticeActivity } from '../src/webhooks/notice-activity.js';
 import { NotificationProcessor } from '../src/webhooks/notification-processor.js';
 import type { WebhookRouter } from '../src/webhooks/webhook.router.js';
 import { createGraphWebhookReceiver } from '../src/webhooks/webhook-receiver.js';
@@ -108,16 +109,23 @@ async function benchReceiver(serverUri: string) {
       notificationChannel: new EventBusNotificationChannel(bus),
     });
     const requester = new CheapSyncRequester(connection);
+    // Wired as src/runtime/start-hub-runtime.ts wires them.
+    const activity = new NoticeActivity();
     const processor = new NotificationProcessor({
       notices: changeNoticeModel(connection),
       syncRequester: requester,
       logger,
+      activity,
     });
     defineProcessNotificationJobs(agenda, { processor, logger, sweepQuietMs: 5_000 });
-    const scheduler = new AgendaNotificationScheduler(agenda, logger);
+    const scheduler = new AgendaNotificationScheduler(agenda, logger, {
+      activity,
+      jobExists: agendaJobExists(db),
+    });
     const receiver = createGraphWebhookReceiver({
       connection,
       scheduler,
+      activity,
       logger,
       maxBodyBytes: 1_048_576,
     });
