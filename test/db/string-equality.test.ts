@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MongoClient, ObjectId, type Collection } from 'mongodb';
+import { testDatabaseUri } from '../helpers/database.js';
+
+interface Doc {
+  _id: number;
+  k?: unknown;
+  n?: string;
+}
+
+/**
+ * The FerretDB launcher checks top-level string equality in SQL before FerretDB's own filter
+ * (tools/ferretdb/_patches/internal/backends/sqlite/collection.go). A pre-filter may let rows
+ * through, never drop one MongoDB would match: this holds every command that filters to
+ * MongoDB's semantics, on whichever server the run uses.
+ */
+describe('equality with a string matches as MongoDB does', () => {
+  let client: MongoClient;
+  let docs: Collection<Doc>;
+
+  beforeAll(async () => {
+    client = await MongoClient.connect(testDatabaseUri());
+    docs = client.db().collection<Doc>('string_equality');
+    await docs.insertMany([
+      { _id: 1, k: 'a' },
+      { _id: 2, k: ['b', 'a'] },
+      { _id: 3, k: 'b' },
+      { _id: 4 },
+      { _id: 5, k: { a: 1 } },
+      { _id: 6, k: 'a', n: 'z' },
+      { _id: 7, k: `it's "quoted"` },
+      { _id: 8, k: new ObjectId('65a000000000000000000001') },
+      { _id: 9, k: 1 },
+    ]);
+  });
+  afterAll(async () => {
+    await client.db().dropDatabase();
+    await client.close();
+  });
+
+  const ids = async (filter: Record<string, unknown>) =>
+    (await docs.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+
+  it('finds strings and arrays holding the string, nothing else', async () => {
+    expect(await ids({ k: 'a' })).toEqual([1, 2, 6]);
+    expect(await ids({ k: 'b' })).toEqual([2, 3]);
+    expect(await ids({ k: 'a', n: 'z' })).toEqual([6]);
+    expect(await ids({ k: `it's "quoted"` })).toEqual([7]);
+    expect(await ids({ k: '65a000000000000000000001' })).toEqual([]);
+    expect(await ids({ k: new ObjectId('65a000000000000000000001') })).toEqual([8]);
+    expect(await ids({ k: 'missing' })).toEqual([]);
+  });
+
+  it('holds for count, distinct, findOneAndUpdate and delete', async () => {
+    expect(await docs.countDocuments({ k: 'a' })).toBe(3);
+    expect((await docs.distinct('_id', { k: 'b' })).sort()).toEqual([2, 3]);
+    const updated = await docs.findOneAndUpdate(
+      { k: 'a', n: 'z' },
+      { $set: { n: 'y' } },
+      { returnDocument: 'after' },
+    );
+    expect(updated?._id).toBe(6);
+    expect((await docs.deleteMany({ k: 'b' })).deletedCount).toBe(2);
+    expect(await ids({})).toEqual([1, 4, 5, 6, 7, 8, 9]);
+  });
+});
