@@ -566,6 +566,11 @@ try {
   }
   const stat = (runs: number[][], p: number) => round(median(runs.map((r) => percentile(r, p))));
   const part = (runs: Latency[][], key: keyof Latency) => runs.map((r) => r.map((l) => l[key]));
+  const validations = webhookRuns.map((r) => r.validation);
+  const acks = webhookRuns.map((r) => r.ack);
+  const firstSeconds = webhookRuns.map((r) => r.firstSecond);
+  const webhookE2e = webhookRuns.map((r) => r.e2e);
+  const pollGaps = idleRuns.map((r) => r.pollGapsMs);
   const figures = {
     database: handle.provider,
     runs: RUNS,
@@ -574,69 +579,30 @@ try {
     syncEngine: 'src/sync (the runtime default, src/runtime/default-sync-engine.ts)',
     validation: {
       ratePerSecond: RATE,
-      medianMs: stat(
-        webhookRuns.map((r) => r.validation),
-        50,
-      ),
-      p99Ms: stat(
-        webhookRuns.map((r) => r.validation),
-        99,
-      ),
+      medianMs: stat(validations, 50),
+      p99Ms: stat(validations, 99),
     },
     notificationAck: {
       ratePerSecond: RATE,
       notificationsPerRun: RATE * ACK_SECONDS,
       /** The figures below leave out the stream's first second, reported in `firstSecond`. */
       measuredFromMs: 1_000,
-      medianMs: stat(
-        webhookRuns.map((r) => r.ack),
-        50,
-      ),
-      p99Ms: stat(
-        webhookRuns.map((r) => r.ack),
-        99,
-      ),
+      medianMs: stat(acks, 50),
+      p99Ms: stat(acks, 99),
       answered503: median(webhookRuns.map((r) => r.ack.unavailable)),
       firstSecond: {
-        medianMs: stat(
-          webhookRuns.map((r) => r.firstSecond),
-          50,
-        ),
-        p99Ms: stat(
-          webhookRuns.map((r) => r.firstSecond),
-          99,
-        ),
-        maxMs: stat(
-          webhookRuns.map((r) => r.firstSecond),
-          100,
-        ),
+        medianMs: stat(firstSeconds, 50),
+        p99Ms: stat(firstSeconds, 99),
+        maxMs: stat(firstSeconds, 100),
       },
     },
     endToEnd: {
       samplesPerRun: SAMPLES,
       emulatorNotificationBatchWindowMs: 100,
       webhook: {
-        appliedMedianMs: stat(
-          part(
-            webhookRuns.map((r) => r.e2e),
-            'applied',
-          ),
-          50,
-        ),
-        appliedP95Ms: stat(
-          part(
-            webhookRuns.map((r) => r.e2e),
-            'applied',
-          ),
-          95,
-        ),
-        requestedMedianMs: stat(
-          part(
-            webhookRuns.map((r) => r.e2e),
-            'requested',
-          ),
-          50,
-        ),
+        appliedMedianMs: stat(part(webhookE2e, 'applied'), 50),
+        appliedP95Ms: stat(part(webhookE2e, 'applied'), 95),
+        requestedMedianMs: stat(part(webhookE2e, 'requested'), 50),
       },
       poll: {
         pollIntervalMs: POLL_INTERVAL_MS,
@@ -653,18 +619,9 @@ try {
       /** Between consecutive polls of one connector: a backlog would show gaps past 60 s. */
       pollGapMs: {
         min: round(median(idleRuns.map((r) => Math.min(...r.pollGapsMs)))),
-        median: stat(
-          idleRuns.map((r) => r.pollGapsMs),
-          50,
-        ),
-        p99: stat(
-          idleRuns.map((r) => r.pollGapsMs),
-          99,
-        ),
-        max: stat(
-          idleRuns.map((r) => r.pollGapsMs),
-          100,
-        ),
+        median: stat(pollGaps, 50),
+        p99: stat(pollGaps, 99),
+        max: stat(pollGaps, 100),
       },
       checksRecordedWithinWindow: median(idleRuns.map((r) => r.recorded)),
       runsRequestedWithinWindow: median(idleRuns.map((r) => r.runsRequested)),
