@@ -24,7 +24,10 @@ export interface NotificationSchedulerOptions {
  */
 export class AgendaNotificationScheduler implements NotificationScheduler {
   private readonly windows = new Map<string, { trailing: boolean; timer: NodeJS.Timeout }>();
-  /** The job each key's last enqueue stood for, while it may still be waiting or running. */
+  /**
+   * In `coalesce` mode, the job the last enqueue of a still-open window chain stood for; dropped
+   * when a window closes quiet, so the first notification of the next burst upserts at once.
+   */
   private readonly jobIds = new Map<string, string>();
   private readonly log: Logger;
   private readonly coalesceMs: number;
@@ -83,11 +86,9 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
     whileRunning: EnqueueOptions['whileRunning'],
   ): Promise<void> {
     const last = this.jobIds.get(key);
-    const { jobExists } = this.options;
-    if (whileRunning === 'coalesce' && last !== undefined && jobExists && (await jobExists(last))) {
-      return;
-    }
+    if (last !== undefined && (await this.options.jobExists?.(last))) return;
     const id = await enqueueForConnector(this.agenda, name, connectorId, { whileRunning });
+    if (whileRunning !== 'coalesce') return;
     if (id === undefined) this.jobIds.delete(key);
     else this.jobIds.set(key, id);
   }
@@ -108,7 +109,10 @@ export class AgendaNotificationScheduler implements NotificationScheduler {
     const timer = setTimeout(() => {
       const window = this.windows.get(key);
       this.windows.delete(key);
-      if (!window?.trailing) return;
+      if (!window?.trailing) {
+        this.jobIds.delete(key);
+        return;
+      }
       this.openWindow(key, name, connectorId, whileRunning);
       this.enqueue(key, name, connectorId, whileRunning).catch((error: unknown) => {
         this.log.warn({ err: error, connectorId, job: name }, 'trailing enqueue failed');

@@ -41,8 +41,7 @@ export class SubscriptionLookup {
   ) {}
 
   async find(ids: readonly string[]): Promise<Found> {
-    const found = this.cached(ids);
-    const missing = [...new Set(ids)].filter((id) => !found.has(id));
+    const { found, missing } = this.cached(ids);
     if (missing.length === 0) return found;
     const read = await new Promise<Found>((resolve, reject) => {
       const waiter = { resolve, reject };
@@ -64,14 +63,17 @@ export class SubscriptionLookup {
     this.cache.delete(id);
   }
 
-  private cached(ids: readonly string[]): Found {
+  /** The ids the cache holds (fresh), and the others. */
+  private cached(ids: Iterable<string>): { found: Found; missing: string[] } {
     const now = Date.now();
     const found: Found = new Map();
-    for (const id of ids) {
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
       const hit = this.cache.get(id);
       if (hit && hit.until > now) found.set(id, hit.key);
+      else missing.push(id);
     }
-    return found;
+    return { found, missing };
   }
 
   private async readPending(): Promise<void> {
@@ -81,8 +83,7 @@ export class SubscriptionLookup {
       const waiters = new Set([...batch.values()].flat());
       try {
         // Ids the previous read brought in (a whole load) need no read of their own.
-        const found = this.cached([...batch.keys()]);
-        const missing = [...batch.keys()].filter((id) => !found.has(id));
+        const { found, missing } = this.cached(batch.keys());
         if (missing.length > 0)
           for (const [id, key] of await this.read(missing)) found.set(id, key);
         for (const waiter of waiters) waiter.resolve(found);

@@ -92,19 +92,36 @@ describe('AgendaNotificationScheduler', () => {
     const { agenda, saved } = recordingAgenda();
     const live = new Set<string>();
     const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, {
-      coalesceMs: 50,
+      coalesceMs: 100,
       jobExists: (id) => Promise.resolve(live.has(id)),
     });
     await scheduler.connectorChanged('c1');
     expect(saved).toHaveLength(1);
     live.add('job-1'); // still waiting or running
     await scheduler.connectorChanged('c1');
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect(saved).toHaveLength(1); // the trailing enqueue found job-1 and saved nothing
     live.clear(); // job-1 finished and was removed
     await scheduler.connectorChanged('c1');
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await waitFor(() => saved.length === 2, 2_000, 'an enqueue once job-1 is gone');
+    scheduler.close();
+  });
+
+  it('forgets the job when a window closes quiet: the next burst upserts at once', async () => {
+    const { agenda, saved } = recordingAgenda();
+    const checked: string[] = [];
+    const scheduler = new AgendaNotificationScheduler(agenda, captureLogger().logger, {
+      coalesceMs: 50,
+      jobExists: (id) => {
+        checked.push(id);
+        return Promise.resolve(true);
+      },
+    });
+    await scheduler.connectorChanged('c1');
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the window closed quiet
+    await scheduler.connectorChanged('c1');
     expect(saved).toHaveLength(2);
+    expect(checked).toEqual([]); // no read for a job that was not part of a running burst
     scheduler.close();
   });
 

@@ -71,7 +71,9 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 
 	q := prepareSelectClause(meta.TableName, params.Comment, meta.Capped(), params.OnlyRecordIDs)
 
-	var whereClause string
+	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): conditions
+	// are collected and joined below, so the pushdowns added here combine with upstream's.
+	var conditions []string
 	var args []any
 
 	// that logic should exist in one place
@@ -80,14 +82,9 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 		v, _ := params.Filter.Get("_id")
 		switch v.(type) {
 		case string, types.ObjectID:
-			whereClause = fmt.Sprintf(` WHERE %s = ?`, metadata.IDColumn)
+			conditions = append(conditions, metadata.IDColumn+" = ?")
 			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
 		}
-	}
-
-	var conditions []string
-	if whereClause != "" {
-		conditions = append(conditions, strings.TrimPrefix(whereClause, " WHERE "))
 	}
 
 	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): see QueryParams.FromRecordID.
@@ -118,7 +115,7 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 		}
 	}
 
-	whereClause = ""
+	var whereClause string
 	if len(conditions) > 0 {
 		whereClause = " WHERE " + strings.Join(conditions, " AND ")
 	}
