@@ -284,11 +284,22 @@ describe('credentials expire or consent is revoked mid-life', () => {
     // How many attempts fit in the window depends on how loaded the machine is; what the
     // backoff changes is the schedule: without it the next attempt is one poll interval after the
     // last failure, however many failures came before (with it, up to BACKOFF_MAX_MS).
-    const now = await state();
+    // The view shows the next attempt only while it is ahead, which without backoff is one poll
+    // interval after each failure: read it while one is pending, then compare it with the last
+    // failure before it (a run may fail again meanwhile).
+    const now = await waitFor(
+      async () => {
+        const current = await state();
+        return current.nextSyncAttemptAt ? current : null;
+      },
+      10_000,
+      'a pending next attempt',
+    );
+    const nextAt = Date.parse(now.nextSyncAttemptAt!);
     const lastFailed = (await data.runs(connectorId))
-      .filter((r) => r.status === 'FAILED' && r.finishedAt)
+      .filter((r) => r.status === 'FAILED' && r.finishedAt && r.finishedAt.getTime() < nextAt)
       .at(-1)!;
-    const gapMs = Date.parse(now.nextSyncAttemptAt!) - lastFailed.finishedAt!.getTime();
+    const gapMs = nextAt - lastFailed.finishedAt!.getTime();
     outcome['withoutBackoff_measured'] = {
       ...(outcome['withoutBackoff_measured'] as object),
       consecutiveFailures: now.consecutiveSyncFailures,
