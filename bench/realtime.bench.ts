@@ -45,9 +45,9 @@ import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { defaultSyncEngine } from '../src/runtime/default-sync-engine.js';
 import { startHubRuntime, type HubRuntime } from '../src/runtime/start-hub-runtime.js';
 import type { SyncEngineFactory } from '../src/runtime/sync-engine.port.js';
-import { connectorGraph } from '../src/sync/graph/connector-graph.js';
-import { TenantGate } from '../src/sync/graph/tenant-gate.js';
-import { DeltaReader } from '../src/sync/read/delta-reader.js';
+import { connectorGraph } from '../src/integrations/entra/connector-graph.js';
+import { TenantGate } from '../src/integrations/entra/tenant-gate.js';
+import { DeltaReader } from '../src/integrations/entra/delta-reader.js';
 import { scopeKey } from '../src/sync/run/sync-runner.js';
 import { hashClientState } from '../src/webhooks/client-state.js';
 

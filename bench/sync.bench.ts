@@ -18,14 +18,15 @@ import { pino } from 'pino';
 import { loadConfig, loadProvisionConfig } from '../src/config.js';
 import { secretPurpose } from '../src/connectors/connector-credentials.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
-import { ConnectorKind, installKeyFor } from '../src/db/models/connector.model.js';
-import { SyncRunStatus, type SyncRunDoc } from '../src/db/models/sync-run.model.js';
+import { installKeyFor } from '../src/db/models/connector.model.js';
+import { type SyncRunDoc } from '../src/db/models/sync-run.model.js';
 import { withDatabase } from '../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
-import { ConnectorStatus, SyncTrigger } from '../src/domain/connector.js';
+import { ConnectorStatus, SyncTrigger, ConnectorKind } from '../src/domain/connector.js';
 import { DEFAULT_SYNC_RULES } from '../src/domain/sync-rules.js';
 import { createHub } from '../src/hub.js';
 import { createSyncEngine, type SyncEngine } from '../src/sync/create-sync-engine.js';
+import { SyncRunStatus } from '../src/domain/sync-run.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const RUNS_100K = Number(process.env['BENCH_RUNS_100K'] ?? 2);

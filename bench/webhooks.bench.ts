@@ -22,7 +22,7 @@ import { withDatabase } from '../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
 import type { SyncRequester } from '../src/domain/connector.js';
 import { MongoEventBus } from '../src/events/mongo-event-bus.js';
-import { EventBusNotificationChannel } from '../src/jobs/event-bus-notification-channel.js';
+import { AgendaWakeupChannel } from '../src/jobs/agenda-wakeup-channel.js';
 import { JobName } from '../src/jobs/job-names.js';
 import { AgendaNotificationScheduler } from '../src/jobs/notification-scheduler.js';
 import { definePollConnectorsJob } from '../src/jobs/poll-connectors.job.js';
@@ -106,7 +106,7 @@ async function benchReceiver(serverUri: string) {
       instanceName: `bench-${randomUUID().slice(0, 8)}`,
       processEveryMs: 1_000,
       defaultLockLifetimeMs: 60_000,
-      notificationChannel: new EventBusNotificationChannel(bus),
+      notificationChannel: new AgendaWakeupChannel(bus),
     });
     const requester = new CheapSyncRequester(connection);
     // Wired as src/runtime/start-hub-runtime.ts wires them.

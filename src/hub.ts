@@ -13,7 +13,7 @@ import { SecretBox } from './crypto/secret-box.js';
 import { initModels, type Models } from './db/models/index.js';
 import type { SyncRequester } from './domain/connector.js';
 import type { DirectoryReleaser } from './domain/directory-releaser.js';
-import { buildHubSchema } from './graph/schema.js';
+import { buildHubSchema } from './graphql/schema.js';
 import { ConnectionVerifier } from './integrations/entra/connection-verifier.js';
 import { EntraClientFactory } from './integrations/entra/graph-client.factory.js';
 import { GroupDirectory } from './integrations/entra/group-directory.js';
@@ -28,7 +28,7 @@ import {
 } from './server/health.router.js';
 import { startHubServer, type RunningHubServer } from './server/hub-server.js';
 import type { PlainHandler } from './server/http-app.js';
-import { InMemoryLiveEvents, type LiveEvents } from './server/live-events.js';
+import { InMemoryLiveEvents, type LiveEvents } from './events/live-events.js';
 import type { Services } from './server/services.js';
 
 export interface HubPorts {

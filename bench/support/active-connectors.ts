@@ -8,8 +8,8 @@ import { Types } from 'mongoose';
 import { secretPurpose } from '../../src/connectors/connector-credentials.js';
 import type { SecretBox } from '../../src/crypto/secret-box.js';
 import type { CompanyModel } from '../../src/db/models/company.model.js';
-import { ConnectorKind, type ConnectorModel } from '../../src/db/models/connector.model.js';
-import { ConnectorStatus } from '../../src/domain/connector.js';
+import { type ConnectorModel } from '../../src/db/models/connector.model.js';
+import { ConnectorStatus, ConnectorKind } from '../../src/domain/connector.js';
 
 export interface SeedTenant {
   tenantId: string;

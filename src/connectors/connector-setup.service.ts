@@ -1,8 +1,13 @@
 import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { ConnectorDoc, GroupRef } from '../db/models/connector.model.js';
+import type { ConnectorDoc } from '../db/models/connector.model.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
-import { ConnectorStatus, SyncTrigger, type SyncRequester } from '../domain/connector.js';
+import {
+  ConnectorStatus,
+  SyncTrigger,
+  type SyncRequester,
+  type GroupRef,
+} from '../domain/connector.js';
 import { AppError, ErrorCode, badInput } from '../domain/errors.js';
 import { forEachLimit } from '../jobs/concurrency.js';
 import { adminConsentUrl } from '../integrations/entra/admin-consent.js';

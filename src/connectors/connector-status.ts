@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
-import { LiveTopic, type LiveEvents } from '../server/live-events.js';
+import { LiveTopic, type LiveEvents } from '../events/live-events.js';
 
 /**
  * Publishes CONNECTOR_STATUS_CHANGED when a write moved a connector's status or reason. Callers

@@ -1,10 +1,16 @@
 import type { Logger } from 'pino';
 import { Types, type QueryFilter } from 'mongoose';
 import { generateOpaqueToken, hashToken } from '../crypto/opaque-token.js';
-import { ConnectorKind, installKeyFor, type ConnectorDoc } from '../db/models/connector.model.js';
+import { installKeyFor, type ConnectorDoc } from '../db/models/connector.model.js';
 import type { Models } from '../db/models/index.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
-import { ConnectorStatus, SyncMode, SyncTrigger, type SyncRequester } from '../domain/connector.js';
+import {
+  ConnectorStatus,
+  SyncMode,
+  SyncTrigger,
+  type SyncRequester,
+  ConnectorKind,
+} from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import { AppError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { connectorScope, parseId, requirePortal } from './access-scope.js';
@@ -17,7 +23,7 @@ import {
   LiveTopic,
   type ConnectorStatusChangedEvent,
   type LiveEvents,
-} from '../server/live-events.js';
+} from '../events/live-events.js';
 
 /** Prefix of connector authentication tokens, so a leaked one is recognisable by scanners. */
 export const CONNECTOR_TOKEN_PREFIX = 'ehct';

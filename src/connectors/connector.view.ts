@@ -1,5 +1,5 @@
-import type { ConnectorDoc, ConnectorKind, GroupRef } from '../db/models/connector.model.js';
-import type { ConnectorStatus } from '../domain/connector.js';
+import type { ConnectorDoc } from '../db/models/connector.model.js';
+import type { ConnectorStatus, ConnectorKind, GroupRef } from '../domain/connector.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { SyncRules } from '../domain/sync-rules.js';
 

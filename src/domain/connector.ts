@@ -2,9 +2,18 @@ import type { ErrorCode } from './errors.js';
 import type { SyncRules } from './sync-rules.js';
 
 /**
- * The contract between the connector lifecycle (src/graph, src/db connector models) and the sync
+ * The contract between the connector lifecycle (src/connectors) and the sync
  * engine (src/sync). Each side implements one port; only src/main.ts wires them together.
  */
+
+export enum ConnectorKind {
+  AZURE_AD = 'AZURE_AD',
+}
+
+export interface GroupRef {
+  id: string;
+  name: string;
+}
 
 export enum ConnectorStatus {
   /** Saved and active, first successful sync not yet done. */

@@ -7,7 +7,7 @@ import {
   type ConnectorRegistry,
   type SyncRequester,
 } from '../domain/connector.js';
-import type { SubscriptionService } from '../webhooks/subscription.service.js';
+import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
 import { JobName } from './job-names.js';
 import { SpreadDispatcher } from './spread-dispatcher.js';
 
@@ -16,7 +16,7 @@ export interface ReconcileConnectorsDeps {
   registry: Pick<ConnectorRegistry, 'listActiveConnectorIds'>;
   syncRequester: SyncRequester;
   /** Also re-checks each connector's subscriptions (drift, a failed creation, a new group). */
-  subscriptions?: SubscriptionService;
+  subscriptions?: GraphSubscriptionService;
   reconcileIntervalMs: number;
   tickMs: number;
   logger: Logger;

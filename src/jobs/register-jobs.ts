@@ -10,7 +10,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { RealtimeTopics } from '../events/topics.js';
 import { NotificationProcessor } from '../webhooks/notification-processor.js';
 import type { NoticeActivity } from '../webhooks/notice-activity.js';
-import type { SubscriptionService } from '../webhooks/subscription.service.js';
+import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
 import { JobName } from './job-names.js';
 import {
   definePollConnectorsJob,
@@ -56,7 +56,7 @@ export interface RealtimeJobsDeps {
   poller?: ConnectorPoller;
   /** Optional: this instance's receiver, so settling a burst needs no database reads. */
   noticeActivity?: NoticeActivity;
-  subscriptions: SubscriptionService;
+  subscriptions: GraphSubscriptionService;
   secretExpiry: SecretExpirySource;
   runRetention: SyncRunRetention;
   events: Pick<EventBus<RealtimeTopics>, 'publish'>;

@@ -1,11 +1,11 @@
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import type { SubscriptionService } from '../webhooks/subscription.service.js';
+import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
 import { forEachLimit } from './concurrency.js';
 import { JobName, type ConnectorJobData } from './job-names.js';
 
 export interface RenewSubscriptionsDeps {
-  subscriptions: SubscriptionService;
+  subscriptions: GraphSubscriptionService;
   logger: Logger;
   /** Overrides each job's lock lifetime (tests); Agenda checks liveness every half of it. */
   lockLifetimeMs?: number;

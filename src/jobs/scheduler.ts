@@ -16,7 +16,7 @@ export interface SchedulerOptions {
   maxConcurrency?: number;
   /**
    * Wakes every instance as soon as a job is saved, instead of at its next scan; see
-   * src/jobs/event-bus-notification-channel.ts (Agenda's Mongo channel needs change streams).
+   * src/jobs/agenda-wakeup-channel.ts (Agenda's Mongo channel needs change streams).
    */
   notificationChannel?: NotificationChannel;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LiveTopic, type LiveEvents } from '../server/live-events.js';
+import { LiveTopic, type LiveEvents } from '../events/live-events.js';
 import type { HubMetrics } from './hub-metrics.js';
 
 const ENDED = new Set(['SUCCEEDED', 'PARTIAL', 'NEEDS_APPROVAL', 'FAILED', 'CANCELLED']);

@@ -5,7 +5,7 @@ import { requestLog } from '../logging/request-log.js';
 import type { ReadinessCheck } from '../server/health.router.js';
 import type { PlainHandler } from '../server/http-app.js';
 import { pathOf } from '../server/http-app.js';
-import type { LiveEvents } from '../server/live-events.js';
+import type { LiveEvents } from '../events/live-events.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import { collectFromDatabase } from './database.collector.js';
 import { explorerPage } from './explorer.page.js';

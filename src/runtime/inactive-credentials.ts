@@ -1,7 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import { credentialsOf } from '../connectors/connector-credentials.js';
 import type { ConnectorDoc, ConnectorModel } from '../db/models/connector.model.js';
-import type { SubscriptionCredentials } from '../webhooks/subscription.service.js';
+import type { SubscriptionCredentials } from '../webhooks/graph-subscription.service.js';
 
 /**
  * Credentials of a connector the registry no longer hands out (disabled), so its subscriptions

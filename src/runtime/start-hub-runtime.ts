@@ -12,7 +12,7 @@ import { MongoEventBus } from '../events/mongo-event-bus.js';
 import { createHub, type Hub } from '../hub.js';
 import { createOperability, type Operability } from '../observability/operability.js';
 import { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
-import { EventBusNotificationChannel } from '../jobs/event-bus-notification-channel.js';
+import { AgendaWakeupChannel } from '../jobs/agenda-wakeup-channel.js';
 import { AgendaNotificationScheduler } from '../jobs/notification-scheduler.js';
 import {
   registerRealtimeJobs,
@@ -24,15 +24,15 @@ import { releaseOrphanedLocksAfterOutages } from '../jobs/orphaned-locks.js';
 import { agendaJobExists, createScheduler } from '../jobs/scheduler.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
 import type { RunningHubServer } from '../server/hub-server.js';
-import { createSubscriptionService } from '../webhooks/create-subscription-service.js';
+import { createGraphSubscriptionService } from '../webhooks/create-graph-subscription-service.js';
 import { NoticeActivity } from '../webhooks/notice-activity.js';
-import type { SubscriptionService } from '../webhooks/subscription.service.js';
+import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
 import { createGraphWebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import { ConnectorSecretExpirySource } from './connector-secret-expiry.js';
 import { inactiveCredentialsLoader } from './inactive-credentials.js';
 import { LateBoundSyncPorts } from './late-bound-ports.js';
-import { EventBusLiveEvents } from './live-events.adapter.js';
+import { EventBusLiveEvents } from '../events/event-bus-live-events.js';
 import { defaultSyncEngine } from './default-sync-engine.js';
 import { watchStatusForSubscriptionUpkeep, withSubscriptionUpkeep } from './subscription-upkeep.js';
 import type { SyncEngineFactory, SyncEnginePorts } from './sync-engine.port.js';
@@ -86,7 +86,7 @@ export interface HubRuntime {
   live: EventBusLiveEvents;
   agenda: Agenda;
   jobs: RealtimeJobs;
-  subscriptions: SubscriptionService;
+  subscriptions: GraphSubscriptionService;
   webhookStats: WebhookStats;
   ops: Operability;
   engine: SyncEnginePorts;
@@ -128,7 +128,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       processEveryMs:
         tuning.processEveryMs ?? Math.min(5_000, pollTickMs(config.sync.pollIntervalMs)),
       defaultLockLifetimeMs: tuning.lockLifetimeMs ?? 10 * 60_000,
-      notificationChannel: new EventBusNotificationChannel(bus),
+      notificationChannel: new AgendaWakeupChannel(bus),
     });
     const noticeActivity = new NoticeActivity();
     const scheduler = new AgendaNotificationScheduler(agenda, logger, {
@@ -159,7 +159,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
     ports.bind(engine);
     if (engine.close) cleanup.unshift(() => engine.close!());
 
-    const subscriptions = createSubscriptionService({
+    const subscriptions = createGraphSubscriptionService({
       connection,
       registry: hub.registry,
       graphFor: (credentials) => new GraphSubscriptionsApi(hub.entra.graphClient(credentials)),

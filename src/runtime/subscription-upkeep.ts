@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { SyncTrigger, type SyncRequester } from '../domain/connector.js';
-import { LiveTopic } from '../server/live-events.js';
+import { LiveTopic } from '../events/live-events.js';
 import type { NotificationScheduler } from '../webhooks/notification-intake.service.js';
-import type { EventBusLiveEvents } from './live-events.adapter.js';
+import type { EventBusLiveEvents } from '../events/event-bus-live-events.js';
 
 type UpkeepScheduler = Pick<NotificationScheduler, 'subscriptionsNeedAttention'>;
 

@@ -3,7 +3,7 @@ import type { ConnectorSetupService } from '../connectors/connector-setup.servic
 import type { ConnectorService } from '../connectors/connector.service.js';
 import type { ConsentService } from '../connectors/consent.service.js';
 import type { SyncQueryService } from '../sync/sync-query.service.js';
-import type { LiveEvents } from './live-events.js';
+import type { LiveEvents } from '../events/live-events.js';
 
 /**
  * The services resolvers reach through `context.services`. Other features add theirs here (e.g.

@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { initSyncModels, type SyncModels } from '../db/models/sync-models.js';
-import { SyncRunStatus, type SyncRunDoc } from '../db/models/sync-run.model.js';
+import { type SyncRunDoc } from '../db/models/sync-run.model.js';
 import type {
   ConnectorRegistry,
   SyncMode,
@@ -13,10 +13,10 @@ import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import type { EntraClientFactory } from '../integrations/entra/graph-client.factory.js';
 import type { SyncActivity } from '../jobs/poll-connectors.job.js';
 import type { SyncRunRetention } from '../jobs/run-retention.job.js';
-import type { LiveEvents } from '../server/live-events.js';
+import type { LiveEvents } from '../events/live-events.js';
 import { DirectoryReleaserService } from './directory-releaser.service.js';
-import type { GraphRetryPolicy } from './graph/graph-reader.js';
-import { TenantGate } from './graph/tenant-gate.js';
+import type { GraphRetryPolicy } from '../integrations/entra/graph-reader.js';
+import { TenantGate } from '../integrations/entra/tenant-gate.js';
 import { RunRetentionService } from './run-retention.service.js';
 import { ApprovalService } from './run/approval.service.js';
 import { DeltaProbe } from './run/delta-probe.js';
@@ -27,6 +27,7 @@ import { SyncPreviewService } from './sync-preview.service.js';
 import { SyncQueryService } from './sync-query.service.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
+import { SyncRunStatus } from '../domain/sync-run.js';
 
 export interface SyncEngineOptions {
   graphMaxConcurrencyPerTenant: number;

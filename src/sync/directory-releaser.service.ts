@@ -1,6 +1,6 @@
-import { ManagedBy } from '../db/models/directory-user.model.js';
 import type { SyncModels } from '../db/models/sync-models.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
+import { ManagedBy } from '../domain/directory.js';
 
 /** On uninstall: the connector's users and groups stay, no longer "Managed by: Azure AD". */
 export class DirectoryReleaserService implements DirectoryReleaser {

@@ -1,5 +1,5 @@
-import { SyncRunStatus } from '../db/models/sync-run.model.js';
 import type { SyncModels } from '../db/models/sync-models.js';
+import { SyncRunStatus } from '../domain/sync-run.js';
 
 /** Finished runs (and their change logs) older than the retention go; pending approvals stay. */
 export class RunRetentionService {

@@ -1,8 +1,8 @@
-import type { ChangeEntry } from '../db/models/sync-change.model.js';
-import type { SyncRunCounts } from '../db/models/sync-run.model.js';
 import { SyncMode, type ConnectorRegistry } from '../domain/connector.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import type { SyncRunner } from './run/sync-runner.js';
+import type { SyncRunCounts } from '../domain/sync-run.js';
+import type { ChangeEntry } from '../domain/change.js';
 
 export interface SyncPreview {
   changes: ChangeEntry[];

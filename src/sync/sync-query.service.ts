@@ -8,19 +8,17 @@ import {
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
 import type { DirectoryGroupDoc } from '../db/models/directory-group.model.js';
-import {
-  type ManagedBy,
-  type DirectoryUserDoc,
-  type DirectoryUserStatus,
-} from '../db/models/directory-user.model.js';
-import { CHANGE_CHUNK_SIZE, type ChangeEntry } from '../db/models/sync-change.model.js';
+import { type DirectoryUserDoc } from '../db/models/directory-user.model.js';
+import { CHANGE_CHUNK_SIZE } from '../db/models/sync-change.model.js';
 import type { SyncRunDoc } from '../db/models/sync-run.model.js';
 import type { SyncModels } from '../db/models/sync-models.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
 import { AppError, ErrorCode, notFound } from '../domain/errors.js';
-import { LiveTopic, type LiveEvents } from '../server/live-events.js';
+import { LiveTopic, type LiveEvents } from '../events/live-events.js';
 import type { ApprovalService } from './run/approval.service.js';
 import type { SyncPreview, SyncPreviewService } from './sync-preview.service.js';
+import type { ManagedBy, DirectoryUserStatus } from '../domain/directory.js';
+import type { ChangeEntry } from '../domain/change.js';
 
 export interface Page<T> {
   nodes: T[];

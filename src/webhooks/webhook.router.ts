@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import {
-  WebhookRejection,
-  WebhookRequestError,
+  BodyTooLargeError,
   isJsonContentType,
   readBody,
   sendEmpty,
   sendPlainText,
-  sendRejection,
-} from './http-io.js';
+} from '../server/http-io.js';
+import { WebhookRejection, WebhookRequestError, sendRejection } from './webhook-rejection.js';
 import type { IntakeOutcome, NotificationIntake } from './notification-intake.service.js';
 import { notificationBodySchema, type GraphNotification } from './notification.schema.js';
 import type { WebhookStats } from './webhook-stats.js';
@@ -78,7 +77,7 @@ export function createWebhookRouter(deps: WebhookRouterDeps): WebhookRouter {
       req.resume();
       throw new WebhookRequestError(WebhookRejection.UNSUPPORTED_MEDIA_TYPE);
     }
-    const items = parse(await readBody(req, deps.maxBodyBytes));
+    const items = parse(await readWebhookBody(req, deps.maxBodyBytes));
     const outcome = await persist(items);
     sendEmpty(res, 202);
     // Debug only (hot path): fault tests key a SIGKILL on it, operators can trace a delivery.
@@ -141,5 +140,16 @@ function countRejection(stats: WebhookStats, rejection: WebhookRejection): void 
       const never: never = rejection;
       throw new Error(`unhandled rejection ${String(never)}`);
     }
+  }
+}
+
+async function readWebhookBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    return await readBody(req, limit);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new WebhookRequestError(WebhookRejection.PAYLOAD_TOO_LARGE);
+    }
+    throw error;
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { currentSdl, SCHEMA_FILE } from '../../scripts/schema-sdl.js';
 
 describe('schema/schema.graphql', () => {
-  it('is what the code emits (run `npm run schema:emit` after changing src/graph)', async () => {
+  it('is what the code emits (run `npm run schema:emit` after changing src/graphql)', async () => {
     expect(await readFile(SCHEMA_FILE, 'utf8')).toBe(await currentSdl());
   });
 

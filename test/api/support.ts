@@ -4,7 +4,7 @@
  */
 import { expect } from '@jest/globals';
 import type { Client as WsClient } from 'graphql-ws';
-import { InMemoryLiveEvents, LiveTopic } from '../../src/server/live-events.js';
+import { InMemoryLiveEvents, LiveTopic } from '../../src/events/live-events.js';
 import { emulatorFetch } from '../helpers/emulator.js';
 import type { GqlResult, TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';

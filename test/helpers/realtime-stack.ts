@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { EventBus } from '../../src/events/event-bus.js';
 import { MongoEventBus } from '../../src/events/mongo-event-bus.js';
-import { EventBusNotificationChannel } from '../../src/jobs/event-bus-notification-channel.js';
+import { AgendaWakeupChannel } from '../../src/jobs/agenda-wakeup-channel.js';
 import { AgendaNotificationScheduler } from '../../src/jobs/notification-scheduler.js';
 import {
   registerRealtimeJobs,
@@ -12,9 +12,9 @@ import {
 } from '../../src/jobs/register-jobs.js';
 import { agendaJobExists, createScheduler } from '../../src/jobs/scheduler.js';
 import { GraphSubscriptionsApi } from '../../src/integrations/entra/subscriptions.js';
-import { createSubscriptionService } from '../../src/webhooks/create-subscription-service.js';
+import { createGraphSubscriptionService } from '../../src/webhooks/create-graph-subscription-service.js';
 import { NoticeActivity } from '../../src/webhooks/notice-activity.js';
-import type { SubscriptionService } from '../../src/webhooks/subscription.service.js';
+import type { GraphSubscriptionService } from '../../src/webhooks/graph-subscription.service.js';
 import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../../src/webhooks/webhook-stats.js';
 import type { FakeGraph } from './fake-graph.js';
@@ -39,7 +39,7 @@ export interface Stack {
   agenda: Agenda;
   bus: EventBus;
   jobs: RealtimeJobs;
-  subscriptions: SubscriptionService;
+  subscriptions: GraphSubscriptionService;
   stats: WebhookStats;
   baseUrl: string | undefined;
   stop(): Promise<void>;
@@ -63,7 +63,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     instanceName: options.instanceName,
     processEveryMs: 200,
     defaultLockLifetimeMs: 30_000,
-    notificationChannel: new EventBusNotificationChannel(bus),
+    notificationChannel: new AgendaWakeupChannel(bus),
   });
   // Wired as src/runtime/start-hub-runtime.ts wires them.
   const activity = new NoticeActivity();
@@ -80,7 +80,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     maxBodyBytes: 1_048_576,
   });
   const server = options.webhooks ? await serveRouter(receiver.router) : undefined;
-  const subscriptions = createSubscriptionService({
+  const subscriptions = createGraphSubscriptionService({
     connection,
     registry: options.registry,
     graphFor: () => new GraphSubscriptionsApi(options.graph.client()),

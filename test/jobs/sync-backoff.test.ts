@@ -12,13 +12,14 @@ import type { ConnectorStatusPublisher } from '../../src/connectors/connector-st
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { changeNoticeModel } from '../../src/db/models/change-notice.model.js';
 import { companyModel } from '../../src/db/models/company.model.js';
-import {
-  ConnectorKind,
-  connectorModel,
-  type ConnectorModel,
-} from '../../src/db/models/connector.model.js';
+import { connectorModel, type ConnectorModel } from '../../src/db/models/connector.model.js';
 import { jobCursorModel } from '../../src/db/models/job-cursor.model.js';
-import { ConnectorStatus, SyncTrigger, type SyncOutcome } from '../../src/domain/connector.js';
+import {
+  ConnectorStatus,
+  SyncTrigger,
+  type SyncOutcome,
+  ConnectorKind,
+} from '../../src/domain/connector.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { DEFAULT_SYNC_BACKOFF, syncBackoffDelayMs } from '../../src/domain/sync-backoff.js';
 import { definePollConnectorsJob, pollDueBy } from '../../src/jobs/poll-connectors.job.js';

@@ -12,7 +12,7 @@ import {
   instrumentWebhookRouter,
 } from '../../src/observability/webhook.instrumentation.js';
 import { runReadinessChecks } from '../../src/server/health.router.js';
-import { InMemoryLiveEvents, LiveTopic } from '../../src/server/live-events.js';
+import { InMemoryLiveEvents, LiveTopic } from '../../src/events/live-events.js';
 import { newWebhookStats } from '../../src/webhooks/webhook-stats.js';
 import { openTestConnection } from '../helpers/database.js';
 import { captureLogger } from '../helpers/logger.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Connection } from 'mongoose';
 import { SyncTrigger } from '../../src/domain/connector.js';
 import { syncEngineFactory } from '../../src/runtime/default-sync-engine.js';
-import { LiveTopic, type SyncRunUpdatedEvent } from '../../src/server/live-events.js';
+import { LiveTopic, type SyncRunUpdatedEvent } from '../../src/events/live-events.js';
 import { openTestConnection } from '../helpers/database.js';
 import { seedTestTenant, startTestEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
 import { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
+import { SyncRunStatus } from '../../src/domain/sync-run.js';
 
 describe('delta sync with more than 50 selected groups (unfiltered /groups/delta)', () => {
   let h: SyncHarness;

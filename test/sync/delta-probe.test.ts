@@ -5,12 +5,12 @@
  * links a run moved meanwhile are never overwritten.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DirectoryUserStatus } from '../../src/db/models/directory-user.model.js';
-import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
 import { currentLinks } from '../../src/db/models/sync-state.model.js';
 import { SyncTrigger } from '../../src/domain/connector.js';
 import { waitFor } from '../helpers/wait.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
+import { DirectoryUserStatus } from '../../src/domain/directory.js';
+import { SyncRunStatus } from '../../src/domain/sync-run.js';
 
 let h: SyncHarness | null = null;
 afterEach(async () => {

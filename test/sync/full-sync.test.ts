@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DirectoryUserStatus, ManagedBy } from '../../src/db/models/directory-user.model.js';
-import { ChangeAction } from '../../src/db/models/sync-change.model.js';
-import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
 import { ConnectorStatus, SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
+import { DirectoryUserStatus, ManagedBy } from '../../src/domain/directory.js';
+import { SyncRunStatus } from '../../src/domain/sync-run.js';
+import { ChangeAction } from '../../src/domain/change.js';
 
 describe('full sync against the emulator', () => {
   let h: SyncHarness;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DirectoryUserStatus } from '../../src/db/models/directory-user.model.js';
-import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
 import { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
+import { DirectoryUserStatus } from '../../src/domain/directory.js';
+import { SyncRunStatus } from '../../src/domain/sync-run.js';
 
 describe('Graph throttling and failures', () => {
   let h: SyncHarness;

@@ -6,10 +6,10 @@
  * nothing written, the verdict and the other instance's lock left alone.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
 import { SyncTrigger } from '../../src/domain/connector.js';
 import { waitFor } from '../helpers/wait.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
+import { SyncRunStatus } from '../../src/domain/sync-run.js';
 
 let h: SyncHarness | null = null;
 afterEach(async () => {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DirectoryUserStatus, ManagedBy } from '../../src/db/models/directory-user.model.js';
-import { ChangeAction, ChangeState } from '../../src/db/models/sync-change.model.js';
-import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
 import { ConnectorStatus, SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
+import { DirectoryUserStatus, ManagedBy } from '../../src/domain/directory.js';
+import { SyncRunStatus } from '../../src/domain/sync-run.js';
+import { ChangeAction, ChangeState } from '../../src/domain/change.js';
 
 let h: SyncHarness | null = null;
 afterEach(async () => {

@@ -6,17 +6,22 @@
 import { Types } from 'mongoose';
 import { secretPurpose } from '../../src/connectors/connector-credentials.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
-import { ConnectorKind, installKeyFor } from '../../src/db/models/connector.model.js';
+import { installKeyFor } from '../../src/db/models/connector.model.js';
 import type { DirectoryUserDoc } from '../../src/db/models/directory-user.model.js';
 import type { DirectoryGroupDoc } from '../../src/db/models/directory-group.model.js';
-import type { ChangeEntry } from '../../src/db/models/sync-change.model.js';
 import type { SyncRunDoc } from '../../src/db/models/sync-run.model.js';
-import { ConnectorStatus, SyncTrigger, type SyncMode } from '../../src/domain/connector.js';
+import {
+  ConnectorStatus,
+  SyncTrigger,
+  type SyncMode,
+  ConnectorKind,
+} from '../../src/domain/connector.js';
 import { DEFAULT_SYNC_RULES, type SyncRules } from '../../src/domain/sync-rules.js';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/create-sync-engine.js';
 import { seedTestTenant, type SeedOptions, type SeededTenant } from '../helpers/emulator.js';
 import { captureLogger } from '../helpers/logger.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import type { ChangeEntry } from '../../src/domain/change.js';
 
 export interface SyncHarness {
   t: TestHub;

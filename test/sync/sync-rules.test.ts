@@ -1,10 +1,4 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  DirectoryUserStatus,
-  DirectoryUserStatusReason,
-} from '../../src/db/models/directory-user.model.js';
-import { ChangeAction } from '../../src/db/models/sync-change.model.js';
-import { SyncRunStatus } from '../../src/db/models/sync-run.model.js';
 import { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import {
   AttributeChangeAction,
@@ -13,6 +7,9 @@ import {
   UserAddedAction,
 } from '../../src/domain/sync-rules.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
+import { DirectoryUserStatus, DirectoryUserStatusReason } from '../../src/domain/directory.js';
+import { SyncRunStatus } from '../../src/domain/sync-run.js';
+import { ChangeAction } from '../../src/domain/change.js';
 
 let h: SyncHarness | null = null;
 afterEach(async () => {

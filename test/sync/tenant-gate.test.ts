@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { TenantGate } from '../../src/sync/graph/tenant-gate.js';
+import { TenantGate } from '../../src/integrations/entra/tenant-gate.js';
 
 /** Blocks the event loop: lets a pause lapse before any timer that waits for it can fire. */
 function busyWaitUntil(at: number): void {

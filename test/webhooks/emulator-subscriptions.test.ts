@@ -3,9 +3,9 @@ import type { Connection } from 'mongoose';
 import { changeNoticeModel } from '../../src/db/models/change-notice.model.js';
 import { graphSubscriptionModel } from '../../src/db/models/graph-subscription.model.js';
 import { GraphSubscriptionsApi } from '../../src/integrations/entra/subscriptions.js';
-import { createSubscriptionService } from '../../src/webhooks/create-subscription-service.js';
+import { createGraphSubscriptionService } from '../../src/webhooks/create-graph-subscription-service.js';
 import type { NotificationScheduler } from '../../src/webhooks/notification-intake.service.js';
-import type { SubscriptionService } from '../../src/webhooks/subscription.service.js';
+import type { GraphSubscriptionService } from '../../src/webhooks/graph-subscription.service.js';
 import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
 import { openTestConnection } from '../helpers/database.js';
 import {
@@ -33,7 +33,7 @@ describe('Graph subscriptions against the emulator', () => {
   let connection: Connection;
   let closeDb: () => Promise<void>;
   let server: Awaited<ReturnType<typeof serveRouter>>;
-  let service: SubscriptionService;
+  let service: GraphSubscriptionService;
   const attention: string[] = [];
   const registry = new FakeRegistry();
   const logs = captureLogger();
@@ -66,7 +66,7 @@ describe('Graph subscriptions against the emulator', () => {
       syncGroupId: tenant.syncGroupId,
       syncedGroupIds: [tenant.groupIds[0]!],
     });
-    service = createSubscriptionService({
+    service = createGraphSubscriptionService({
       connection,
       registry,
       // Fresh tokens: MSAL judges token expiry by the real clock, the emulator by its own.

@@ -7,8 +7,8 @@ import {
 } from '../../src/db/models/graph-subscription.model.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { GraphSubscriptionsApi } from '../../src/integrations/entra/subscriptions.js';
-import { createSubscriptionService } from '../../src/webhooks/create-subscription-service.js';
-import type { SubscriptionService } from '../../src/webhooks/subscription.service.js';
+import { createGraphSubscriptionService } from '../../src/webhooks/create-graph-subscription-service.js';
+import type { GraphSubscriptionService } from '../../src/webhooks/graph-subscription.service.js';
 import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.js';
 import { openTestConnection } from '../helpers/database.js';
 import { pendingChanges } from '../helpers/notices.js';
@@ -22,7 +22,7 @@ const GROUP_A = 'aaaaaaaa-0000-0000-0000-00000000000a';
 const GROUP_B = 'bbbbbbbb-0000-0000-0000-00000000000b';
 const DAY = 86_400_000;
 
-describe('SubscriptionService against a Graph that validates the real receiver', () => {
+describe('GraphSubscriptionService against a Graph that validates the real receiver', () => {
   let connection: Connection;
   let closeDb: () => Promise<void>;
   let server: Awaited<ReturnType<typeof serveRouter>>;
@@ -34,8 +34,8 @@ describe('SubscriptionService against a Graph that validates the real receiver',
   const logs = captureLogger();
 
   /** `null`: no PUBLIC_BASE_URL. The clock is the test's, moved to simulate time passing. */
-  const service = (publicBaseUrl: string | null = server.baseUrl): SubscriptionService =>
-    createSubscriptionService({
+  const service = (publicBaseUrl: string | null = server.baseUrl): GraphSubscriptionService =>
+    createGraphSubscriptionService({
       connection,
       registry,
       graphFor: () => new GraphSubscriptionsApi(graph.client()),

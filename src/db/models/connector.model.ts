@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { SealedSecret } from '../../crypto/secret-box.js';
-import { ConnectorStatus } from '../../domain/connector.js';
+import { ConnectorKind, ConnectorStatus, type GroupRef } from '../../domain/connector.js';
 import type { ErrorCode } from '../../domain/errors.js';
 import {
   AttributeChangeAction,
@@ -10,15 +10,6 @@ import {
   UserAddedAction,
   type SyncRules,
 } from '../../domain/sync-rules.js';
-
-export enum ConnectorKind {
-  AZURE_AD = 'AZURE_AD',
-}
-
-export interface GroupRef {
-  id: string;
-  name: string;
-}
 
 export interface ConnectorErrorRecord {
   code: ErrorCode;

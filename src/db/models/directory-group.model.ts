@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { ManagedBy } from './directory-user.model.js';
+import { ManagedBy } from '../../domain/directory.js';
 
 /** A selected Entra group mirrored into the directory, keyed by object id, renamed in place. */
 export interface DirectoryGroupDoc {

@@ -1,34 +1,10 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-
-export enum DirectoryUserStatus {
-  ACTIVE = 'ACTIVE',
-  DISABLED = 'DISABLED',
-  /** A soft delete: the user can be restored (re-enabled). */
-  DELETED = 'DELETED',
-  PENDING_APPROVAL = 'PENDING_APPROVAL',
-}
-
-export enum ManagedBy {
-  AZURE_AD = 'AZURE_AD',
-}
-
-/** Why a user is in its status, in terms the admin acts on. */
-export enum DirectoryUserStatusReason {
-  SEAT_LIMIT = 'SEAT_LIMIT',
-  APPROVAL_REQUIRED = 'APPROVAL_REQUIRED',
-  REMOVED_FROM_GROUP = 'REMOVED_FROM_GROUP',
-  DISABLED_IN_ENTRA = 'DISABLED_IN_ENTRA',
-  DELETED_IN_ENTRA = 'DELETED_IN_ENTRA',
-  OFFBOARDING_ELAPSED = 'OFFBOARDING_ELAPSED',
-}
-
-/** What the hub last saw in Entra, so delta rounds re-plan a user without re-reading Graph. */
-export interface EntraFacts {
-  inScope: boolean;
-  enabled: boolean;
-  deleted: boolean;
-  guest: boolean;
-}
+import {
+  DirectoryUserStatus,
+  ManagedBy,
+  type DirectoryUserStatusReason,
+  type EntraFacts,
+} from '../../domain/directory.js';
 
 /** A user of the company's password manager directory; Entra users are keyed by object id. */
 export interface DirectoryUserDoc {
@@ -95,10 +71,6 @@ schema.index({ connectorId: 1, status: 1 });
 schema.index({ companyId: 1, email: 1 });
 
 export type DirectoryUserModel = Model<DirectoryUserDoc>;
-
-export const entraKeyOf = (companyId: string, entraId: string): string => `${companyId}:${entraId}`;
-export const emailKeyOf = (companyId: string, email: string): string =>
-  `${companyId}:${email.trim().toLowerCase()}`;
 
 export function directoryUserModel(connection: Connection): DirectoryUserModel {
   return connection.model<DirectoryUserDoc>('DirectoryUser', schema);

@@ -1,77 +1,12 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { SyncMode, SyncTrigger } from '../../domain/connector.js';
-import type { ErrorCode } from '../../domain/errors.js';
-
-export enum SyncRunStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  /** Finished, but some objects failed or deprovisioning was withheld (see notes). */
-  PARTIAL = 'PARTIAL',
-  /** Deprovisioning above the mass-change threshold is staged until approved or rejected. */
-  NEEDS_APPROVAL = 'NEEDS_APPROVAL',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
-
-export const FINISHED_STATUSES: readonly SyncRunStatus[] = [
-  SyncRunStatus.SUCCEEDED,
-  SyncRunStatus.PARTIAL,
-  SyncRunStatus.NEEDS_APPROVAL,
-  SyncRunStatus.FAILED,
-  SyncRunStatus.CANCELLED,
-];
-
-export enum ApprovalState {
-  PENDING = 'PENDING',
-  APPROVED = 'APPROVED',
-  REJECTED = 'REJECTED',
-  /** A later run re-planned deprovisioning: this one's staged changes no longer apply. */
-  SUPERSEDED = 'SUPERSEDED',
-}
-
-export interface SyncRunCounts {
-  usersCreated: number;
-  usersUpdated: number;
-  usersEnabled: number;
-  usersDisabled: number;
-  usersDeleted: number;
-  usersPending: number;
-  groupsCreated: number;
-  groupsUpdated: number;
-  groupsRemoved: number;
-  membershipsAdded: number;
-  membershipsRemoved: number;
-  errors: number;
-  staged: number;
-}
-
-export const emptyCounts = (): SyncRunCounts => ({
-  usersCreated: 0,
-  usersUpdated: 0,
-  usersEnabled: 0,
-  usersDisabled: 0,
-  usersDeleted: 0,
-  usersPending: 0,
-  groupsCreated: 0,
-  groupsUpdated: 0,
-  groupsRemoved: 0,
-  membershipsAdded: 0,
-  membershipsRemoved: 0,
-  errors: 0,
-  staged: 0,
-});
-
-export interface SyncRunError {
-  code: ErrorCode;
-  message: string;
-}
-
-export interface SyncRunApproval {
-  state: ApprovalState;
-  decidedAt: Date | null;
-  decidedBy: string | null;
-}
+import {
+  emptyCounts,
+  SyncRunStatus,
+  type SyncRunApproval,
+  type SyncRunCounts,
+  type SyncRunError,
+} from '../../domain/sync-run.js';
 
 export interface SyncRunDoc {
   _id: Types.ObjectId;

@@ -9,19 +9,19 @@ import type { Router } from '../http/router.js';
 import { ControlErrorCode, EmulatorError, notFound } from '../util/errors.js';
 import { DeliveryService, type DeliverySettings } from './delivery.service.js';
 import { registerSubscriptionRoutes } from './subscription.router.js';
-import { SubscriptionService } from './subscription.service.js';
+import { EmulatedSubscriptionService } from './emulated-subscription.service.js';
 import { SubscriptionStore, type SubscriptionRecord } from './subscription.store.js';
 
 /** Wires subscriptions, delivery and the directory change feed together. */
 export class NotificationsModule implements NotificationHooks {
   readonly store: SubscriptionStore;
   readonly delivery: DeliveryService;
-  readonly service: SubscriptionService;
+  readonly service: EmulatedSubscriptionService;
 
   constructor(ctx: EmulatorContext, settings: DeliverySettings, caCertPem?: string) {
     this.store = new SubscriptionStore(ctx.clock);
     this.delivery = new DeliveryService(ctx, this.store, settings, caCertPem);
-    this.service = new SubscriptionService(this.store, this.delivery);
+    this.service = new EmulatedSubscriptionService(this.store, this.delivery);
     ctx.registry.onTenantCreated((tenant) => {
       tenant.directory.onChange((change) => this.delivery.onDirectoryChange(tenant.id, change));
     });

@@ -4,7 +4,7 @@ import { badRequest, graphHeaders, graphJson } from '../graph/graph-error.js';
 import { empty } from '../http/responses.js';
 import type { Router } from '../http/router.js';
 import type { EmuRequest } from '../http/types.js';
-import type { SubscriptionService } from './subscription.service.js';
+import type { EmulatedSubscriptionService } from './emulated-subscription.service.js';
 import type { SubscriptionRecord } from './subscription.store.js';
 
 /**
@@ -13,7 +13,7 @@ import type { SubscriptionRecord } from './subscription.store.js';
  */
 export function registerSubscriptionRoutes(
   router: Router<GraphCall, GraphRouteMeta>,
-  service: SubscriptionService,
+  service: EmulatedSubscriptionService,
 ): void {
   const meta = { permission: 'authenticated', baseCost: 0 } as const;
   router.add(

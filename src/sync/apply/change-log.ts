@@ -1,10 +1,6 @@
-import {
-  CHANGE_CHUNK_SIZE,
-  ChangeState,
-  type ChangeEntry,
-  type SyncChangeChunkModel,
-} from '../../db/models/sync-change.model.js';
+import { CHANGE_CHUNK_SIZE, type SyncChangeChunkModel } from '../../db/models/sync-change.model.js';
 import type { PlannedChange } from '../plan/plan.types.js';
+import { ChangeState, type ChangeEntry } from '../../domain/change.js';
 
 /** Appends a run's change log in chunks (one document per CHANGE_CHUNK_SIZE entries). */
 export class ChangeLogWriter {

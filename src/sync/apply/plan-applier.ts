@@ -1,10 +1,10 @@
 import type { AnyBulkWriteOperation, Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import { Types } from 'mongoose';
-import { ManagedBy, type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
-import { entraKeyOf } from '../../db/models/directory-user.model.js';
+import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import type { FactsWrite, PlannedChange } from '../plan/plan.types.js';
+import { ManagedBy, entraKeyOf } from '../../domain/directory.js';
 
 /** Documents per bulkWrite call: FerretDB pays per document, the round trip per call. */
 const BATCH = 1_000;

@@ -1,15 +1,8 @@
-import { ManagedBy } from '../../db/models/directory-user.model.js';
-import { ChangeAction, ChangeObjectType } from '../../db/models/sync-change.model.js';
+import type { EntraGroupView } from '../../domain/entra.js';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import type { PlannedChange } from './plan.types.js';
-
-/** A selected group as read from Entra (full listing, or the delta-updated mirror). */
-export interface EntraGroupView {
-  id: string;
-  name: string;
-  /** Entra ids of its user members (in scope or not). */
-  memberIds: readonly string[];
-}
+import { ManagedBy } from '../../domain/directory.js';
+import { ChangeAction, ChangeObjectType } from '../../domain/change.js';
 
 export type ExistingGroup = Pick<
   DirectoryGroupDoc,

@@ -1,24 +1,13 @@
+import type { EntraUser } from '../../domain/entra.js';
 import type { Types } from 'mongoose';
+import type { DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import type {
   ManagedBy,
-  DirectoryUserDoc,
   DirectoryUserStatus,
   DirectoryUserStatusReason,
   EntraFacts,
-} from '../../db/models/directory-user.model.js';
-import type { ChangeAction, ChangeObjectType } from '../../db/models/sync-change.model.js';
-
-/** A user as read from Graph, reduced to what the directory uses. */
-export interface EntraUser {
-  id: string;
-  /** `mail`, else `userPrincipalName`; guests: `mail` only (their UPN is the #EXT# form). */
-  email: string | null;
-  displayName: string;
-  givenName: string | null;
-  surname: string | null;
-  enabled: boolean;
-  guest: boolean;
-}
+} from '../../domain/directory.js';
+import type { ChangeAction, ChangeObjectType } from '../../domain/change.js';
 
 /** Where a user stands in Entra relative to the scope, as far as this run knows. */
 export enum ScopeState {

@@ -1,14 +1,5 @@
 import { Types } from 'mongoose';
-import {
-  DirectoryUserStatus as Status,
-  DirectoryUserStatusReason as Reason,
-  ManagedBy,
-  emailKeyOf,
-  entraKeyOf,
-  type DirectoryUserDoc,
-  type EntraFacts,
-} from '../../db/models/directory-user.model.js';
-import { ChangeAction, ChangeObjectType } from '../../db/models/sync-change.model.js';
+import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import {
   AttributeChangeAction,
   DeprovisionAction,
@@ -23,6 +14,15 @@ import {
   type UserObservation,
   type UserPlan,
 } from './plan.types.js';
+import {
+  DirectoryUserStatus as Status,
+  DirectoryUserStatusReason as Reason,
+  ManagedBy,
+  emailKeyOf,
+  entraKeyOf,
+  type EntraFacts,
+} from '../../domain/directory.js';
+import { ChangeAction, ChangeObjectType } from '../../domain/change.js';
 
 export interface UserPlanInput {
   companyId: string;

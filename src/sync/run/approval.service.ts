@@ -1,12 +1,13 @@
 import { Types } from 'mongoose';
-import type { DirectoryUserStatus } from '../../db/models/directory-user.model.js';
-import { ChangeState, type ChangeEntry } from '../../db/models/sync-change.model.js';
-import { ApprovalState, SyncRunStatus, type SyncRunDoc } from '../../db/models/sync-run.model.js';
+import { type SyncRunDoc } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { AppError, ErrorCode, notFound } from '../../domain/errors.js';
 import { countApplied } from './plan-executor.js';
 import type { RunLock } from './run-lock.js';
 import type { RunPublisher } from './run-publisher.js';
+import type { DirectoryUserStatus } from '../../domain/directory.js';
+import { ApprovalState, SyncRunStatus } from '../../domain/sync-run.js';
+import { ChangeState, type ChangeEntry } from '../../domain/change.js';
 
 const LOCK_WAIT_MS = 10_000;
 

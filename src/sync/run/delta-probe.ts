@@ -7,10 +7,13 @@ import {
   type ConnectorSyncConfig,
   type SyncRequester,
 } from '../../domain/connector.js';
-import { connectorGraph, type ConnectorGraphDeps } from '../graph/connector-graph.js';
-import type { GraphUsage } from '../graph/graph-reader.js';
-import { messageOf } from '../read/full-reader.js';
-import { DeltaReader } from '../read/delta-reader.js';
+import {
+  connectorGraph,
+  type ConnectorGraphDeps,
+} from '../../integrations/entra/connector-graph.js';
+import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
+import { messageOf } from '../../integrations/entra/full-reader.js';
+import { DeltaReader } from '../../integrations/entra/delta-reader.js';
 import { scopeKey } from './sync-runner.js';
 
 export interface DeltaProbeDeps extends ConnectorGraphDeps {

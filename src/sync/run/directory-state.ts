@@ -1,12 +1,8 @@
-import {
-  DirectoryUserStatus,
-  ManagedBy,
-  entraKeyOf,
-} from '../../db/models/directory-user.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import type { ExistingGroup } from '../plan/group-planner.js';
 import type { ExistingUser } from '../plan/plan.types.js';
 import type { PlannedOwner } from '../plan/user-planner.js';
+import { DirectoryUserStatus, ManagedBy, entraKeyOf } from '../../domain/directory.js';
 
 export interface DirectoryState {
   byEntraId: Map<string, ExistingUser>;

@@ -1,11 +1,11 @@
-import { ChangeAction, ChangeState, type ChangeEntry } from '../../db/models/sync-change.model.js';
-import { emptyCounts, type SyncRunCounts } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { massChangeLimit, type SyncRules } from '../../domain/sync-rules.js';
 import { ChangeLogWriter, toEntry } from '../apply/change-log.js';
 import { PlanApplier } from '../apply/plan-applier.js';
 import { isSilent } from '../plan/group-planner.js';
 import type { FactsWrite, PlannedChange } from '../plan/plan.types.js';
+import { emptyCounts, type SyncRunCounts } from '../../domain/sync-run.js';
+import { ChangeAction, ChangeState, type ChangeEntry } from '../../domain/change.js';
 
 export interface ExecuteInput {
   runId: string;

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
-import {
-  ApprovalState,
-  SyncRunStatus,
-  emptyCounts,
-  type SyncRunDoc,
-} from '../../db/models/sync-run.model.js';
+import { type SyncRunDoc } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import {
   ConnectorStatus,
@@ -16,11 +11,12 @@ import {
   type SyncOutcome,
 } from '../../domain/connector.js';
 import { AppError, ErrorCode, isAppError } from '../../domain/errors.js';
-import type { GraphUsage } from '../graph/graph-reader.js';
-import { SyncGroupGoneError } from '../read/full-reader.js';
+import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
+import { SyncGroupGoneError } from '../../integrations/entra/full-reader.js';
 import { RunLock } from './run-lock.js';
 import type { RunPublisher } from './run-publisher.js';
 import type { RunOutcome, SyncRunner } from './sync-runner.js';
+import { ApprovalState, SyncRunStatus, emptyCounts } from '../../domain/sync-run.js';
 
 export interface RunCoordinatorOptions {
   /** Runs this instance executes at once (different connectors). */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SyncRunDoc } from '../../db/models/sync-run.model.js';
-import { LiveTopic, type LiveEvents } from '../../server/live-events.js';
+import { LiveTopic, type LiveEvents } from '../../events/live-events.js';
 
 /** Publishes run progress for the `syncRunUpdated` subscription; never fails a run. */
 export class RunPublisher {

@@ -1,32 +1,34 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DirectoryUserStatus } from '../../db/models/directory-user.model.js';
-import {
-  ChangeAction,
-  ChangeObjectType,
-  type ChangeEntry,
-} from '../../db/models/sync-change.model.js';
-import type { SyncRunCounts } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { currentLinks, type MirroredGroup } from '../../db/models/sync-state.model.js';
 import { SyncMode, type ConnectorSyncConfig } from '../../domain/connector.js';
 import type { EntraClientFactory } from '../../integrations/entra/graph-client.factory.js';
-import { connectorGraph } from '../graph/connector-graph.js';
+import { connectorGraph } from '../../integrations/entra/connector-graph.js';
 import {
   DeltaResetError,
   type GraphReader,
   type GraphRetryPolicy,
   type GraphUsage,
-} from '../graph/graph-reader.js';
-import type { TenantGate } from '../graph/tenant-gate.js';
-import { planGroups, type EntraGroupView } from '../plan/group-planner.js';
+} from '../../integrations/entra/graph-reader.js';
+import type { TenantGate } from '../../integrations/entra/tenant-gate.js';
+import { planGroups } from '../plan/group-planner.js';
 import { ScopeState, type PlannedChange, type UserObservation } from '../plan/plan.types.js';
 import { planScheduledDeletes, planUsers } from '../plan/user-planner.js';
-import { DeltaReader, type DeltaRound } from '../read/delta-reader.js';
-import { toEntraUser } from '../read/entra-user.js';
-import { FullReader, SyncGroupGoneError, messageOf, rethrowAuth } from '../read/full-reader.js';
+import { DeltaReader, type DeltaRound } from '../../integrations/entra/delta-reader.js';
+import { toEntraUser } from '../../integrations/entra/entra-user.js';
+import {
+  FullReader,
+  SyncGroupGoneError,
+  messageOf,
+  rethrowAuth,
+} from '../../integrations/entra/full-reader.js';
 import { loadDirectoryState, loadGroups, type DirectoryState } from './directory-state.js';
 import { executePlan } from './plan-executor.js';
+import { DirectoryUserStatus } from '../../domain/directory.js';
+import type { SyncRunCounts } from '../../domain/sync-run.js';
+import { ChangeAction, ChangeObjectType, type ChangeEntry } from '../../domain/change.js';
+import type { EntraGroupView } from '../../domain/entra.js';
 
 export interface SyncRunnerDeps {
   models: SyncModels;

@@ -37,7 +37,7 @@ export type SubscriptionCredentials = Pick<
   'tenantId' | 'clientId' | 'clientSecret'
 >;
 
-export interface SubscriptionServiceDeps {
+export interface GraphSubscriptionServiceDeps {
   subscriptions: GraphSubscriptionModel;
   leases: LeaseModel;
   registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
@@ -65,11 +65,11 @@ export interface SubscriptionServiceDeps {
  * `subscriptionRemoved`), reauthorizes on `reauthorizationRequired`, and deletes the rest. One
  * instance works on a connector at a time (a lease), so Graph's quota is never spent on doubles.
  */
-export class SubscriptionService {
+export class GraphSubscriptionService {
   private readonly log: Logger;
   private readonly now: () => Date;
 
-  constructor(private readonly deps: SubscriptionServiceDeps) {
+  constructor(private readonly deps: GraphSubscriptionServiceDeps) {
     this.log = deps.logger.child({ component: 'subscription-service' });
     this.now = deps.now ?? (() => new Date());
   }

@@ -1,9 +1,8 @@
 import { AppError, ErrorCode } from '../../domain/errors.js';
-import type { GraphReader } from '../graph/graph-reader.js';
-import { isNotFound } from '../graph/graph-reader.js';
-import type { EntraGroupView } from '../plan/group-planner.js';
-import type { EntraUser } from '../plan/plan.types.js';
+import type { GraphReader } from './graph-reader.js';
+import { isNotFound } from './graph-reader.js';
 import { USER_SELECT, isUser, toEntraUser } from './entra-user.js';
+import type { EntraUser, EntraGroupView } from '../../domain/entra.js';
 
 export interface ScopeSnapshot {
   syncGroupName: string;

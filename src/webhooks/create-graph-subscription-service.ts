@@ -8,16 +8,16 @@ import type { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.
 import { recordChangeNotice } from './change-notices.js';
 import type { NotificationScheduler } from './notification-intake.service.js';
 import {
-  SubscriptionService,
+  GraphSubscriptionService,
   type SubscriptionCredentials,
-  type SubscriptionServiceDeps,
-} from './subscription.service.js';
+  type GraphSubscriptionServiceDeps,
+} from './graph-subscription.service.js';
 
-export interface CreateSubscriptionServiceDeps {
+export interface CreateGraphSubscriptionServiceDeps {
   connection: Connection;
   registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
   graphFor: (credentials: SubscriptionCredentials) => GraphSubscriptionsApi;
-  inactiveCredentials?: SubscriptionServiceDeps['inactiveCredentials'];
+  inactiveCredentials?: GraphSubscriptionServiceDeps['inactiveCredentials'];
   publicBaseUrl: string | undefined;
   lifetimeMinutes: number;
   scheduler: NotificationScheduler;
@@ -29,11 +29,11 @@ export interface CreateSubscriptionServiceDeps {
  * The subscription service wired to the change notices: once a subscription is (re)created, a
  * notice is recorded for the connector so a delta sync covers whatever happened while none existed.
  */
-export function createSubscriptionService(
-  deps: CreateSubscriptionServiceDeps,
-): SubscriptionService {
+export function createGraphSubscriptionService(
+  deps: CreateGraphSubscriptionServiceDeps,
+): GraphSubscriptionService {
   const notices = changeNoticeModel(deps.connection);
-  return new SubscriptionService({
+  return new GraphSubscriptionService({
     subscriptions: graphSubscriptionModel(deps.connection),
     leases: leaseModel(deps.connection),
     registry: deps.registry,

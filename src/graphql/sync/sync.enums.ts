@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
-import { ChangeAction, ChangeObjectType, ChangeState } from '../../db/models/sync-change.model.js';
-import { ApprovalState, SyncRunStatus } from '../../db/models/sync-run.model.js';
 import { SyncMode, SyncTrigger } from '../../domain/connector.js';
+import { ApprovalState, SyncRunStatus } from '../../domain/sync-run.js';
+import { ChangeAction, ChangeObjectType, ChangeState } from '../../domain/change.js';
 
 registerEnumType(SyncTrigger, { name: 'SyncTrigger' });
 registerEnumType(SyncMode, { name: 'SyncMode' });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
-import { LiveTopic, type LiveEvents, type LiveTopics } from '../server/live-events.js';
+import { LiveTopic, type LiveEvents, type LiveTopics } from '../events/live-events.js';
 import { CompanyResolver } from './company/company.resolver.js';
 import { ConnectorStatusResolver } from './connector/connector-status.resolver.js';
 import { ConnectorResolver } from './connector/connector.resolver.js';

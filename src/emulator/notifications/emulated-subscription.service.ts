@@ -29,7 +29,7 @@ export interface SubscriptionInput {
 const invalid = (message: string) => new GraphError(400, GraphErrorCode.InvalidRequest, message);
 
 /** Creating, renewing, reauthorizing and deleting subscriptions, with Graph's checks. */
-export class SubscriptionService {
+export class EmulatedSubscriptionService {
   constructor(
     private readonly store: SubscriptionStore,
     private readonly delivery: DeliveryService,

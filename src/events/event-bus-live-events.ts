@@ -1,5 +1,5 @@
-import type { EventBus } from '../events/event-bus.js';
-import type { LiveEvents, LiveTopic, LiveTopics } from '../server/live-events.js';
+import type { EventBus } from './event-bus.js';
+import type { LiveEvents, LiveTopic, LiveTopics } from './live-events.js';
 
 /** Called for every event this instance publishes (not for events heard from other instances). */
 export type LocalPublishListener = <K extends LiveTopic>(topic: K, payload: LiveTopics[K]) => void;

@@ -1,6 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { ConnectorKind } from '../../db/models/connector.model.js';
-import { ConnectorStatus } from '../../domain/connector.js';
+import { ConnectorStatus, ConnectorKind } from '../../domain/connector.js';
 import { ErrorCode } from '../../domain/errors.js';
 import {
   AttributeChangeAction,

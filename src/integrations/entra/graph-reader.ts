@@ -6,7 +6,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../domain/errors.js';
-import { toGraphAppError } from '../../integrations/entra/graph-errors.js';
+import { toGraphAppError } from './graph-errors.js';
 import { sleep, type TenantGate } from './tenant-gate.js';
 
 export interface GraphRetryPolicy {

@@ -1,4 +1,4 @@
-import type { GraphReader } from '../graph/graph-reader.js';
+import type { GraphReader } from './graph-reader.js';
 import { USER_SELECT } from './entra-user.js';
 
 /** Graph's `$filter=id eq ... or ...` on delta takes at most this many ids. */

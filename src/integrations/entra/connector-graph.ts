@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConnectorSyncConfig } from '../../domain/connector.js';
-import type { EntraClientFactory } from '../../integrations/entra/graph-client.factory.js';
+import type { EntraClientFactory } from './graph-client.factory.js';
 import { GraphReader, type GraphRetryPolicy, type GraphUsage } from './graph-reader.js';
 import type { TenantGate } from './tenant-gate.js';
 

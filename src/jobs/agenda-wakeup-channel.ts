@@ -18,7 +18,7 @@ interface JobSavedEvent extends EventPayload {
  * bus latency (tens of ms over the capped collection) and the first to lock it runs it. Agenda's
  * own Mongo channel needs change streams, which FerretDB lacks.
  */
-export class EventBusNotificationChannel extends BaseNotificationChannel {
+export class AgendaWakeupChannel extends BaseNotificationChannel {
   private iterator: AsyncIterableIterator<EventPayload> | undefined;
 
   constructor(private readonly bus: EventBus) {

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
-import { ManagedBy, type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
+import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { syncService } from '../sync/sync.resolver.js';
 import {
@@ -10,6 +10,7 @@ import {
   DirectoryUserConnection,
   DirectoryUserStatus,
 } from './directory.type.js';
+import { ManagedBy } from '../../domain/directory.js';
 
 /** The company directory the sync engine writes. Thin: the service applies the scope. */
 @Resolver()

@@ -1,4 +1,4 @@
-import type { EntraUser } from '../plan/plan.types.js';
+import type { EntraUser } from '../../domain/entra.js';
 
 /** The user properties the directory uses; `$select`ed everywhere (accountEnabled needs it). */
 export const USER_SELECT = [

@@ -1,8 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import {
-  DirectoryUserStatus,
-  DirectoryUserStatusReason,
-} from '../../db/models/directory-user.model.js';
+import { DirectoryUserStatus, DirectoryUserStatusReason } from '../../domain/directory.js';
 
 export enum DirectoryManagedBy {
   AZURE_AD = 'AZURE_AD',

@@ -1,0 +1,35 @@
+/** The password manager's directory as the sync rules see it: statuses, reasons, keys. */
+
+export enum DirectoryUserStatus {
+  ACTIVE = 'ACTIVE',
+  DISABLED = 'DISABLED',
+  /** A soft delete: the user can be restored (re-enabled). */
+  DELETED = 'DELETED',
+  PENDING_APPROVAL = 'PENDING_APPROVAL',
+}
+
+export enum ManagedBy {
+  AZURE_AD = 'AZURE_AD',
+}
+
+/** Why a user is in its status, in terms the admin acts on. */
+export enum DirectoryUserStatusReason {
+  SEAT_LIMIT = 'SEAT_LIMIT',
+  APPROVAL_REQUIRED = 'APPROVAL_REQUIRED',
+  REMOVED_FROM_GROUP = 'REMOVED_FROM_GROUP',
+  DISABLED_IN_ENTRA = 'DISABLED_IN_ENTRA',
+  DELETED_IN_ENTRA = 'DELETED_IN_ENTRA',
+  OFFBOARDING_ELAPSED = 'OFFBOARDING_ELAPSED',
+}
+
+/** What the hub last saw in Entra, so delta rounds re-plan a user without re-reading Graph. */
+export interface EntraFacts {
+  inScope: boolean;
+  enabled: boolean;
+  deleted: boolean;
+  guest: boolean;
+}
+
+export const entraKeyOf = (companyId: string, entraId: string): string => `${companyId}:${entraId}`;
+export const emailKeyOf = (companyId: string, email: string): string =>
+  `${companyId}:${email.trim().toLowerCase()}`;
