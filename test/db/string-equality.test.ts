@@ -9,7 +9,8 @@ interface Doc {
 }
 
 /**
- * The FerretDB launcher checks top-level string equality in SQL before FerretDB's own filter
+ * The FerretDB launcher checks top-level string equality, `$in` of strings and `_id` equality or
+ * `$in` in SQL, through the collection's indexes, before FerretDB's own filter
  * (tools/ferretdb/_patches/internal/backends/sqlite/collection.go). A pre-filter may let rows
  * through, never drop one MongoDB would match: this holds every command that filters to
  * MongoDB's semantics, on whichever server the run uses.
@@ -31,6 +32,8 @@ describe('equality with a string matches as MongoDB does', () => {
       { _id: 7, k: `it's "quoted"` },
       { _id: 8, k: new ObjectId('65a000000000000000000001') },
       { _id: 9, k: 1 },
+      { _id: 10, k: 'a<b>&c\u2028é', n: 'y' },
+      { _id: 11, k: ['x', 'y'], n: 'y' },
     ]);
   });
   afterAll(async () => {
@@ -49,6 +52,17 @@ describe('equality with a string matches as MongoDB does', () => {
     expect(await ids({ k: '65a000000000000000000001' })).toEqual([]);
     expect(await ids({ k: new ObjectId('65a000000000000000000001') })).toEqual([8]);
     expect(await ids({ k: 'missing' })).toEqual([]);
+    expect(await ids({ k: 'a<b>&c\u2028é' })).toEqual([10]);
+  });
+
+  it('finds $in of strings and arrays holding one of them', async () => {
+    expect(await ids({ k: { $in: ['a', 'x'] } })).toEqual([1, 2, 6, 11]);
+    expect(await ids({ k: { $in: ['b'] }, n: 'y' })).toEqual([]);
+    expect(await ids({ k: { $in: ['a<b>&c\u2028é', 'zz'] }, n: 'y' })).toEqual([10]);
+    expect(await ids({ k: { $in: ['a', 1] } })).toEqual([1, 2, 6, 9]);
+    expect(await ids({ _id: { $in: [3, 7, 42] } })).toEqual([3, 7]);
+    expect(await ids({ _id: 6, k: 'a' })).toEqual([6]);
+    expect(await ids({ _id: 6, k: 'b' })).toEqual([]);
   });
 
   it('holds for count, distinct, findOneAndUpdate and delete', async () => {
@@ -61,6 +75,11 @@ describe('equality with a string matches as MongoDB does', () => {
     );
     expect(updated?._id).toBe(6);
     expect((await docs.deleteMany({ k: 'b' })).deletedCount).toBe(2);
-    expect(await ids({})).toEqual([1, 4, 5, 6, 7, 8, 9]);
+    expect(await ids({})).toEqual([1, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(await docs.countDocuments({ k: { $in: ['y', 'a'] } })).toBe(3);
+    expect((await docs.updateMany({ k: { $in: ['x'] } }, { $set: { n: 'w' } })).modifiedCount).toBe(
+      1,
+    );
+    expect((await docs.deleteMany({ _id: { $in: [10, 11] } })).deletedCount).toBe(2);
   });
 });

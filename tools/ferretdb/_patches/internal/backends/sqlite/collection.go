@@ -37,6 +37,95 @@ import (
 // plainFieldName is a top-level field name that needs no quoting in an SQLite JSON path.
 var plainFieldName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// maxPushedIn bounds the `$in` lists turned into SQL (SQLite's default limit on host parameters
+// is 32,766 per statement; the hub's batches are at most a thousand).
+const maxPushedIn = 5_000
+
+// pushdownConditions is added by the entra-connector-hub FerretDB launcher
+// (tools/ferretdb/_patches). Top-level equality with a string (`{connectorId: "..."}`), `$in` of
+// strings, and `_id` equality or `$in` become SQL conditions written exactly as registry.go
+// spells index columns (`_ferretdb_sjson->"field"`), so SQLite answers them from the collection's
+// indexes instead of FerretDB decoding every document of the collection into Go values.
+//
+// Only a pre-filter: every caller still applies the whole filter to what is returned, so it may
+// let through rows that do not match, never drop one that does. MongoDB also matches an array
+// field that holds the value, so rows whose field is an array (JSON text starting with `[`) are
+// always let through; that range is indexable too, so SQLite plans a MULTI-INDEX OR.
+func pushdownConditions(filter *types.Document) ([]string, []any) {
+	if filter == nil || filter.Len() == 0 {
+		return nil, nil
+	}
+	var conditions []string
+	var args []any
+	for _, key := range filter.Keys() {
+		value, _ := filter.Get(key)
+		if key == "_id" {
+			switch v := value.(type) {
+			case string, types.ObjectID:
+				conditions = append(conditions, metadata.IDColumn+" = ?")
+				args = append(args, string(must.NotFail(sjson.MarshalSingleValue(v))))
+			case *types.Document:
+				if values := inValues(v, true); values != nil {
+					conditions = append(conditions, metadata.IDColumn+" IN ("+placeholders(len(values))+")")
+					args = append(args, values...)
+				}
+			}
+			continue
+		}
+		if !plainFieldName.MatchString(key) {
+			continue
+		}
+		column := fmt.Sprintf("%s->%q", metadata.DefaultColumn, key)
+		isArray := fmt.Sprintf("(%[1]s >= '[' AND %[1]s < '\\')", column)
+		switch v := value.(type) {
+		case string:
+			conditions = append(conditions, fmt.Sprintf("(%s = ? OR %s)", column, isArray))
+			args = append(args, string(must.NotFail(sjson.MarshalSingleValue(v))))
+		case *types.Document:
+			if values := inValues(v, false); values != nil {
+				conditions = append(conditions, fmt.Sprintf("(%s IN (%s) OR %s)", column, placeholders(len(values)), isArray))
+				args = append(args, values...)
+			}
+		}
+	}
+	return conditions, args
+}
+
+// inValues returns the sjson form of `{$in: [...]}` when it is the operator's only key and every
+// element is a string (or an ObjectID, for `_id`); nil otherwise (nothing is pushed down).
+func inValues(doc *types.Document, objectIDs bool) []any {
+	if doc.Len() != 1 {
+		return nil
+	}
+	raw, err := doc.Get("$in")
+	if err != nil {
+		return nil
+	}
+	arr, ok := raw.(*types.Array)
+	if !ok || arr.Len() == 0 || arr.Len() > maxPushedIn {
+		return nil
+	}
+	values := make([]any, 0, arr.Len())
+	for i := 0; i < arr.Len(); i++ {
+		element := must.NotFail(arr.Get(i))
+		switch element.(type) {
+		case string:
+		case types.ObjectID:
+			if !objectIDs {
+				return nil
+			}
+		default:
+			return nil
+		}
+		values = append(values, string(must.NotFail(sjson.MarshalSingleValue(element))))
+	}
+	return values
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // collection implements backends.Collection interface.
 type collection struct {
 	r      *metadata.Registry
@@ -76,43 +165,16 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 	var conditions []string
 	var args []any
 
-	// that logic should exist in one place
-	// TODO https://github.com/FerretDB/FerretDB/issues/3235
-	if params.Filter.Len() == 1 {
-		v, _ := params.Filter.Get("_id")
-		switch v.(type) {
-		case string, types.ObjectID:
-			conditions = append(conditions, metadata.IDColumn+" = ?")
-			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
-		}
-	}
+	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): see
+	// pushdownConditions. Upstream pushed down `_id` equality only when it was the whole filter.
+	pushed, pushedArgs := pushdownConditions(params.Filter)
+	conditions = append(conditions, pushed...)
+	args = append(args, pushedArgs...)
 
 	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): see QueryParams.FromRecordID.
 	if params.FromRecordID != 0 && meta.Capped() {
 		conditions = append(conditions, metadata.RecordIDColumn+" >= ?")
 		args = append(args, params.FromRecordID)
-	}
-
-	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): top-level
-	// equality with a string ({connectorId: "..."}, Agenda's {name: "..."}) is also checked in
-	// SQL, so SQLite skips the rows that cannot match and FerretDB no longer decodes every
-	// document of the collection into Go values to test it. Only a pre-filter: every caller
-	// still applies the whole filter to what is returned, so it may let through rows that do
-	// not match, never drop one that does (an array field may hold the string: kept).
-	if params.Filter.Len() > 0 {
-		for _, key := range params.Filter.Keys() {
-			value, _ := params.Filter.Get(key)
-			s, ok := value.(string)
-			if !ok || key == "_id" || !plainFieldName.MatchString(key) {
-				continue
-			}
-			path := "'$." + key + "'"
-			conditions = append(conditions, fmt.Sprintf(
-				"(%s->>%s = ? OR json_type(%s, %s) = 'array')",
-				metadata.DefaultColumn, path, metadata.DefaultColumn, path,
-			))
-			args = append(args, s)
-		}
 	}
 
 	var whereClause string
