@@ -48,7 +48,7 @@ import type { SyncEngineFactory } from '../src/runtime/sync-engine.port.js';
 import { connectorGraph } from '../src/integrations/entra/connector-graph.js';
 import { TenantGate } from '../src/integrations/entra/tenant-gate.js';
 import { DeltaReader } from '../src/integrations/entra/delta-reader.js';
-import { scopeKey } from '../src/sync/run/sync-runner.js';
+import { scopeKey } from '../src/sync/run/delta-sync.js';
 import { hashClientState } from '../src/webhooks/client-state.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);

@@ -30,6 +30,30 @@ export interface EntraFacts {
   guest: boolean;
 }
 
+/** A directory user's fields as the sync reads and writes them, without storage details. */
+export interface DirectoryUserFields {
+  companyId: string;
+  /** The Entra object id; null for users created by hand. */
+  entraId: string | null;
+  /** `${companyId}:${entraId}`, absent for hand-made users: unique per company (sparse). */
+  entraKey?: string | undefined;
+  email: string;
+  /** `${companyId}:${lowercased email}`: one user per address per company. */
+  emailKey: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  status: DirectoryUserStatus;
+  statusReason: DirectoryUserStatusReason | null;
+  managedBy: ManagedBy | null;
+  connectorId: string | null;
+  entra: EntraFacts | null;
+  disabledAt: Date | null;
+  /** Staged offboarding: soft-delete at this time (deleteAfterDays). */
+  deleteAfter: Date | null;
+  deletedAt: Date | null;
+}
+
 export const entraKeyOf = (companyId: string, entraId: string): string => `${companyId}:${entraId}`;
 export const emailKeyOf = (companyId: string, email: string): string =>
   `${companyId}:${email.trim().toLowerCase()}`;

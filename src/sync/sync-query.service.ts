@@ -145,6 +145,16 @@ export class SyncQueryService {
       .lean<DirectoryGroupDoc[]>();
   }
 
+  /** The Entra ids of a directory group's members (its in-scope memberships), sorted. */
+  async groupMemberIds(caller: Caller, companyId: string, groupEntraId: string): Promise<string[]> {
+    await this.requireCompany(caller, companyId);
+    const edges = await this.deps.models.DirectoryGroupMember.find(
+      { companyId, groupId: groupEntraId, inScope: true },
+      { userId: 1 },
+    ).lean<{ userId: string }[]>();
+    return edges.map((edge) => edge.userId).sort();
+  }
+
   async preview(caller: Caller, connectorId: string): Promise<SyncPreview> {
     await this.requireConnector(requirePortal(caller), connectorId);
     return this.deps.preview.preview(connectorId);

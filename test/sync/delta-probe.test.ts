@@ -53,7 +53,7 @@ describe('delta probe (the idle poll)', () => {
     expect(await runCount(h)).toBe(runsBefore);
     const after = await state(h);
     expect(after!.checkedAt!.getTime()).toBeGreaterThan(before!.checkedAt?.getTime() ?? 0);
-    expect(after!.groups).toEqual(before!.groups);
+    expect(after!.selectedGroups).toEqual(before!.selectedGroups);
     // The next round continues from the probe's links; the saved ones stay as the run left them.
     expect(currentLinks(after!)!.users).not.toBe(before!.usersDeltaLink);
     expect(currentLinks(after!)!.groups).not.toBe(before!.groupsDeltaLink);

@@ -34,7 +34,8 @@ export interface SyncHarness {
   sync(trigger?: SyncTrigger, mode?: SyncMode): Promise<SyncRunDoc>;
   users(): Promise<DirectoryUserDoc[]>;
   user(entraId: string): Promise<DirectoryUserDoc | null>;
-  groups(): Promise<DirectoryGroupDoc[]>;
+  /** Directory groups with their members (Entra ids of the in-scope memberships). */
+  groups(): Promise<(DirectoryGroupDoc & { memberIds: string[] })[]>;
   changes(runId: string): Promise<ChangeEntry[]>;
   setRules(rules: Partial<SyncRules>): Promise<void>;
   setSyncedGroups(ids: string[]): Promise<void>;
@@ -130,7 +131,20 @@ export async function startSyncHarness(
     users: () => engine.models.DirectoryUser.find({ companyId }).lean<DirectoryUserDoc[]>(),
     user: (entraId) =>
       engine.models.DirectoryUser.findOne({ companyId, entraId }).lean<DirectoryUserDoc>(),
-    groups: () => engine.models.DirectoryGroup.find({ companyId }).lean<DirectoryGroupDoc[]>(),
+    async groups() {
+      const docs = await engine.models.DirectoryGroup.find({ companyId }).lean<
+        DirectoryGroupDoc[]
+      >();
+      return Promise.all(
+        docs.map(async (doc) => {
+          const edges = await engine.models.DirectoryGroupMember.find(
+            { companyId, groupId: doc.entraId, inScope: true },
+            { userId: 1 },
+          ).lean<{ userId: string }[]>();
+          return { ...doc, memberIds: edges.map((edge) => edge.userId) };
+        }),
+      );
+    },
     async changes(runId) {
       const chunks = await engine.models.SyncChangeChunk.find({ runId }).sort({ chunk: 1 }).lean();
       return chunks.flatMap((c) => c.entries);

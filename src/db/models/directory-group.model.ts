@@ -9,10 +9,8 @@ export interface DirectoryGroupDoc {
   /** `${companyId}:${entraId}`: one directory group per Entra group per company. */
   entraKey: string;
   name: string;
-  /** Entra ids of the members that are also in scope (synced users). */
-  memberIds: string[];
-  /** Entra ids of every user member in Entra (in scope or not), for delta rounds. */
-  entraMemberIds: string[];
+  /** Members in scope (synced users): the group's edges with `inScope` (group members model). */
+  memberCount: number;
   managedBy: ManagedBy | null;
   connectorId: string | null;
   createdAt: Date;
@@ -25,8 +23,7 @@ const schema = new Schema<DirectoryGroupDoc>(
     entraId: { type: String, required: true },
     entraKey: { type: String, required: true },
     name: { type: String, required: true },
-    memberIds: { type: [String], default: [] },
-    entraMemberIds: { type: [String], default: [] },
+    memberCount: { type: Number, default: 0 },
     managedBy: { type: String, enum: [...Object.values(ManagedBy), null], default: null },
     connectorId: { type: String, default: null },
   },

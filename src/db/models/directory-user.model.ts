@@ -2,33 +2,13 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import {
   DirectoryUserStatus,
   ManagedBy,
-  type DirectoryUserStatusReason,
+  type DirectoryUserFields,
   type EntraFacts,
 } from '../../domain/directory.js';
 
 /** A user of the company's password manager directory; Entra users are keyed by object id. */
-export interface DirectoryUserDoc {
+export interface DirectoryUserDoc extends DirectoryUserFields {
   _id: Types.ObjectId;
-  companyId: string;
-  /** The Entra object id; null for users created by hand. */
-  entraId: string | null;
-  /** `${companyId}:${entraId}`, absent for hand-made users: unique per company (sparse). */
-  entraKey?: string | undefined;
-  email: string;
-  /** `${companyId}:${lowercased email}`: one user per address per company. */
-  emailKey: string;
-  displayName: string;
-  givenName: string | null;
-  surname: string | null;
-  status: DirectoryUserStatus;
-  statusReason: DirectoryUserStatusReason | null;
-  managedBy: ManagedBy | null;
-  connectorId: string | null;
-  entra: EntraFacts | null;
-  disabledAt: Date | null;
-  /** Staged offboarding: soft-delete at this time (deleteAfterDays). */
-  deleteAfter: Date | null;
-  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,4 +1,8 @@
 import type { Connection } from 'mongoose';
+import {
+  directoryGroupMemberModel,
+  type DirectoryGroupMemberModel,
+} from './directory-group-member.model.js';
 import { directoryGroupModel, type DirectoryGroupModel } from './directory-group.model.js';
 import { directoryUserModel, type DirectoryUserModel } from './directory-user.model.js';
 import { syncChangeChunkModel, type SyncChangeChunkModel } from './sync-change.model.js';
@@ -10,6 +14,7 @@ import { syncStateModel, type SyncStateModel } from './sync-state.model.js';
 export interface SyncModels {
   DirectoryUser: DirectoryUserModel;
   DirectoryGroup: DirectoryGroupModel;
+  DirectoryGroupMember: DirectoryGroupMemberModel;
   SyncRun: SyncRunModel;
   SyncChangeChunk: SyncChangeChunkModel;
   SyncState: SyncStateModel;
@@ -23,6 +28,7 @@ export function syncModels(connection: Connection): SyncModels {
   return {
     DirectoryUser: reuse('DirectoryUser', directoryUserModel),
     DirectoryGroup: reuse('DirectoryGroup', directoryGroupModel),
+    DirectoryGroupMember: reuse('DirectoryGroupMember', directoryGroupMemberModel),
     SyncRun: reuse('SyncRun', syncRunModel),
     SyncChangeChunk: reuse('SyncChangeChunk', syncChangeChunkModel),
     SyncState: reuse('SyncState', syncStateModel),

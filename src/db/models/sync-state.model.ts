@@ -1,9 +1,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
- * Delta state per connector. The links are written only after the changes they cover were
- * applied, so a crash in between replays those changes (the apply is idempotent) instead of
- * losing them.
+ * Delta state per connector, small and bounded: the links, the counters the rails need, and one
+ * entry per selected group (at most 250). Memberships live in `directory_group_members`.
+ *
+ * The links are written only after the changes they cover were applied, so a crash in between
+ * replays those changes (the apply is idempotent) instead of losing them.
  */
 export interface SyncStateDoc {
   /** The connector id. */
@@ -21,9 +23,29 @@ export interface SyncStateDoc {
    * Kept apart so the probe writes by `_id` alone (see `currentLinks`).
    */
   probe: ProbedLinks | null;
-  /** Selected groups as Entra has them (all user members), including ones not created. */
-  groups: MirroredGroup[];
+  /**
+   * The connector's managed users that are not deleted: the mass-change guard's base. Kept by
+   * the runs and approvals that change it; a full sync that finds it off recounts it (null: not
+   * known yet, counted when needed).
+   */
+  managedUsers: number | null;
+  /**
+   * Set while a run writes the directory, cleared when it saves the state: found set, the run
+   * stopped half-way and `managedUsers` no longer says what the directory holds.
+   */
+  pendingRunId: string | null;
+  /** The selected groups as Entra last reported them, with their stored membership counts. */
+  selectedGroups: SelectedGroupState[];
   updatedAt: Date;
+}
+
+export interface SelectedGroupState {
+  id: string;
+  name: string;
+  /** Membership documents stored for the group (every user member, in scope or not). */
+  edges: number;
+  /** Of those, the members in scope: the directory group's `memberCount`. */
+  members: number;
 }
 
 export interface DeltaLinks {
@@ -52,12 +74,6 @@ export function currentLinks(
   return { users: state.usersDeltaLink, groups: state.groupsDeltaLink };
 }
 
-export interface MirroredGroup {
-  id: string;
-  name: string;
-  memberIds: string[];
-}
-
 const schema = new Schema<SyncStateDoc>(
   {
     _id: { type: String, required: true },
@@ -67,7 +83,9 @@ const schema = new Schema<SyncStateDoc>(
     lastFullSyncAt: { type: Date, default: null },
     checkedAt: { type: Date, default: null },
     probe: { type: Schema.Types.Mixed, default: null },
-    groups: { type: Schema.Types.Mixed, default: () => [] },
+    managedUsers: { type: Number, default: null },
+    pendingRunId: { type: String, default: null },
+    selectedGroups: { type: Schema.Types.Mixed, default: () => [] },
     updatedAt: { type: Date, default: () => new Date() },
   },
   { collection: 'sync_states', versionKey: false },

@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
@@ -13,7 +13,7 @@ import {
 import { ManagedBy } from '../../domain/directory.js';
 
 /** The company directory the sync engine writes. Thin: the service applies the scope. */
-@Resolver()
+@Resolver(() => DirectoryGroup)
 export class DirectoryResolver {
   @Query(() => DirectoryUserConnection)
   async directoryUsers(
@@ -54,6 +54,13 @@ export class DirectoryResolver {
     const groups = await syncService(ctx).directoryGroups(requireCaller(ctx), companyId);
     return groups.map(groupView);
   }
+
+  @FieldResolver(() => [String], {
+    description: 'Entra ids of the members (synced users only), read only when asked for.',
+  })
+  memberIds(@Root() group: DirectoryGroup, @Ctx() ctx: RequestContext): Promise<string[]> {
+    return syncService(ctx).groupMemberIds(requireCaller(ctx), group.companyId, group.entraId);
+  }
 }
 
 function userView(doc: DirectoryUserDoc): DirectoryUser {
@@ -79,9 +86,9 @@ function groupView(doc: DirectoryGroupDoc): DirectoryGroup {
   return {
     id: doc._id.toHexString(),
     entraId: doc.entraId,
+    companyId: doc.companyId,
     name: doc.name,
-    memberIds: doc.memberIds,
-    memberCount: doc.memberIds.length,
+    memberCount: doc.memberCount,
     managedBy: doc.managedBy ? DirectoryManagedBy.AZURE_AD : DirectoryManagedBy.NONE,
     connectorId: doc.connectorId,
   };

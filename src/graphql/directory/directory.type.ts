@@ -46,9 +46,9 @@ export class DirectoryUserConnection {
 export class DirectoryGroup {
   @Field(() => ID) id!: string;
   @Field() entraId!: string;
+  /** The company, for the member lookup (not exposed: the caller asked by company). */
+  companyId!: string;
   @Field() name!: string;
-  @Field(() => [String], { description: 'Entra ids of the members (synced users only).' })
-  memberIds!: string[];
   @Field(() => Int) memberCount!: number;
   @Field(() => DirectoryManagedBy) managedBy!: DirectoryManagedBy;
   @Field(() => ID, { nullable: true }) connectorId!: string | null;

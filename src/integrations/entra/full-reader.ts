@@ -1,25 +1,8 @@
 import { AppError, ErrorCode } from '../../domain/errors.js';
+import type { EntraUser } from '../../domain/entra.js';
 import type { GraphReader } from './graph-reader.js';
 import { isNotFound } from './graph-reader.js';
 import { USER_SELECT, isUser, toEntraUser } from './entra-user.js';
-import type { EntraUser, EntraGroupView } from '../../domain/entra.js';
-
-export interface ScopeSnapshot {
-  syncGroupName: string;
-  /** Users of the sync group (direct, or transitive with includeNestedGroups), by id. */
-  members: Map<string, EntraUser>;
-  /** False when some page could not be read: then nothing may be deprovisioned. */
-  complete: boolean;
-  problem: string | null;
-}
-
-export interface GroupsSnapshot {
-  groups: Map<string, EntraGroupView>;
-  /** Selected groups that no longer exist in Entra. */
-  goneIds: Set<string>;
-  /** Selected groups that could not be read this time: left as they are. */
-  failed: Map<string, string>;
-}
 
 /** The sync group is gone or unreadable: the admin must select another one. */
 export class SyncGroupGoneError extends AppError {
@@ -31,57 +14,58 @@ export class SyncGroupGoneError extends AppError {
   }
 }
 
+export interface GroupNames {
+  names: Map<string, string>;
+  /** Selected groups that no longer exist in Entra. */
+  gone: Set<string>;
+  /** Selected groups whose names could not be read this time, with the reason. */
+  failed: Map<string, string>;
+}
+
+/** Graph's `$filter=id in (...)` takes at most 15 ids. */
 const IDS_PER_FILTER = 15;
 
+/**
+ * Whole listings of the sync group and of the selected groups, a page at a time: nothing here
+ * holds more than one Graph page, so a full sync's memory does not grow with the tenant.
+ */
 export class FullReader {
   constructor(
     private readonly graph: GraphReader,
     private readonly nested: boolean,
-    private readonly groupConcurrency: number,
     /** `$top` of member listings (Graph's maximum by default; tests use small pages). */
     private readonly pageSize = 999,
   ) {}
 
-  async readScope(syncGroupId: string): Promise<ScopeSnapshot> {
-    let syncGroupName: string;
+  /** The sync group's name; SyncGroupGoneError when it no longer exists. */
+  async syncGroupName(syncGroupId: string): Promise<string> {
     try {
       const group = (await this.graph.get(
         `/groups/${syncGroupId}?$select=id,displayName`,
         'read the sync group',
       )) as { displayName?: string };
-      syncGroupName = group.displayName ?? syncGroupId;
+      return group.displayName ?? syncGroupId;
     } catch (error) {
       if (isNotFound(error)) throw new SyncGroupGoneError();
       throw error;
     }
-    const members = new Map<string, EntraUser>();
-    const relation = this.nested ? 'transitiveMembers' : 'members';
-    const url = `/groups/${syncGroupId}/${relation}/microsoft.graph.user?$select=${USER_SELECT}&$top=${this.pageSize}`;
+  }
+
+  /** The sync group's users (direct, or transitive with includeNestedGroups), page by page. */
+  async *scopePages(syncGroupId: string): AsyncGenerator<EntraUser[]> {
+    const url = `/groups/${syncGroupId}/${this.relation()}/microsoft.graph.user?$select=${USER_SELECT}&$top=${this.pageSize}`;
     try {
       for await (const page of this.graph.pages(url, 'list the sync group members')) {
-        for (const raw of page.value) {
-          if (!isUser(raw)) continue;
-          const user = toEntraUser(raw);
-          members.set(user.id, user);
-        }
+        yield page.value.filter(isUser).map(toEntraUser);
       }
     } catch (error) {
       if (isNotFound(error)) throw new SyncGroupGoneError();
-      if (error instanceof AppError && error.code === ErrorCode.UPSTREAM_UNAUTHORIZED) throw error;
-      return {
-        syncGroupName,
-        members,
-        complete: false,
-        problem: `Reading the sync group members failed after ${members.size} users (${messageOf(error)}): no user was disabled or deleted in this run.`,
-      };
+      throw error;
     }
-    return { syncGroupName, members, complete: true, problem: null };
   }
 
-  async readGroups(groupIds: readonly string[]): Promise<GroupsSnapshot> {
-    const snapshot: GroupsSnapshot = { groups: new Map(), goneIds: new Set(), failed: new Map() };
-    if (groupIds.length === 0) return snapshot;
-    const names = new Map<string, string>();
+  async groupNames(groupIds: readonly string[]): Promise<GroupNames> {
+    const result: GroupNames = { names: new Map(), gone: new Set(), failed: new Map() };
     for (let i = 0; i < groupIds.length; i += IDS_PER_FILTER) {
       const chunk = groupIds.slice(i, i + IDS_PER_FILTER);
       const filter = `id in (${chunk.map((id) => `'${id}'`).join(',')})`;
@@ -90,40 +74,26 @@ export class FullReader {
           `/groups?$filter=${encodeURIComponent(filter)}&$select=id,displayName`,
           'read the selected groups',
         )) {
-          for (const raw of page.value)
-            names.set(
-              String(raw['id']),
-              typeof raw['displayName'] === 'string' ? raw['displayName'] : '',
-            );
+          for (const raw of page.value) {
+            const name = typeof raw['displayName'] === 'string' ? raw['displayName'] : '';
+            result.names.set(String(raw['id']), name);
+          }
         }
-        for (const id of chunk) if (!names.has(id)) snapshot.goneIds.add(id);
+        for (const id of chunk) if (!result.names.has(id)) result.gone.add(id);
       } catch (error) {
         rethrowAuth(error);
-        for (const id of chunk) snapshot.failed.set(id, messageOf(error));
+        for (const id of chunk) result.failed.set(id, messageOf(error));
       }
     }
-    const relation = this.nested ? 'transitiveMembers' : 'members';
-    const queue = [...names.keys()];
-    const worker = async (): Promise<void> => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        const memberIds: string[] = [];
-        try {
-          for await (const page of this.graph.pages(
-            `/groups/${id}/${relation}/microsoft.graph.user?$select=id&$top=${this.pageSize}`,
-            'list a selected group',
-          )) {
-            for (const raw of page.value) if (isUser(raw)) memberIds.push(String(raw['id']));
-          }
-          snapshot.groups.set(id, { id, name: names.get(id) ?? id, memberIds });
-        } catch (error) {
-          rethrowAuth(error);
-          if (isNotFound(error)) snapshot.goneIds.add(id);
-          else snapshot.failed.set(id, messageOf(error));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.groupConcurrency) }, worker));
-    return snapshot;
+    return result;
+  }
+
+  /** A selected group's user members, as ids, page by page (NOT_FOUND when it is gone). */
+  async *memberPages(groupId: string): AsyncGenerator<string[]> {
+    const url = `/groups/${groupId}/${this.relation()}/microsoft.graph.user?$select=id&$top=${this.pageSize}`;
+    for await (const page of this.graph.pages(url, 'list a selected group')) {
+      yield page.value.filter(isUser).map((raw) => String(raw['id']));
+    }
   }
 
   /** Which of these users still exist in Entra (the rest were deleted); throws if unreadable. */
@@ -143,6 +113,10 @@ export class FullReader {
       }
     }
     return found;
+  }
+
+  private relation(): string {
+    return this.nested ? 'transitiveMembers' : 'members';
   }
 }
 

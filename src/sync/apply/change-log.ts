@@ -17,7 +17,7 @@ export class ChangeLogWriter {
     return this.seq;
   }
 
-  async add(change: PlannedChange, state: ChangeState, message?: string | null): Promise<void> {
+  async add(change: PlannedChange, state: ChangeState, message: string | null): Promise<void> {
     this.buffer.push(toEntry(change, this.seq, state, message));
     this.seq += 1;
     if (this.buffer.length >= CHANGE_CHUNK_SIZE) await this.flush();
@@ -58,7 +58,7 @@ export function toEntry(
     ...(state === ChangeState.STAGED && change.write?.kind === 'updateUser'
       ? {
           pending: {
-            userId: change.write.id.toHexString(),
+            userId: change.write.id,
             set: change.write.set,
             expectStatus: change.write.expectStatus,
           },

@@ -1,24 +1,23 @@
 import type { AnyBulkWriteOperation, Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import { Types } from 'mongoose';
-import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
+import type { DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
-import type { FactsWrite, PlannedChange } from '../plan/plan.types.js';
 import { ManagedBy, entraKeyOf } from '../../domain/directory.js';
+import type { FactsWrite, PlannedChange } from '../plan/plan.types.js';
 
-/** Documents per bulkWrite call: FerretDB pays per document, the round trip per call. */
+/** Documents per insert batch: FerretDB pays per document, the round trip per call. */
 const BATCH = 1_000;
 const UPDATE_CONCURRENCY = 4;
 
-export interface ApplyResult {
-  /** Changes whose write failed, with the reason (e.g. a duplicate email lost a race). */
-  failed: Map<PlannedChange, string>;
-  usersMs: number;
-  groupsMs: number;
+interface Op<T extends Document> {
+  change: PlannedChange | null;
+  op: AnyBulkWriteOperation<T>;
 }
 
 /**
- * Writes planned changes in bulkWrite batches; one bad record never stops the rest.
+ * Writes planned changes; one bad record never stops the rest, and a change whose write failed
+ * (e.g. a duplicate email that lost a race) is returned with the reason.
  * Status changes carry the status they were planned from, so a stale change (approval long after
  * planning) matches nothing and is reported instead of overwriting a newer state.
  */
@@ -34,51 +33,23 @@ export class PlanApplier {
   async apply(
     changes: readonly PlannedChange[],
     facts: readonly FactsWrite[] = [],
-  ): Promise<ApplyResult> {
+  ): Promise<Map<PlannedChange, string>> {
     const failed = new Map<PlannedChange, string>();
     const now = new Date();
-    const userOps: { change: PlannedChange | null; op: AnyBulkWriteOperation<DirectoryUserDoc> }[] =
-      [];
-    const groupOps: { change: PlannedChange; op: AnyBulkWriteOperation<DirectoryGroupDoc> }[] = [];
+    const users: Op<DirectoryUserDoc>[] = [];
+    const groups: Op<DirectoryGroupDoc>[] = [];
     for (const change of changes) {
       const write = change.write;
       if (!write) continue;
       switch (write.kind) {
         case 'insertUser':
-          userOps.push({
-            change,
-            op: { insertOne: { document: { ...write.doc, createdAt: now, updatedAt: now } } },
-          });
-          break;
-        case 'updateUser':
-          userOps.push({
-            change,
-            op: {
-              updateOne: {
-                // By _id alone: FerretDB v1 stalls on ordered batches with any other filter
-                // (100 updates by {_id, status}: minutes). The run holds the connector lock and
-                // read the status moments ago; approvals re-check it one by one.
-                filter: { _id: write.id },
-                update: { $set: { ...write.set, updatedAt: now } },
-              },
-            },
-          });
-          break;
-        case 'insertGroup':
-          groupOps.push({
+          users.push({
             change,
             op: {
               insertOne: {
                 document: {
+                  ...write.doc,
                   _id: new Types.ObjectId(),
-                  companyId: this.companyId,
-                  entraId: write.entraId,
-                  entraKey: entraKeyOf(this.companyId, write.entraId),
-                  name: write.name,
-                  memberIds: write.memberIds,
-                  entraMemberIds: write.entraMemberIds,
-                  managedBy: ManagedBy.AZURE_AD,
-                  connectorId: this.connectorId,
                   createdAt: now,
                   updatedAt: now,
                 },
@@ -86,28 +57,19 @@ export class PlanApplier {
             },
           });
           break;
-        // Updates address documents by _id only: FerretDB v1 scans the collection for any other
-        // filter (an upsert by entraKey cost 128 ms per group at 200 groups).
+        case 'updateUser':
+          users.push({ change, op: updateById(write.id, { ...write.set, updatedAt: now }) });
+          break;
+        case 'insertGroup':
+          groups.push({ change, op: { insertOne: { document: this.newGroup(write, now) } } });
+          break;
         case 'updateGroup':
-          groupOps.push({
-            change,
-            op: {
-              updateOne: {
-                filter: { _id: write.id },
-                update: { $set: { ...write.set, updatedAt: now } },
-              },
-            },
-          });
+          groups.push({ change, op: updateById(write.id, { ...write.set, updatedAt: now }) });
           break;
         case 'releaseGroup':
-          groupOps.push({
+          groups.push({
             change,
-            op: {
-              updateOne: {
-                filter: { _id: write.id },
-                update: { $set: { managedBy: null, connectorId: null, updatedAt: now } },
-              },
-            },
+            op: updateById(write.id, { managedBy: null, connectorId: null, updatedAt: now }),
           });
           break;
         default: {
@@ -117,38 +79,34 @@ export class PlanApplier {
       }
     }
     for (const fact of facts) {
-      userOps.push({
-        change: null,
-        op: {
-          updateOne: {
-            filter: { _id: fact.id },
-            update: { $set: { ...fact.set, updatedAt: now } },
-          },
-        },
-      });
+      users.push({ change: null, op: updateById(fact.id, { ...fact.set, updatedAt: now }) });
     }
-    const started = performance.now();
-    await this.run(
-      this.models.DirectoryUser.collection as unknown as Collection<DirectoryUserDoc>,
-      userOps,
-      failed,
-    );
-    const usersDone = performance.now();
-    await this.run(
-      this.models.DirectoryGroup.collection as unknown as Collection<DirectoryGroupDoc>,
-      groupOps,
-      failed,
-    );
+    await this.run(collection<DirectoryUserDoc>(this.models.DirectoryUser), users, failed);
+    await this.run(collection<DirectoryGroupDoc>(this.models.DirectoryGroup), groups, failed);
+    return failed;
+  }
+
+  private newGroup(
+    write: { entraId: string; name: string; memberCount: number },
+    now: Date,
+  ): DirectoryGroupDoc {
     return {
-      failed,
-      usersMs: Math.round(usersDone - started),
-      groupsMs: Math.round(performance.now() - usersDone),
+      _id: new Types.ObjectId(),
+      companyId: this.companyId,
+      entraId: write.entraId,
+      entraKey: entraKeyOf(this.companyId, write.entraId),
+      name: write.name,
+      memberCount: write.memberCount,
+      managedBy: ManagedBy.AZURE_AD,
+      connectorId: this.connectorId,
+      createdAt: now,
+      updatedAt: now,
     };
   }
 
   private async run<T extends Document>(
-    collection: Collection<T>,
-    entries: { change: PlannedChange | null; op: AnyBulkWriteOperation<T> }[],
+    target: Collection<T>,
+    entries: Op<T>[],
     failed: Map<PlannedChange, string>,
   ): Promise<void> {
     const inserts = entries.filter((entry) => 'insertOne' in entry.op);
@@ -160,15 +118,13 @@ export class PlanApplier {
       this.signal?.throwIfAborted();
       const batch = inserts.slice(start, start + BATCH);
       try {
-        await collection.bulkWrite(
+        await target.bulkWrite(
           batch.map((entry) => entry.op),
           { ordered: true },
         );
         start += batch.length;
       } catch (error) {
-        const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-        const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : null;
-        const first = (list as { index: number; code?: number; errmsg?: string }[] | null)?.[0];
+        const first = firstWriteError(error);
         if (!first) throw error;
         const change = batch[first.index]?.change;
         if (change) failed.set(change, writeFailure(first));
@@ -181,10 +137,11 @@ export class PlanApplier {
     const worker = async (): Promise<void> => {
       for (let entry = queue.shift(); entry; entry = queue.shift()) {
         this.signal?.throwIfAborted();
-        const op = (entry.op as { updateOne: { filter: Filter<T>; update: UpdateFilter<T> } })
-          .updateOne;
+        const { filter, update } = (
+          entry.op as { updateOne: { filter: Filter<T>; update: UpdateFilter<T> } }
+        ).updateOne;
         try {
-          await collection.updateOne(op.filter, op.update);
+          await target.updateOne(filter, update);
         } catch (error) {
           if (!entry.change) throw error;
           failed.set(entry.change, writeFailure(error as { code?: number; errmsg?: string }));
@@ -193,6 +150,23 @@ export class PlanApplier {
     };
     await Promise.all(Array.from({ length: UPDATE_CONCURRENCY }, worker));
   }
+}
+
+/** By _id alone: FerretDB v1 stalls on ordered batches with any other filter. */
+function updateById<T extends Document>(id: string, set: Document): AnyBulkWriteOperation<T> {
+  return {
+    updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: set } },
+  } as AnyBulkWriteOperation<T>;
+}
+
+function collection<T extends Document>(model: { collection: unknown }): Collection<T> {
+  return model.collection as Collection<T>;
+}
+
+function firstWriteError(error: unknown): { index: number; code?: number; errmsg?: string } | null {
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : null;
+  return (list as { index: number; code?: number; errmsg?: string }[] | null)?.[0] ?? null;
 }
 
 function writeFailure(error: { code?: number; errmsg?: string }): string {

@@ -1,13 +1,11 @@
-import type { EntraUser } from '../../domain/entra.js';
-import type { Types } from 'mongoose';
-import type { DirectoryUserDoc } from '../../db/models/directory-user.model.js';
-import type {
-  ManagedBy,
-  DirectoryUserStatus,
-  DirectoryUserStatusReason,
-  EntraFacts,
-} from '../../domain/directory.js';
 import type { ChangeAction, ChangeObjectType } from '../../domain/change.js';
+import type {
+  DirectoryUserFields,
+  DirectoryUserStatus,
+  EntraFacts,
+  ManagedBy,
+} from '../../domain/directory.js';
+import type { EntraUser } from '../../domain/entra.js';
 
 /** Where a user stands in Entra relative to the scope, as far as this run knows. */
 export enum ScopeState {
@@ -21,29 +19,16 @@ export enum ScopeState {
   UNKNOWN = 'UNKNOWN',
 }
 
+/** One user as a full listing, a sweep or a delta round saw it: the planners' only input. */
 export interface UserObservation {
   entraId: string;
   state: ScopeState;
   user: EntraUser | null;
 }
 
-/** The directory fields a user change touches. */
-export type UserFields = Pick<
-  DirectoryUserDoc,
-  | 'email'
-  | 'displayName'
-  | 'givenName'
-  | 'surname'
-  | 'status'
-  | 'statusReason'
-  | 'disabledAt'
-  | 'deleteAfter'
-  | 'deletedAt'
->;
-
+/** A directory user as the planner sees it; `id` is the directory's own id (hex). */
 export type ExistingUser = Pick<
-  DirectoryUserDoc,
-  | '_id'
+  DirectoryUserFields,
   | 'entraId'
   | 'email'
   | 'emailKey'
@@ -58,7 +43,10 @@ export type ExistingUser = Pick<
   | 'disabledAt'
   | 'deleteAfter'
   | 'deletedAt'
->;
+> & { id: string };
+
+/** A user to insert; the directory assigns its id. */
+export type NewUserDoc = DirectoryUserFields;
 
 export interface PlannedChange {
   objectType: ChangeObjectType;
@@ -75,50 +63,43 @@ export interface PlannedChange {
 }
 
 export type UserWrite =
-  | { kind: 'insertUser'; doc: Omit<DirectoryUserDoc, 'createdAt' | 'updatedAt'> }
+  | { kind: 'insertUser'; doc: NewUserDoc }
   | {
       kind: 'updateUser';
-      id: Types.ObjectId;
-      set: Partial<DirectoryUserDoc>;
+      id: string;
+      set: Partial<DirectoryUserFields>;
       /** The status the change was planned from: approval re-checks it before applying. */
       expectStatus: DirectoryUserStatus;
     };
 
+/** Directory group writes; memberships are written apart, edge by edge (membership store). */
 export type GroupWrite =
-  | {
-      kind: 'insertGroup';
-      entraId: string;
-      name: string;
-      memberIds: string[];
-      entraMemberIds: string[];
-    }
+  | { kind: 'insertGroup'; entraId: string; name: string; memberCount: number }
   | {
       kind: 'updateGroup';
-      id: Types.ObjectId;
+      id: string;
       entraId: string;
       set: {
         name?: string;
-        memberIds?: string[];
-        entraMemberIds?: string[];
+        memberCount?: number;
         managedBy?: ManagedBy;
         connectorId?: string;
       };
     }
-  | { kind: 'releaseGroup'; id: Types.ObjectId; entraId: string };
+  | { kind: 'releaseGroup'; id: string; entraId: string };
 
 /** Writes that only refresh what the hub knows about Entra (no visible change, not logged). */
 export interface FactsWrite {
-  id: Types.ObjectId;
-  set: Partial<DirectoryUserDoc> & { entra: EntraFacts };
+  id: string;
+  set: Partial<DirectoryUserFields> & { entra: EntraFacts };
 }
 
 export interface UserPlan {
   changes: PlannedChange[];
   facts: FactsWrite[];
-  /** Entra ids in scope after the plan (synced users that are sync group members). */
-  inScope: Set<string>;
-  /** Entra ids the plan decided on (delta: users whose scope membership may have changed). */
-  decided: Set<string>;
+  /**
+   * Every observed user the plan decided on, and whether it is in scope after the plan (synced,
+   * a member, not deleted): what the selected groups' memberships follow.
+   */
+  scope: Map<string, boolean>;
 }
-
-export type { DirectoryUserStatusReason };

@@ -1,19 +1,4 @@
-import { Types } from 'mongoose';
-import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
-import {
-  AttributeChangeAction,
-  DeprovisionAction,
-  ReenableAction,
-  UserAddedAction,
-  type SyncRules,
-} from '../../domain/sync-rules.js';
-import {
-  ScopeState,
-  type ExistingUser,
-  type PlannedChange,
-  type UserObservation,
-  type UserPlan,
-} from './plan.types.js';
+import { ChangeAction } from '../../domain/change.js';
 import {
   DirectoryUserStatus as Status,
   DirectoryUserStatusReason as Reason,
@@ -22,20 +7,61 @@ import {
   entraKeyOf,
   type EntraFacts,
 } from '../../domain/directory.js';
-import { ChangeAction, ChangeObjectType } from '../../domain/change.js';
+import type { EntraUser } from '../../domain/entra.js';
+import {
+  AttributeChangeAction,
+  ReenableAction,
+  UserAddedAction,
+  type SyncRules,
+} from '../../domain/sync-rules.js';
+import { deprovisionFor, planScheduledDeletes } from './deprovision.js';
+import {
+  errorChange,
+  sameFacts,
+  userChange,
+  userCreateChange,
+  userLinkChange,
+} from './planned-change.js';
+import {
+  ScopeState,
+  type ExistingUser,
+  type NewUserDoc,
+  type PlannedChange,
+  type UserObservation,
+  type UserPlan,
+} from './plan.types.js';
+
+export { planScheduledDeletes };
+
+/** Seats of the company: ACTIVE users count against the seat limit (null = unlimited). */
+export interface SeatCounter {
+  readonly limit: number | null;
+  free(): boolean;
+  take(): void;
+}
+
+export function seatCounter(limit: number | null, used: number): SeatCounter {
+  let taken = used;
+  return {
+    limit,
+    free: () => limit === null || taken < limit,
+    take: () => void (taken += 1),
+  };
+}
 
 export interface UserPlanInput {
   companyId: string;
   connectorId: string;
   rules: SyncRules;
   observations: Iterable<UserObservation>;
-  /** Company users that carry an Entra id, by that id. */
-  byEntraId: Map<string, ExistingUser>;
-  /** Every company user by `emailKey` (duplicate detection, linking); updated as the plan goes. */
+  /** Company users that carry one of the observed Entra ids, by that id. */
+  byEntraId: ReadonlyMap<string, ExistingUser>;
+  /**
+   * Company users by `emailKey`, for the emails the observations carry (duplicate detection,
+   * linking); the plan adds the addresses it claims.
+   */
   byEmailKey: Map<string, ExistingUser | PlannedOwner>;
-  seatLimit: number | null;
-  /** ACTIVE users of the company before the plan. */
-  seatsUsed: number;
+  seats: SeatCounter;
   now: Date;
 }
 
@@ -45,368 +71,240 @@ export interface PlannedOwner {
   entraId: string;
 }
 
+type Context = Omit<UserPlanInput, 'observations'>;
+
 const ATTRIBUTES = ['email', 'displayName', 'givenName', 'surname'] as const;
-const DAY_MS = 86_400_000;
 
 /**
- * Applies the sync rules to each observed user: pure, so previewSync and the runs share it. One
- * observation yields at most a few changes; nothing here writes.
+ * Applies the sync rules to each observed user: pure, so previews, full and delta runs share it.
+ * One observation yields at most a few changes; nothing here writes.
  */
 export function planUsers(input: UserPlanInput): UserPlan {
-  const plan: UserPlan = { changes: [], facts: [], inScope: new Set(), decided: new Set() };
-  const { rules, now } = input;
-  let seatsUsed = input.seatsUsed;
-  const seatFree = (): boolean => input.seatLimit === null || seatsUsed < input.seatLimit;
-
+  const plan: UserPlan = { changes: [], facts: [], scope: new Map() };
   for (const obs of input.observations) {
-    plan.decided.add(obs.entraId);
     const existing = input.byEntraId.get(obs.entraId) ?? null;
-    const user = obs.user;
-    const eligible =
-      obs.state === ScopeState.MEMBER && user !== null && (rules.includeGuests || !user.guest);
-
-    if (!existing) {
-      if (!eligible || !user.enabled || rules.userAdded === UserAddedAction.IGNORE) continue;
-      if (!user.email) {
-        plan.changes.push(errorChange(obs.entraId, user.displayName, 'userAdded', noEmail(user)));
-        continue;
-      }
-      const key = emailKeyOf(input.companyId, user.email);
-      const owner = input.byEmailKey.get(key);
-      const facts: EntraFacts = { inScope: true, enabled: true, deleted: false, guest: user.guest };
-      if (owner) {
-        const linkable =
-          !('planned' in owner) &&
-          owner.managedBy === null &&
-          owner.entraId === null &&
-          rules.linkExistingByEmail;
-        if (!linkable) {
-          plan.changes.push(
-            errorChange(
-              obs.entraId,
-              user.email,
-              'userAdded',
-              `Duplicate email: ${user.email} already belongs to another directory user; this Entra user was not synced.`,
-            ),
-          );
-          continue;
-        }
-        const set: Partial<DirectoryUserDoc> = {
-          entraId: user.id,
-          entraKey: entraKeyOf(input.companyId, user.id),
-          managedBy: ManagedBy.AZURE_AD,
-          connectorId: input.connectorId,
-          displayName: user.displayName,
-          givenName: user.givenName,
-          surname: user.surname,
-          entra: facts,
-        };
-        plan.changes.push({
-          objectType: ChangeObjectType.USER,
-          objectId: user.id,
-          label: user.email,
-          action: ChangeAction.LINK,
-          rule: 'linkExistingByEmail',
-          before: { managedBy: owner.managedBy, displayName: owner.displayName },
-          after: { managedBy: ManagedBy.AZURE_AD, displayName: user.displayName },
-          message: null,
-          deprovision: false,
-          write: { kind: 'updateUser', id: owner._id, set, expectStatus: owner.status },
-        });
-        input.byEmailKey.set(key, { planned: true, entraId: user.id });
-        plan.inScope.add(user.id);
-        continue;
-      }
-      let status = Status.ACTIVE;
-      let reason: Reason | null = null;
-      if (rules.userAdded === UserAddedAction.CREATE_PENDING_APPROVAL) {
-        status = Status.PENDING_APPROVAL;
-        reason = Reason.APPROVAL_REQUIRED;
-      } else if (!seatFree()) {
-        status = Status.PENDING_APPROVAL;
-        reason = Reason.SEAT_LIMIT;
-      } else {
-        seatsUsed += 1;
-      }
-      const doc: Omit<DirectoryUserDoc, 'createdAt' | 'updatedAt'> = {
-        _id: new Types.ObjectId(),
-        companyId: input.companyId,
-        entraId: user.id,
-        entraKey: entraKeyOf(input.companyId, user.id),
-        email: user.email,
-        emailKey: key,
-        displayName: user.displayName,
-        givenName: user.givenName,
-        surname: user.surname,
-        status,
-        statusReason: reason,
-        managedBy: ManagedBy.AZURE_AD,
-        connectorId: input.connectorId,
-        entra: facts,
-        disabledAt: null,
-        deleteAfter: null,
-        deletedAt: null,
-      };
-      plan.changes.push({
-        objectType: ChangeObjectType.USER,
-        objectId: user.id,
-        label: user.email,
-        action:
-          status === Status.ACTIVE ? ChangeAction.CREATE : ChangeAction.CREATE_PENDING_APPROVAL,
-        rule: reason === Reason.SEAT_LIMIT ? 'seatLimit' : 'userAdded',
-        before: null,
-        after: {
-          email: user.email,
-          displayName: user.displayName,
-          status,
-          ...(reason ? { statusReason: reason } : {}),
-        },
-        message:
-          reason === Reason.SEAT_LIMIT
-            ? `The company's seat limit (${input.seatLimit ?? 0}) is reached: created pending approval.`
-            : null,
-        deprovision: false,
-        write: { kind: 'insertUser', doc },
-      });
-      input.byEmailKey.set(key, { planned: true, entraId: user.id });
-      plan.inScope.add(user.id);
-      continue;
-    }
-
-    // A user the directory already knows under this Entra id.
-    const facts: EntraFacts = {
-      inScope: eligible,
-      enabled: user?.enabled ?? existing.entra?.enabled ?? false,
-      deleted: obs.state === ScopeState.DELETED,
-      guest: user?.guest ?? existing.entra?.guest ?? false,
-    };
-    if (obs.state === ScopeState.UNKNOWN) {
-      if (existing.entra?.inScope && existing.status !== Status.DELETED) {
-        plan.inScope.add(obs.entraId);
-      }
-      continue;
-    }
-    const ours =
-      existing.managedBy === ManagedBy.AZURE_AD && existing.connectorId === input.connectorId;
-    if (!ours && !eligible) continue;
-    const start = plan.changes.length;
-    const adopt: Partial<DirectoryUserDoc> = ours
-      ? {}
-      : { managedBy: ManagedBy.AZURE_AD, connectorId: input.connectorId };
-    let status = existing.status;
-
-    if (eligible && user.enabled) {
-      if (
-        (status === Status.DISABLED || status === Status.DELETED) &&
-        rules.userReenabled === ReenableAction.ENABLE
-      ) {
-        const target = seatFree() ? Status.ACTIVE : Status.PENDING_APPROVAL;
-        if (target === Status.ACTIVE) seatsUsed += 1;
-        const set = {
-          status: target,
-          statusReason: target === Status.ACTIVE ? null : Reason.SEAT_LIMIT,
-          disabledAt: null,
-          deleteAfter: null,
-          deletedAt: null,
-        };
-        plan.changes.push(
-          userChange(existing, ChangeAction.ENABLE, 'userReenabled', set, {
-            status: existing.status,
-            statusReason: existing.statusReason,
-          }),
-        );
-        status = target;
-      }
-    } else if (eligible && !user.enabled) {
-      status = deprovision(
-        plan,
-        existing,
-        rules.userDisabledInEntra,
-        'userDisabledInEntra',
-        Reason.DISABLED_IN_ENTRA,
-        rules,
-        now,
-      );
-    } else if (obs.state === ScopeState.DELETED) {
-      status = deprovision(
-        plan,
-        existing,
-        rules.userDeletedInEntra,
-        'userDeletedInEntra',
-        Reason.DELETED_IN_ENTRA,
-        rules,
-        now,
-      );
-    } else {
-      status = deprovision(
-        plan,
-        existing,
-        rules.userRemovedFromGroup,
-        'userRemovedFromGroup',
-        Reason.REMOVED_FROM_GROUP,
-        rules,
-        now,
-      );
-    }
-
-    if (eligible && rules.attributesChanged === AttributeChangeAction.UPDATE) {
-      const before: Record<string, unknown> = {};
-      const set: Partial<DirectoryUserDoc> = {};
-      for (const field of ATTRIBUTES) {
-        const next = field === 'email' ? user.email : user[field];
-        if (field === 'email' && !next) continue;
-        if (existing[field] !== next) {
-          before[field] = existing[field];
-          (set as Record<string, unknown>)[field] = next;
-        }
-      }
-      if (set.email !== undefined) {
-        const key = emailKeyOf(input.companyId, set.email);
-        const owner = input.byEmailKey.get(key);
-        const mine =
-          owner &&
-          ('planned' in owner ? owner.entraId === obs.entraId : owner._id.equals(existing._id));
-        if (owner && !mine) {
-          plan.changes.push(
-            errorChange(
-              obs.entraId,
-              set.email,
-              'attributesChanged',
-              `Duplicate email: ${set.email} already belongs to another directory user; the email of ${existing.email} was not changed.`,
-            ),
-          );
-          delete set.email;
-          delete before['email'];
-        } else {
-          set.emailKey = key;
-          input.byEmailKey.set(key, { planned: true, entraId: obs.entraId });
-        }
-      }
-      if (Object.keys(before).length > 0) {
-        plan.changes.push(
-          userChange(existing, ChangeAction.UPDATE, 'attributesChanged', set, before),
-        );
-      }
-    }
-
-    // The first write of the user also carries the refreshed Entra facts (and adoption).
-    const first = plan.changes.slice(start).find((c) => c.write?.kind === 'updateUser');
-    if (first?.write?.kind === 'updateUser') {
-      Object.assign(first.write.set, adopt, { entra: facts });
-    } else if (!sameFacts(existing.entra, facts) || !ours) {
-      plan.facts.push({ id: existing._id, set: { ...adopt, entra: facts } });
-    }
-    if (eligible && status !== Status.DELETED) plan.inScope.add(obs.entraId);
+    if (existing) planExistingUser(plan, obs, existing, input);
+    else planNewUser(plan, obs, input);
   }
   return plan;
 }
 
-/** Staged offboarding: users disabled `deleteAfterDays` ago are soft-deleted now. */
-export function planScheduledDeletes(users: Iterable<ExistingUser>, now: Date): PlannedChange[] {
-  const changes: PlannedChange[] = [];
-  for (const user of users) {
-    if (user.status !== Status.DISABLED || !user.deleteAfter || user.deleteAfter > now) continue;
-    changes.push({
-      ...userChange(
-        user,
-        ChangeAction.DELETE,
-        'deleteAfterDays',
-        {
-          status: Status.DELETED,
-          statusReason: Reason.OFFBOARDING_ELAPSED,
-          deletedAt: now,
-          deleteAfter: null,
-        },
-        { status: user.status, deleteAfter: user.deleteAfter },
-      ),
-      deprovision: true,
-    });
-  }
-  return changes;
+/** Whether the observation makes the user one to sync (a member, a guest only if allowed). */
+function eligibleUser(obs: UserObservation, rules: SyncRules): EntraUser | null {
+  const user = obs.user;
+  if (obs.state !== ScopeState.MEMBER || user === null) return null;
+  return rules.includeGuests || !user.guest ? user : null;
 }
 
-function deprovision(
+function planNewUser(plan: UserPlan, obs: UserObservation, ctx: Context): void {
+  const user = eligibleUser(obs, ctx.rules);
+  plan.scope.set(obs.entraId, false);
+  if (!user || !user.enabled || ctx.rules.userAdded === UserAddedAction.IGNORE) return;
+  if (!user.email) {
+    plan.changes.push(errorChange(obs.entraId, user.displayName, 'userAdded', noEmail(user)));
+    return;
+  }
+  const key = emailKeyOf(ctx.companyId, user.email);
+  const owner = ctx.byEmailKey.get(key);
+  if (owner) {
+    const linkable =
+      !('planned' in owner) &&
+      owner.managedBy === null &&
+      owner.entraId === null &&
+      ctx.rules.linkExistingByEmail;
+    if (!linkable) {
+      plan.changes.push(
+        errorChange(
+          obs.entraId,
+          user.email,
+          'userAdded',
+          `Duplicate email: ${user.email} already belongs to another directory user; this Entra user was not synced.`,
+        ),
+      );
+      return;
+    }
+    plan.changes.push(userLinkChange(owner, user, ctx, newFacts(user)));
+  } else {
+    plan.changes.push(userCreateChange(newUserDoc(user, key, ctx), ctx.seats.limit));
+  }
+  ctx.byEmailKey.set(key, { planned: true, entraId: user.id });
+  plan.scope.set(obs.entraId, true);
+}
+
+function newFacts(user: EntraUser): EntraFacts {
+  return { inScope: true, enabled: true, deleted: false, guest: user.guest };
+}
+
+function newUserDoc(user: EntraUser, emailKey: string, ctx: Context): NewUserDoc {
+  let status = Status.ACTIVE;
+  let reason: Reason | null = null;
+  if (ctx.rules.userAdded === UserAddedAction.CREATE_PENDING_APPROVAL) {
+    status = Status.PENDING_APPROVAL;
+    reason = Reason.APPROVAL_REQUIRED;
+  } else if (!ctx.seats.free()) {
+    status = Status.PENDING_APPROVAL;
+    reason = Reason.SEAT_LIMIT;
+  } else {
+    ctx.seats.take();
+  }
+  return {
+    companyId: ctx.companyId,
+    entraId: user.id,
+    entraKey: entraKeyOf(ctx.companyId, user.id),
+    email: user.email!,
+    emailKey,
+    displayName: user.displayName,
+    givenName: user.givenName,
+    surname: user.surname,
+    status,
+    statusReason: reason,
+    managedBy: ManagedBy.AZURE_AD,
+    connectorId: ctx.connectorId,
+    entra: newFacts(user),
+    disabledAt: null,
+    deleteAfter: null,
+    deletedAt: null,
+  };
+}
+
+/** A user the directory already knows under this Entra id. */
+function planExistingUser(
   plan: UserPlan,
+  obs: UserObservation,
   existing: ExistingUser,
-  action: DeprovisionAction,
-  rule: string,
-  reason: Reason,
-  rules: SyncRules,
-  now: Date,
+  ctx: Context,
+): void {
+  const user = eligibleUser(obs, ctx.rules);
+  if (obs.state === ScopeState.UNKNOWN) {
+    // Left the scope, but removed or deleted could not be read: nothing changes.
+    plan.scope.set(obs.entraId, inScopeNow(existing, ctx.connectorId));
+    return;
+  }
+  const ours =
+    existing.managedBy === ManagedBy.AZURE_AD && existing.connectorId === ctx.connectorId;
+  plan.scope.set(obs.entraId, false);
+  if (!ours && !user) return;
+  const facts: EntraFacts = {
+    inScope: user !== null,
+    enabled: obs.user?.enabled ?? existing.entra?.enabled ?? false,
+    deleted: obs.state === ScopeState.DELETED,
+    guest: obs.user?.guest ?? existing.entra?.guest ?? false,
+  };
+  const start = plan.changes.length;
+  const status = planStatus(plan, obs, existing, user, ctx);
+  if (user && ctx.rules.attributesChanged === AttributeChangeAction.UPDATE) {
+    planAttributes(plan, obs.entraId, existing, user, ctx);
+  }
+
+  // The first write of the user also carries the refreshed Entra facts (and adoption).
+  const adopt = ours ? {} : { managedBy: ManagedBy.AZURE_AD, connectorId: ctx.connectorId };
+  const first = plan.changes.slice(start).find((c) => c.write?.kind === 'updateUser');
+  if (first?.write?.kind === 'updateUser') {
+    Object.assign(first.write.set, adopt, { entra: facts });
+  } else if (!sameFacts(existing.entra, facts) || !ours) {
+    plan.facts.push({ id: existing.id, set: { ...adopt, entra: facts } });
+  }
+  if (user && status !== Status.DELETED) plan.scope.set(obs.entraId, true);
+}
+
+/** Re-enables, or deprovisions by the rule that applies; returns the status it leads to. */
+function planStatus(
+  plan: UserPlan,
+  obs: UserObservation,
+  existing: ExistingUser,
+  user: EntraUser | null,
+  ctx: Context,
 ): Status {
-  const status = existing.status;
-  if (
-    action === DeprovisionAction.DISABLE &&
-    (status === Status.ACTIVE || status === Status.PENDING_APPROVAL)
-  ) {
-    const deleteAfter =
-      rules.deleteAfterDays === null
-        ? null
-        : new Date(now.getTime() + rules.deleteAfterDays * DAY_MS);
-    plan.changes.push({
-      ...userChange(
-        existing,
-        ChangeAction.DISABLE,
-        rule,
-        { status: Status.DISABLED, statusReason: reason, disabledAt: now, deleteAfter },
-        { status, statusReason: existing.statusReason },
-      ),
-      deprovision: true,
-    });
-    return Status.DISABLED;
+  if (user?.enabled) {
+    const status = existing.status;
+    if (
+      (status === Status.DISABLED || status === Status.DELETED) &&
+      ctx.rules.userReenabled === ReenableAction.ENABLE
+    ) {
+      const target = ctx.seats.free() ? Status.ACTIVE : Status.PENDING_APPROVAL;
+      if (target === Status.ACTIVE) ctx.seats.take();
+      const set = {
+        status: target,
+        statusReason: target === Status.ACTIVE ? null : Reason.SEAT_LIMIT,
+        disabledAt: null,
+        deleteAfter: null,
+        deletedAt: null,
+      };
+      plan.changes.push(
+        userChange(existing, ChangeAction.ENABLE, 'userReenabled', set, {
+          status: existing.status,
+          statusReason: existing.statusReason,
+        }),
+      );
+      return target;
+    }
+    return status;
   }
-  if (action === DeprovisionAction.DELETE && status !== Status.DELETED) {
-    plan.changes.push({
-      ...userChange(
-        existing,
-        ChangeAction.DELETE,
-        rule,
-        { status: Status.DELETED, statusReason: reason, deletedAt: now, deleteAfter: null },
-        { status, statusReason: existing.statusReason },
-      ),
-      deprovision: true,
-    });
-    return Status.DELETED;
-  }
-  return status;
+  const rule = user
+    ? 'userDisabledInEntra'
+    : obs.state === ScopeState.DELETED
+      ? 'userDeletedInEntra'
+      : 'userRemovedFromGroup';
+  const change = deprovisionFor(existing, rule, ctx.rules, ctx.now);
+  if (!change) return existing.status;
+  plan.changes.push(change);
+  return change.write?.kind === 'updateUser' && change.write.set.status
+    ? change.write.set.status
+    : existing.status;
 }
 
-function userChange(
+function planAttributes(
+  plan: UserPlan,
+  entraId: string,
   existing: ExistingUser,
-  action: ChangeAction,
-  rule: string,
-  set: Partial<DirectoryUserDoc>,
-  before: Record<string, unknown>,
-): PlannedChange {
-  const after: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(set)) if (key !== 'emailKey') after[key] = value;
-  return {
-    objectType: ChangeObjectType.USER,
-    objectId: existing.entraId ?? existing._id.toHexString(),
-    label: existing.email,
-    action,
-    rule,
-    before,
-    after,
-    message: null,
-    deprovision: false,
-    write: { kind: 'updateUser', id: existing._id, set: { ...set }, expectStatus: existing.status },
-  };
+  user: EntraUser,
+  ctx: Context,
+): void {
+  const before: Record<string, unknown> = {};
+  const set: Record<string, unknown> = {};
+  for (const field of ATTRIBUTES) {
+    const next = field === 'email' ? user.email : user[field];
+    if (field === 'email' && !next) continue;
+    if (existing[field] !== next) {
+      before[field] = existing[field];
+      set[field] = next;
+    }
+  }
+  if (typeof set['email'] === 'string') {
+    const email = set['email'];
+    const key = emailKeyOf(ctx.companyId, email);
+    const owner = ctx.byEmailKey.get(key);
+    const mine =
+      owner && ('planned' in owner ? owner.entraId === entraId : owner.id === existing.id);
+    if (owner && !mine) {
+      plan.changes.push(
+        errorChange(
+          entraId,
+          email,
+          'attributesChanged',
+          `Duplicate email: ${email} already belongs to another directory user; the email of ${existing.email} was not changed.`,
+        ),
+      );
+      delete set['email'];
+      delete before['email'];
+    } else {
+      set['emailKey'] = key;
+      ctx.byEmailKey.set(key, { planned: true, entraId });
+    }
+  }
+  if (Object.keys(before).length > 0) {
+    plan.changes.push(userChange(existing, ChangeAction.UPDATE, 'attributesChanged', set, before));
+  }
 }
 
-function errorChange(entraId: string, label: string, rule: string, message: string): PlannedChange {
-  return {
-    objectType: ChangeObjectType.USER,
-    objectId: entraId,
-    label,
-    action: ChangeAction.ERROR,
-    rule,
-    before: null,
-    after: null,
-    message,
-    deprovision: false,
-    write: null,
-  };
+/** Synced by this connector, in the sync group and not deleted: a member of its groups. */
+export function inScopeNow(user: ExistingUser, connectorId: string): boolean {
+  return (
+    user.managedBy === ManagedBy.AZURE_AD &&
+    user.connectorId === connectorId &&
+    user.entra?.inScope === true &&
+    user.status !== Status.DELETED
+  );
 }
 
 function noEmail(user: { guest: boolean; displayName: string }): string {
@@ -415,12 +313,4 @@ function noEmail(user: { guest: boolean; displayName: string }): string {
     : `User ${user.displayName} has neither mail nor userPrincipalName; it was not synced.`;
 }
 
-function sameFacts(a: EntraFacts | null, b: EntraFacts): boolean {
-  return (
-    !!a &&
-    a.inScope === b.inScope &&
-    a.enabled === b.enabled &&
-    a.deleted === b.deleted &&
-    a.guest === b.guest
-  );
-}
+export type { PlannedChange };

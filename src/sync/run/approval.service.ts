@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { type SyncRunDoc } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { AppError, ErrorCode, notFound } from '../../domain/errors.js';
-import { countApplied } from './plan-executor.js';
+import { countApplied } from '../apply/run-log.js';
 import type { RunLock } from './run-lock.js';
 import type { RunPublisher } from './run-publisher.js';
 import type { DirectoryUserStatus } from '../../domain/directory.js';

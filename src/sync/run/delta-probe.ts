@@ -14,7 +14,7 @@ import {
 import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
 import { messageOf } from '../../integrations/entra/full-reader.js';
 import { DeltaReader } from '../../integrations/entra/delta-reader.js';
-import { scopeKey } from './sync-runner.js';
+import { scopeKey } from './delta-sync.js';
 
 export interface DeltaProbeDeps extends ConnectorGraphDeps {
   models: SyncModels;

@@ -272,13 +272,13 @@ export class RunCoordinator {
       });
       lost.signal.throwIfAborted();
       settled = true;
+      const incomplete = outcome.withheld > 0 || outcome.problems.length > 0;
       const status =
         outcome.staged > 0
           ? SyncRunStatus.NEEDS_APPROVAL
-          : outcome.counts.errors > 0 || outcome.withheld > 0 || outcome.notes.some(isProblem)
+          : outcome.counts.errors > 0 || incomplete
             ? SyncRunStatus.PARTIAL
             : SyncRunStatus.SUCCEEDED;
-      const incomplete = outcome.withheld > 0 || outcome.notes.some(isProblem);
       // The final status is written last: whoever waits for it sees the outcome recorded.
       if (
         outcome.staged > 0 ||
@@ -292,7 +292,7 @@ export class RunCoordinator {
           ? failure(
               ConnectorStatus.ERROR,
               ErrorCode.UPSTREAM_UNAVAILABLE,
-              outcome.notes.find(isProblem) ?? 'Entra data was incomplete; the next sync retries.',
+              outcome.problems[0] ?? 'Entra data was incomplete; the next sync retries.',
             )
           : { ok: true, at: new Date() },
       );
@@ -400,11 +400,6 @@ class RunTakenOverError extends Error {
   constructor() {
     super('the sync run was taken over by another instance');
   }
-}
-
-/** Notes that mean the data was incomplete (as opposed to informational fallbacks). */
-function isProblem(note: string): boolean {
-  return note.includes('no user was disabled or deleted') || note.includes('were withheld');
 }
 
 function failure(

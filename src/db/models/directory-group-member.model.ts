@@ -1,0 +1,42 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * One Entra user member of a selected group (in scope or not), one document per membership, so
+ * a run changes memberships edge by edge and no document grows with the group. The directory
+ * group's members are the edges with `inScope` (the user is synced and in the sync group); the
+ * others are kept so a user who enters the scope later joins its groups without a Graph read.
+ */
+export interface DirectoryGroupMemberDoc {
+  /** `${companyId}:${groupId}:${userId}`: a membership is found and written by _id. */
+  _id: string;
+  companyId: string;
+  /** The Entra group's object id. */
+  groupId: string;
+  /** The Entra user's object id. */
+  userId: string;
+  inScope: boolean;
+}
+
+export const groupMemberKey = (companyId: string, groupId: string, userId: string): string =>
+  `${companyId}:${groupId}:${userId}`;
+
+const schema = new Schema<DirectoryGroupMemberDoc>(
+  {
+    _id: { type: String, required: true },
+    companyId: { type: String, required: true },
+    groupId: { type: String, required: true },
+    userId: { type: String, required: true },
+    inScope: { type: Boolean, required: true },
+  },
+  { collection: 'directory_group_members', versionKey: false },
+);
+
+// A user's memberships (the user entered or left the scope) and a group's members.
+schema.index({ companyId: 1, userId: 1 });
+schema.index({ companyId: 1, groupId: 1, inScope: 1 });
+
+export type DirectoryGroupMemberModel = Model<DirectoryGroupMemberDoc>;
+
+export function directoryGroupMemberModel(connection: Connection): DirectoryGroupMemberModel {
+  return connection.model<DirectoryGroupMemberDoc>('DirectoryGroupMember', schema);
+}

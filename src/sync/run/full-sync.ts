@@ -1,0 +1,183 @@
+import type { SelectedGroupState, SyncStateDoc } from '../../db/models/sync-state.model.js';
+import type { DeltaLinks } from '../../db/models/sync-state.model.js';
+import { DeltaReader } from '../../integrations/entra/delta-reader.js';
+import {
+  FullReader,
+  SyncGroupGoneError,
+  messageOf,
+  rethrowAuth,
+} from '../../integrations/entra/full-reader.js';
+import type { GraphReader } from '../../integrations/entra/graph-reader.js';
+import { planScheduledDeletes } from '../plan/deprovision.js';
+import { ScopeState, type UserObservation } from '../plan/plan.types.js';
+import { GuidSet } from '../state/guid-set.js';
+import { trustedManagedUsers } from '../state/sync-state.store.js';
+import { listSelectedGroups, type GroupsBefore } from './group-phase.js';
+import { settleDeprovisions } from './guard-phase.js';
+import type { RunContext } from './run-context.js';
+import { processUsers } from './user-phase.js';
+
+/** Observations handed to the planner at once (a Graph page is up to 999 users). */
+const SWEEP_BATCH = 500;
+
+export interface ReadOutcome {
+  /** False: something in scope could not be read, so nothing may be deprovisioned. */
+  complete: boolean;
+  /** The links to save (null: none, the next run is full; undefined: keep the saved ones). */
+  links: DeltaLinks | null | undefined;
+  /** The guard's base before the run, when known. */
+  managedBefore: number | null;
+  /** The base after what the run applied so far (deferred changes come on top). */
+  managedAfterApplied: () => number | null;
+  /** The selected groups' new state entries; null: the groups were not touched. */
+  selectedGroups: SelectedGroupState[] | null;
+}
+
+export interface FullSyncDeps {
+  graph: GraphReader;
+  groupConcurrency: number;
+  pageSize?: number;
+  groupsBefore: () => Promise<GroupsBefore>;
+}
+
+/**
+ * Every member of the sync group, page by page through plan -> apply, then the users who left
+ * (managed users the listing did not show), then the selected groups. Memory holds one page, the
+ * ids seen (16 bytes each) and the changes; the directory is read only for the users each page
+ * names, and swept only when the counts say someone is missing.
+ */
+export async function fullSync(
+  ctx: RunContext,
+  deps: FullSyncDeps,
+  state: SyncStateDoc | null,
+): Promise<ReadOutcome> {
+  const { config, preview } = ctx.request;
+  const reader = new FullReader(deps.graph, config.rules.includeNestedGroups, deps.pageSize);
+  // Taken before reading: changes made during the read are replayed by the next delta round
+  // (the apply is idempotent) instead of being lost.
+  const links = preview || config.rules.includeNestedGroups ? null : await startLinks(ctx, deps);
+  await reader.syncGroupName(config.syncGroupId);
+  const managedBefore = trustedManagedUsers(state) ?? (await ctx.directory.countManaged());
+
+  const seen = new GuidSet();
+  const scope = new GuidSet();
+  let managedSeen = 0;
+  let complete = true;
+  try {
+    for await (const page of reader.scopePages(config.syncGroupId)) {
+      const observations = page.map((user): UserObservation => ({
+        entraId: user.id,
+        state: ScopeState.MEMBER,
+        user,
+      }));
+      for (const user of page) seen.add(user.id);
+      const result = await processUsers(ctx, observations);
+      managedSeen += result.managedSeen;
+      for (const [id, inScope] of result.scope) if (inScope) scope.add(id);
+    }
+  } catch (error) {
+    if (error instanceof SyncGroupGoneError) throw error;
+    rethrowAuth(error);
+    complete = false;
+    ctx.problem(
+      `Reading the sync group members failed after ${seen.size} users (${messageOf(error)}): no user was disabled or deleted in this run.`,
+    );
+  }
+  const listed = complete;
+
+  let managedNow: { count: number; atDelta: number } | null = null;
+  if (complete && managedSeen !== managedBefore) {
+    const swept = await sweepLeavers(ctx, reader, seen);
+    complete = swept.complete;
+    managedNow = { count: swept.managed, atDelta: swept.atDelta };
+  }
+  await deferOffboarding(ctx);
+  await settleDeprovisions(ctx, complete, managedBefore);
+
+  let selectedGroups: SelectedGroupState[] | null = null;
+  if (listed) {
+    selectedGroups = await listSelectedGroups(
+      ctx,
+      reader,
+      scope,
+      await deps.groupsBefore(),
+      deps.groupConcurrency,
+    );
+  } else {
+    ctx.notes.push(
+      'Selected groups were not updated: the sync group could not be read completely.',
+    );
+  }
+  return {
+    complete,
+    links: complete ? links : undefined,
+    managedBefore,
+    managedAfterApplied: () =>
+      managedNow
+        ? managedNow.count + ctx.managedDelta - managedNow.atDelta
+        : managedBefore + ctx.managedDelta,
+    selectedGroups,
+  };
+}
+
+async function startLinks(ctx: RunContext, deps: FullSyncDeps): Promise<DeltaLinks | null> {
+  const { config } = ctx.request;
+  try {
+    return await new DeltaReader(deps.graph).latestLinks([
+      config.syncGroupId,
+      ...config.syncedGroupIds,
+    ]);
+  } catch (error) {
+    rethrowAuth(error);
+    ctx.notes.push(
+      `Delta tracking could not start (${messageOf(error)}): the next run is a full sync.`,
+    );
+    return null;
+  }
+}
+
+/**
+ * The managed users the listing did not show left the sync group: removed, or deleted in Entra
+ * (asked of Graph). Counting them on the way gives the exact guard base as well.
+ */
+async function sweepLeavers(
+  ctx: RunContext,
+  reader: FullReader,
+  seen: GuidSet,
+): Promise<{ complete: boolean; managed: number; atDelta: number }> {
+  const atDelta = ctx.managedDelta;
+  let managed = 0;
+  const departed: string[] = [];
+  for await (const entraId of ctx.directory.managedEntraIds()) {
+    managed += 1;
+    if (!seen.has(entraId)) departed.push(entraId);
+  }
+  if (departed.length === 0) return { complete: true, managed, atDelta };
+  let found: Awaited<ReturnType<FullReader['existingUsers']>> | null = null;
+  try {
+    found = await reader.existingUsers(departed);
+  } catch (error) {
+    rethrowAuth(error);
+    ctx.problem(
+      `Users who left the sync group could not be looked up (${messageOf(error)}): no user was disabled or deleted in this run.`,
+    );
+  }
+  for (let i = 0; i < departed.length; i += SWEEP_BATCH) {
+    const observations = departed.slice(i, i + SWEEP_BATCH).map((entraId): UserObservation => {
+      const user = found?.get(entraId) ?? null;
+      const state = !found ? ScopeState.UNKNOWN : user ? ScopeState.REMOVED : ScopeState.DELETED;
+      return { entraId, state, user };
+    });
+    await processUsers(ctx, observations);
+  }
+  return { complete: found !== null, managed, atDelta };
+}
+
+/** Staged offboarding that fell due, for users this run did not already change. */
+async function deferOffboarding(ctx: RunContext): Promise<void> {
+  const due = await ctx.directory.offboardingDue(new Date());
+  const untouched = due.filter((user) => !ctx.changedIds.has(user.entraId ?? user.id));
+  for (const change of planScheduledDeletes(untouched, new Date())) {
+    ctx.defer(change, new Map(untouched.map((user) => [user.id, user])));
+  }
+}

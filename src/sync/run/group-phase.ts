@@ -1,0 +1,271 @@
+import type { SelectedGroupState } from '../../db/models/sync-state.model.js';
+import type { GroupDelta } from '../../integrations/entra/delta-reader.js';
+import { type FullReader, messageOf, rethrowAuth } from '../../integrations/entra/full-reader.js';
+import { isNotFound } from '../../integrations/entra/graph-reader.js';
+import {
+  emptyTally,
+  groupErrorChange,
+  planGroup,
+  tallyMember,
+  type ExistingGroup,
+  type GroupTally,
+} from '../plan/group-planner.js';
+import type { PlannedChange } from '../plan/plan.types.js';
+import { inScopeNow } from '../plan/user-planner.js';
+import { GuidSet } from '../state/guid-set.js';
+import type { RunContext } from './run-context.js';
+
+/** The selected groups a run starts from: their directory groups and stored counts. */
+export interface GroupsBefore {
+  existing: Map<string, ExistingGroup>;
+  /** The state's entry per selected group (absent: never listed yet). */
+  previous: Map<string, SelectedGroupState>;
+}
+
+interface Listed {
+  tally: GroupTally;
+  state: SelectedGroupState;
+  /** The listing broke off: what was seen is applied, nothing removed. */
+  failure: string | null;
+}
+
+/**
+ * A full sync's pass over the selected groups, after the users: every listing page is compared
+ * with the stored edges of those users only, the run's scope decides who is a member, and the
+ * edges not seen are swept only when the counts say some are missing. Returns the groups' new
+ * state entries.
+ */
+export async function listSelectedGroups(
+  ctx: RunContext,
+  reader: FullReader,
+  scope: GuidSet,
+  before: GroupsBefore,
+  concurrency: number,
+): Promise<SelectedGroupState[]> {
+  const selected = ctx.config.syncedGroupIds;
+  const names = await reader.groupNames(selected);
+  const gone = new Set(names.gone);
+  const changes: PlannedChange[] = [];
+  const entries: SelectedGroupState[] = [];
+  for (const group of before.existing.values()) {
+    if (group.connectorId === ctx.config.connectorId && !selected.includes(group.entraId)) {
+      gone.add(group.entraId);
+    }
+  }
+  for (const [id, message] of names.failed) {
+    changes.push(groupErrorChange(id, before.existing.get(id)?.name ?? id, message));
+    const kept = before.previous.get(id);
+    if (kept) entries.push(kept);
+  }
+  const queue = [...names.names];
+  const tallies: GroupTally[] = [];
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [id, name] = next;
+      const listed = await listGroup(ctx, reader, id, name, scope, before);
+      if (listed === 'gone') {
+        gone.add(id);
+        continue;
+      }
+      tallies.push(listed.tally);
+      entries.push(listed.state);
+      if (listed.failure) {
+        changes.push(
+          groupErrorChange(
+            id,
+            name,
+            `${listed.failure}; the members seen were added, none removed`,
+          ),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  for (const id of gone) tallies.push({ ...emptyTally(id, id, 0), gone: true });
+  await planAndApply(ctx, tallies, before.existing, changes);
+  return entries;
+}
+
+async function listGroup(
+  ctx: RunContext,
+  reader: FullReader,
+  id: string,
+  name: string,
+  scope: GuidSet,
+  before: GroupsBefore,
+): Promise<Listed | 'gone'> {
+  const previous = before.previous.get(id);
+  const tally = emptyTally(id, name, membersBefore(id, before));
+  const seen = new GuidSet();
+  let seenStored = 0;
+  let inserted = 0;
+  let inScopeSeen = 0;
+  let failure: string | null = null;
+  try {
+    for await (const page of reader.memberPages(id)) {
+      const fresh = page.filter((userId) => !seen.has(userId));
+      for (const userId of fresh) seen.add(userId);
+      const stored = await ctx.memberships.edges(id, fresh);
+      const inserts: { userId: string; inScope: boolean }[] = [];
+      const moved: Record<'on' | 'off', string[]> = { on: [], off: [] };
+      for (const userId of fresh) {
+        const member = scope.has(userId);
+        if (member) inScopeSeen += 1;
+        const had = stored.get(userId);
+        if (had === undefined) {
+          inserts.push({ userId, inScope: member });
+          if (member) tallyMember(tally, userId, true);
+          continue;
+        }
+        seenStored += 1;
+        if (had === member) continue;
+        moved[member ? 'on' : 'off'].push(userId);
+        tallyMember(tally, userId, member);
+      }
+      await ctx.memberships.insert(id, inserts);
+      await ctx.memberships.setScope(id, moved.on, true);
+      await ctx.memberships.setScope(id, moved.off, false);
+      inserted += inserts.length;
+    }
+  } catch (error) {
+    rethrowAuth(error);
+    if (isNotFound(error)) return 'gone';
+    failure = messageOf(error);
+  }
+  if (failure) {
+    const edges = (previous?.edges ?? 0) + inserted;
+    return { tally, state: { id, name, edges, members: tally.membersAfter }, failure };
+  }
+  // Edges stored but not seen are memberships Entra no longer has. The stored count says when
+  // there are some, so a listing that matches it (the usual case) reads nothing more.
+  if (previous === undefined || seenStored !== previous.edges) {
+    const removed: string[] = [];
+    for await (const edge of ctx.memberships.groupEdges(id)) {
+      if (seen.has(edge.userId)) continue;
+      removed.push(edge.userId);
+      if (edge.inScope) tallyMember(tally, edge.userId, false);
+    }
+    await ctx.memberships.remove(id, removed);
+  }
+  tally.membersAfter = inScopeSeen;
+  return { tally, state: { id, name, edges: seen.size, members: inScopeSeen }, failure: null };
+}
+
+/**
+ * A delta round's pass over the selected groups: the users whose scope flipped carry their
+ * memberships with them, then each group's reported additions and removals are applied edge by
+ * edge. Returns the groups' new state entries.
+ */
+export async function applyGroupDeltas(
+  ctx: RunContext,
+  deltas: readonly GroupDelta[],
+  flips: ReadonlyMap<string, boolean>,
+  before: GroupsBefore,
+): Promise<SelectedGroupState[]> {
+  const entries = new Map<string, SelectedGroupState>(
+    [...before.previous.values()].map((entry) => [entry.id, { ...entry }]),
+  );
+  const tallies = new Map<string, GroupTally>();
+  const tallyOf = (id: string): GroupTally => {
+    let tally = tallies.get(id);
+    if (!tally) {
+      tally = emptyTally(id, entries.get(id)?.name ?? id, membersBefore(id, before));
+      tallies.set(id, tally);
+    }
+    return tally;
+  };
+
+  if (flips.size > 0) {
+    // Released groups keep the members they had: only selected groups follow the scope.
+    const selected = new Set(ctx.config.syncedGroupIds);
+    const moved = new Map<string, Record<'on' | 'off', string[]>>();
+    for (const edge of await ctx.memberships.edgesOfUsers([...flips.keys()])) {
+      const member = flips.get(edge.userId)!;
+      if (edge.inScope === member || !selected.has(edge.groupId)) continue;
+      const lists = moved.get(edge.groupId) ?? { on: [], off: [] };
+      lists[member ? 'on' : 'off'].push(edge.userId);
+      moved.set(edge.groupId, lists);
+      tallyMember(tallyOf(edge.groupId), edge.userId, member);
+    }
+    for (const [groupId, lists] of moved) {
+      await ctx.memberships.setScope(groupId, lists.on, true);
+      await ctx.memberships.setScope(groupId, lists.off, false);
+    }
+  }
+
+  for (const delta of deltas) {
+    const tally = tallyOf(delta.id);
+    const entry = entries.get(delta.id) ?? { id: delta.id, name: tally.name, edges: 0, members: 0 };
+    if (delta.name !== null) tally.name = delta.name;
+    if (delta.removed) {
+      tally.gone = true;
+      entries.delete(delta.id);
+      continue;
+    }
+    entry.edges += await addMembers(ctx, delta.id, [...delta.added], flips, tally);
+    entry.edges -= await dropMembers(ctx, delta.id, [...delta.dropped], tally);
+    entries.set(delta.id, entry);
+  }
+  for (const tally of tallies.values()) {
+    const entry = entries.get(tally.id);
+    if (!entry) continue;
+    entry.name = tally.name;
+    entry.members = tally.membersAfter;
+  }
+  await planAndApply(ctx, [...tallies.values()], before.existing, []);
+  return [...entries.values()];
+}
+
+/** New edges for the added members; returns how many were stored. */
+async function addMembers(
+  ctx: RunContext,
+  groupId: string,
+  added: string[],
+  flips: ReadonlyMap<string, boolean>,
+  tally: GroupTally,
+): Promise<number> {
+  if (added.length === 0) return 0;
+  const stored = await ctx.memberships.edges(groupId, added);
+  const fresh = added.filter((userId) => !stored.has(userId));
+  const unknown = fresh.filter((userId) => !flips.has(userId));
+  const users = await ctx.directory.usersByEntraId(unknown);
+  const inserts = fresh.map((userId) => {
+    const user = users.get(userId);
+    const inScope = flips.get(userId) ?? (user ? inScopeNow(user, ctx.config.connectorId) : false);
+    if (inScope) tallyMember(tally, userId, true);
+    return { userId, inScope };
+  });
+  await ctx.memberships.insert(groupId, inserts);
+  return inserts.length;
+}
+
+/** Removes the dropped members' edges; returns how many there were. */
+async function dropMembers(
+  ctx: RunContext,
+  groupId: string,
+  dropped: string[],
+  tally: GroupTally,
+): Promise<number> {
+  if (dropped.length === 0) return 0;
+  const stored = await ctx.memberships.edges(groupId, dropped);
+  for (const [userId, inScope] of stored) if (inScope) tallyMember(tally, userId, false);
+  await ctx.memberships.remove(groupId, [...stored.keys()]);
+  return stored.size;
+}
+
+function membersBefore(id: string, before: GroupsBefore): number {
+  return before.previous.get(id)?.members ?? before.existing.get(id)?.memberCount ?? 0;
+}
+
+async function planAndApply(
+  ctx: RunContext,
+  tallies: readonly GroupTally[],
+  existing: ReadonlyMap<string, ExistingGroup>,
+  changes: PlannedChange[],
+): Promise<void> {
+  for (const tally of tallies) {
+    const change = planGroup(tally, existing.get(tally.id) ?? null, ctx.config.connectorId);
+    if (change) changes.push(change);
+  }
+  await ctx.applyAndLog(changes, [], new Map());
+}

@@ -1,0 +1,57 @@
+import { emailKeyOf } from '../../domain/directory.js';
+import type { ExistingUser, UserObservation } from '../plan/plan.types.js';
+import { inScopeNow, planUsers, type PlannedOwner } from '../plan/user-planner.js';
+import { countsAsManaged } from '../state/directory-store.js';
+import type { RunContext } from './run-context.js';
+
+export interface UserBatchResult {
+  /** Every decided user, and whether it is in scope after the plan. */
+  scope: Map<string, boolean>;
+  /** The decided users whose scope changed (what their group memberships must follow). */
+  flips: Map<string, boolean>;
+  /** Observed users that were managed by the connector and not deleted before the run. */
+  managedSeen: number;
+}
+
+/**
+ * One batch of observations through plan -> apply: the users it names are looked up by key, the
+ * rules planned, and every change but disables and deletes applied and logged at once; those
+ * wait in the context for the guard, which judges the run as a whole.
+ */
+export async function processUsers(
+  ctx: RunContext,
+  observations: readonly UserObservation[],
+): Promise<UserBatchResult> {
+  const { companyId, connectorId, rules } = ctx.config;
+  const existing = await ctx.directory.usersByEntraId(observations.map((o) => o.entraId));
+  const emailKeys: string[] = [];
+  for (const obs of observations) {
+    if (obs.user?.email) emailKeys.push(emailKeyOf(companyId, obs.user.email));
+  }
+  const owners = await ctx.directory.usersByEmailKey(emailKeys);
+  const plan = planUsers({
+    companyId,
+    connectorId,
+    rules,
+    observations,
+    byEntraId: existing,
+    byEmailKey: new Map<string, ExistingUser | PlannedOwner>(owners),
+    seats: await ctx.seatCounter(),
+    now: new Date(),
+  });
+  const users = new Map<string, ExistingUser>();
+  for (const user of [...existing.values(), ...owners.values()]) users.set(user.id, user);
+
+  const now = plan.changes.filter((change) => !change.deprovision);
+  for (const change of plan.changes) if (change.deprovision) ctx.defer(change, users);
+  await ctx.applyAndLog(now, plan.facts, users);
+
+  const flips = new Map<string, boolean>();
+  let managedSeen = 0;
+  for (const [entraId, after] of plan.scope) {
+    const before = existing.get(entraId);
+    if (countsAsManaged(before ?? null, connectorId)) managedSeen += 1;
+    if ((before ? inScopeNow(before, connectorId) : false) !== after) flips.set(entraId, after);
+  }
+  return { scope: plan.scope, flips, managedSeen };
+}

@@ -1,0 +1,90 @@
+/**
+ * A set of Entra object ids for one full read (the ids seen in a listing, the users in scope):
+ * 16 bytes a GUID in an open-addressing table instead of a JS string and a Set entry (about
+ * 100 bytes), so a million-member sync group costs about 32 MB at most. Ids that are not GUIDs
+ * (never seen from Entra, but the type allows them) go to a plain Set.
+ */
+export class GuidSet {
+  private words: Uint32Array;
+  private used = new Uint8Array(0);
+  private count = 0;
+  private readonly others = new Set<string>();
+
+  constructor(capacity = 1024) {
+    const slots = 2 ** Math.ceil(Math.log2(Math.max(16, capacity * 2)));
+    this.words = new Uint32Array(slots * 4);
+    this.used = new Uint8Array(slots);
+  }
+
+  get size(): number {
+    return this.count + this.others.size;
+  }
+
+  add(id: string): void {
+    const key = parseGuid(id);
+    if (!key) {
+      this.others.add(id);
+      return;
+    }
+    if ((this.count + 1) * 2 > this.used.length) this.grow();
+    if (this.insert(key)) this.count += 1;
+  }
+
+  has(id: string): boolean {
+    const key = parseGuid(id);
+    if (!key) return this.others.has(id);
+    return this.find(key) >= 0;
+  }
+
+  /** Inserts the key; false when it was there already. */
+  private insert(key: Uint32Array): boolean {
+    const mask = this.used.length - 1;
+    for (let slot = hash(key) & mask; ; slot = (slot + 1) & mask) {
+      if (!this.used[slot]) {
+        this.words.set(key, slot * 4);
+        this.used[slot] = 1;
+        return true;
+      }
+      if (this.equals(slot, key)) return false;
+    }
+  }
+
+  private find(key: Uint32Array): number {
+    const mask = this.used.length - 1;
+    for (let slot = hash(key) & mask; this.used[slot]; slot = (slot + 1) & mask) {
+      if (this.equals(slot, key)) return slot;
+    }
+    return -1;
+  }
+
+  private equals(slot: number, key: Uint32Array): boolean {
+    const w = this.words;
+    const at = slot * 4;
+    return w[at] === key[0] && w[at + 1] === key[1] && w[at + 2] === key[2] && w[at + 3] === key[3];
+  }
+
+  private grow(): void {
+    const { words, used } = this;
+    this.words = new Uint32Array(words.length * 2);
+    this.used = new Uint8Array(used.length * 2);
+    for (let slot = 0; slot < used.length; slot += 1) {
+      if (used[slot]) this.insert(words.subarray(slot * 4, slot * 4 + 4));
+    }
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const scratch = new Uint32Array(4);
+
+/** The GUID's 128 bits as four words (in `scratch`: used at once, never kept), or null. */
+function parseGuid(id: string): Uint32Array | null {
+  if (id.length !== 36 || !GUID.test(id)) return null;
+  const hex = id.replace(/-/g, '');
+  for (let i = 0; i < 4; i += 1) scratch[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  return scratch;
+}
+
+function hash(key: Uint32Array): number {
+  // GUIDs are random: mixing two words is enough to spread them.
+  return Math.imul(key[0]! ^ key[3]!, 0x9e3779b1) >>> 0;
+}
