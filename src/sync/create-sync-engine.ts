@@ -25,6 +25,7 @@ import { RunPublisher } from './run/run-publisher.js';
 import { SyncRunner } from './run/sync-runner.js';
 import { SyncPreviewService } from './sync-preview.service.js';
 import { SyncQueryService } from './sync-query.service.js';
+import { migrateMembershipsToEdges } from '../db/migrations/memberships-to-edges.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
 import { SyncRunStatus } from '../domain/sync-run.js';
@@ -139,7 +140,13 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
       preview,
       live: deps.live,
     }),
-    start: () => coordinator.start(),
+    async start() {
+      const migrated = await migrateMembershipsToEdges(deps.connection.db!);
+      if (migrated.states + migrated.groups > 0) {
+        logger.info(migrated, 'group memberships converted to one document per membership');
+      }
+      await coordinator.start();
+    },
     stop: () => coordinator.stop(),
     async waitForRun(runId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
