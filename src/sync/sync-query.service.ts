@@ -149,7 +149,7 @@ export class SyncQueryService {
   async groupMemberIds(caller: Caller, companyId: string, groupEntraId: string): Promise<string[]> {
     await this.requireCompany(caller, companyId);
     const edges = await this.deps.models.DirectoryGroupMember.find(
-      { companyId, groupId: groupEntraId, inScope: true },
+      { groupKey: `${companyId}:${groupEntraId}`, inScope: true },
       { userId: 1 },
     ).lean<{ userId: string }[]>();
     return edges.map((edge) => edge.userId).sort();

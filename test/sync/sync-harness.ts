@@ -138,7 +138,7 @@ export async function startSyncHarness(
       return Promise.all(
         docs.map(async (doc) => {
           const edges = await engine.models.DirectoryGroupMember.find(
-            { companyId, groupId: doc.entraId, inScope: true },
+            { groupKey: `${companyId}:${doc.entraId}`, inScope: true },
             { userId: 1 },
           ).lean<{ userId: string }[]>();
           return { ...doc, memberIds: edges.map((edge) => edge.userId) };

@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { ObjectId } from 'mongodb';
-import { groupMemberKey } from '../models/directory-group-member.model.js';
+import { groupMemberDoc } from '../models/directory-group-member.model.js';
 
 /**
  * Before: each directory group held its members' ids in arrays (`memberIds`, `entraMemberIds`)
@@ -93,13 +93,10 @@ async function upsertEdges(
   for (let i = 0; i < userIds.length; i += 500) {
     const ops: AnyBulkWriteOperation<{ _id: string }>[] = userIds
       .slice(i, i + 500)
-      .map((userId) => ({
-        updateOne: {
-          filter: { _id: groupMemberKey(companyId, groupId, userId) },
-          update: { $set: { companyId, groupId, userId, inScope: inScope.has(userId) } },
-          upsert: true,
-        },
-      }));
+      .map((userId) => {
+        const { _id, ...fields } = groupMemberDoc(companyId, groupId, userId, inScope.has(userId));
+        return { updateOne: { filter: { _id }, update: { $set: fields }, upsert: true } };
+      });
     await edges.bulkWrite(ops, { ordered: false });
   }
   return userIds.length;

@@ -14,11 +14,36 @@ export interface DirectoryGroupMemberDoc {
   groupId: string;
   /** The Entra user's object id. */
   userId: string;
+  /**
+   * `${companyId}:${groupId}` and `${companyId}:${userId}`: a group's members and a user's groups
+   * are found through one single-field index each (the offline database, FerretDB, answers a
+   * single-field equality or `$in` from an index, not two conditions from a compound one).
+   */
+  groupKey: string;
+  userKey: string;
   inScope: boolean;
 }
 
 export const groupMemberKey = (companyId: string, groupId: string, userId: string): string =>
   `${companyId}:${groupId}:${userId}`;
+
+/** The document of one membership. */
+export function groupMemberDoc(
+  companyId: string,
+  groupId: string,
+  userId: string,
+  inScope: boolean,
+): DirectoryGroupMemberDoc {
+  return {
+    _id: groupMemberKey(companyId, groupId, userId),
+    companyId,
+    groupId,
+    userId,
+    groupKey: `${companyId}:${groupId}`,
+    userKey: `${companyId}:${userId}`,
+    inScope,
+  };
+}
 
 const schema = new Schema<DirectoryGroupMemberDoc>(
   {
@@ -26,14 +51,16 @@ const schema = new Schema<DirectoryGroupMemberDoc>(
     companyId: { type: String, required: true },
     groupId: { type: String, required: true },
     userId: { type: String, required: true },
+    groupKey: { type: String, required: true },
+    userKey: { type: String, required: true },
     inScope: { type: Boolean, required: true },
   },
   { collection: 'directory_group_members', versionKey: false },
 );
 
 // A user's memberships (the user entered or left the scope) and a group's members.
-schema.index({ companyId: 1, userId: 1 });
-schema.index({ companyId: 1, groupId: 1, inScope: 1 });
+schema.index({ userKey: 1 });
+schema.index({ groupKey: 1, inScope: 1 });
 
 export type DirectoryGroupMemberModel = Model<DirectoryGroupMemberDoc>;
 

@@ -61,18 +61,22 @@ export async function deltaSync(
   const idle = round.groups.size === 0 && round.users.size === 0;
   if (!idle) {
     if (!ctx.request.preview) await deps.states.markPending(config.connectorId, ctx.request.runId);
+    ctx.phase('round');
     const observations = await observe(ctx, round, new FullReader(deps.graph, false));
     const flips = new Map<string, boolean>();
     for (let i = 0; i < observations.length; i += BATCH) {
       const result = await processUsers(ctx, observations.slice(i, i + BATCH));
       for (const [id, inScope] of result.flips) flips.set(id, inScope);
     }
+    ctx.phase('users');
     const base = await settleDeprovisions(ctx, true, managedBefore);
+    ctx.phase('guard');
     const deltas = [...round.groups.values()].filter((g) => g.id !== config.syncGroupId);
     const selectedGroups =
       deltas.length > 0 || flips.size > 0
         ? await applyGroupDeltas(ctx, deltas, flips, await deps.groupsBefore())
         : state.selectedGroups;
+    ctx.phase('groups');
     return {
       complete: true,
       links,

@@ -58,6 +58,7 @@ export async function fullSync(
   const links = preview || config.rules.includeNestedGroups ? null : await startLinks(ctx, deps);
   await reader.syncGroupName(config.syncGroupId);
   const managedBefore = trustedManagedUsers(state) ?? (await ctx.directory.countManaged());
+  ctx.phase('start');
 
   const seen = new GuidSet();
   const scope = new GuidSet();
@@ -84,6 +85,7 @@ export async function fullSync(
     );
   }
   const listed = complete;
+  ctx.phase('users');
 
   let managedNow: { count: number; atDelta: number } | null = null;
   if (complete && managedSeen !== managedBefore) {
@@ -92,7 +94,9 @@ export async function fullSync(
     managedNow = { count: swept.managed, atDelta: swept.atDelta };
   }
   await deferOffboarding(ctx);
+  ctx.phase('leavers');
   await settleDeprovisions(ctx, complete, managedBefore);
+  ctx.phase('guard');
 
   let selectedGroups: SelectedGroupState[] | null = null;
   if (listed) {
@@ -103,6 +107,7 @@ export async function fullSync(
       await deps.groupsBefore(),
       deps.groupConcurrency,
     );
+    ctx.phase('groups');
   } else {
     ctx.notes.push(
       'Selected groups were not updated: the sync group could not be read completely.',

@@ -95,6 +95,9 @@ async function listGroup(
   before: GroupsBefore,
 ): Promise<Listed | 'gone'> {
   const previous = before.previous.get(id);
+  // Never listed by this connector (newly selected, or selected again after a release): the
+  // sweep is needed only if edges are stored from before.
+  const storedBefore = previous ? previous.edges : (await ctx.memberships.hasEdges(id)) ? -1 : 0;
   const tally = emptyTally(id, name, membersBefore(id, before));
   const seen = new GuidSet();
   let seenStored = 0;
@@ -138,7 +141,7 @@ async function listGroup(
   }
   // Edges stored but not seen are memberships Entra no longer has. The stored count says when
   // there are some, so a listing that matches it (the usual case) reads nothing more.
-  if (previous === undefined || seenStored !== previous.edges) {
+  if (seenStored !== storedBefore) {
     const removed: string[] = [];
     for await (const edge of ctx.memberships.groupEdges(id)) {
       if (seen.has(edge.userId)) continue;

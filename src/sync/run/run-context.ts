@@ -43,6 +43,9 @@ export class RunContext {
   readonly changedIds = new Set<string>();
   /** Net change of the connector's managed, not deleted users by what was applied. */
   managedDelta = 0;
+  /** Wall time per phase, for the log line that explains a slow run. */
+  readonly phasesMs: Record<string, number> = {};
+  private phaseStarted = performance.now();
   private readonly applier: PlanApplier | null;
   private readonly snapshots = new Map<string, ExistingUser>();
   private seats: SeatCounter | null = null;
@@ -65,6 +68,13 @@ export class RunContext {
 
   get config(): ConnectorSyncConfig {
     return this.request.config;
+  }
+
+  /** Ends the current phase under `name` (added up when a phase recurs). */
+  phase(name: string): void {
+    const now = performance.now();
+    this.phasesMs[name] = Math.round((this.phasesMs[name] ?? 0) + now - this.phaseStarted);
+    this.phaseStarted = now;
   }
 
   problem(note: string): void {

@@ -80,8 +80,14 @@ export class SyncRunner {
       );
     }
     const outcome = await this.finish(ctx, mode, read, state?.selectedGroups ?? []);
+    ctx.phase('finish');
     logger.info(
-      { mode, ms: Math.round(performance.now() - started), changes: outcome.changeCount },
+      {
+        mode,
+        ms: Math.round(performance.now() - started),
+        changes: outcome.changeCount,
+        phasesMs: ctx.phasesMs,
+      },
       'sync run applied',
     );
     return outcome;

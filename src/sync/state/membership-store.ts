@@ -1,4 +1,5 @@
 import {
+  groupMemberDoc,
   groupMemberKey,
   type DirectoryGroupMemberDoc,
   type DirectoryGroupMemberModel,
@@ -42,21 +43,28 @@ export class MembershipStore {
   async edgesOfUsers(userIds: readonly string[]): Promise<Membership[]> {
     const edges: Membership[] = [];
     for (let i = 0; i < userIds.length; i += LOOKUP_CHUNK) {
+      const keys = userIds.slice(i, i + LOOKUP_CHUNK).map((u) => `${this.companyId}:${u}`);
       const docs = await this.model
-        .find(
-          { companyId: this.companyId, userId: { $in: userIds.slice(i, i + LOOKUP_CHUNK) } },
-          { groupId: 1, userId: 1, inScope: 1 },
-        )
+        .find({ userKey: { $in: keys } }, { groupId: 1, userId: 1, inScope: 1 })
         .lean<Membership[]>();
       edges.push(...docs.map(({ groupId, userId, inScope }) => ({ groupId, userId, inScope })));
     }
     return edges;
   }
 
+  /** Whether any edge of the group is stored. */
+  async hasEdges(groupId: string): Promise<boolean> {
+    const one = await this.model.collection.findOne(
+      { groupKey: `${this.companyId}:${groupId}` },
+      { projection: { _id: 1 } },
+    );
+    return one !== null;
+  }
+
   /** A group's stored edges, streamed (a full sync's sweep). */
   async *groupEdges(groupId: string): AsyncGenerator<Membership> {
     const cursor = this.model.collection.find(
-      { companyId: this.companyId, groupId },
+      { groupKey: `${this.companyId}:${groupId}` },
       { projection: { userId: 1, inScope: 1 }, batchSize: 5_000 },
     );
     for await (const doc of cursor) {
@@ -68,13 +76,9 @@ export class MembershipStore {
   async insert(groupId: string, members: readonly { userId: string; inScope: boolean }[]) {
     if (this.readOnly) return;
     for (let i = 0; i < members.length; i += WRITE_CHUNK) {
-      const docs = members.slice(i, i + WRITE_CHUNK).map((m) => ({
-        _id: this.key(groupId, m.userId),
-        companyId: this.companyId,
-        groupId,
-        userId: m.userId,
-        inScope: m.inScope,
-      }));
+      const docs = members
+        .slice(i, i + WRITE_CHUNK)
+        .map((m) => groupMemberDoc(this.companyId, groupId, m.userId, m.inScope));
       try {
         await this.model.insertMany(docs, { ordered: false, lean: true });
       } catch (error) {
