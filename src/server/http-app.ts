@@ -141,7 +141,7 @@ async function admitGraphql(
 /** The GraphQL document of a POST body or a GET query string; null when there is none. */
 function documentOf(req: IncomingMessage, body: unknown): string | null {
   if (body && typeof body === 'object' && 'query' in body) {
-    const query = (body).query;
+    const query = body.query;
     return typeof query === 'string' ? query : null;
   }
   if ((req.method ?? 'GET').toUpperCase() === 'GET') {

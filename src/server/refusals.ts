@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { describeCaller, type Caller } from '../domain/caller.js';
 import { ErrorCode, isAppError } from '../domain/errors.js';
@@ -35,8 +35,17 @@ export function logRefusal(logger: Logger, fields: RefusalFields): void {
 export function refusalCodes(errors: readonly GraphQLError[]): string[] {
   const codes = new Set<string>();
   for (const error of errors) {
-    const original: unknown = error.originalError ?? error;
-    const code = isAppError(original) ? original.code : error.extensions['code'];
+    // Apollo wraps validation errors (ValidationError, code GRAPHQL_VALIDATION_FAILED) around
+    // the rule's own error: the innermost error carries the code.
+    let inner: unknown = error;
+    for (let i = 0; i < 5 && inner instanceof GraphQLError && inner.originalError; i++) {
+      inner = inner.originalError;
+    }
+    const code = isAppError(inner)
+      ? inner.code
+      : inner instanceof GraphQLError
+        ? inner.extensions['code']
+        : error.extensions['code'];
     if (typeof code === 'string' && REFUSALS.has(code)) codes.add(code);
   }
   return [...codes];
