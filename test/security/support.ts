@@ -43,8 +43,8 @@ export interface SecurityHub {
   stop(): Promise<void>;
 }
 
-export async function startSecurityHub(): Promise<SecurityHub> {
-  const h = await startTestHub();
+export async function startSecurityHub(env: Record<string, string> = {}): Promise<SecurityHub> {
+  const h = await startTestHub({ env });
   const receiverLogger = createLogger({
     level: 'debug',
     destination: new Writable({
