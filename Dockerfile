@@ -3,7 +3,9 @@
 # stage 2 holds only the production dependencies (npm ci --omit=dev), the compiled dist/ and
 # package.json, and runs as the unprivileged `node` user.
 
-ARG NODE_VERSION=20.19
+# Node 24 is the Active LTS line (Node 20 reached end of life on 2026-04-30); CI runs the whole
+# suite on both 20.19+ and 24.
+ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app

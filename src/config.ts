@@ -20,7 +20,8 @@ const httpsOrHttpUrl = z
   .refine((u) => /^https?:\/\//.test(u), 'must be http(s)');
 
 const schema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Unset means production: development conveniences (introspection, explorer) are opt-in. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -41,6 +42,8 @@ const schema = z.object({
   AUTH_JWT_AUDIENCE: z.string().min(1).default('entra-connector-hub'),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_URL: z.string().url().optional(),
+  /** Longest portal JWT accepted (`exp - iat`); a token minted for longer is refused. */
+  AUTH_JWT_MAX_LIFETIME_SECONDS: int(60, 30 * 86_400).default(86_400),
 
   ENTRA_AUTHORITY_HOST: z.string().url().default('https://login.microsoftonline.com'),
   GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com'),
@@ -83,13 +86,50 @@ const schema = z.object({
   GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: int(45, 41_760).default(41_000),
   /** Largest Graph notification body the receiver reads; larger ones get 413. */
   WEBHOOK_MAX_BODY_BYTES: int(1_024, 16_777_216).default(1_048_576),
+  /** GraphQL cost limits (GraphQL Armor), the same over HTTP and WebSocket. */
+  GRAPHQL_MAX_TOKENS: int(100, 100_000).default(1_000),
   GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
+  GRAPHQL_MAX_COST: int(100, 1_000_000).default(5_000),
+  GRAPHQL_MAX_ALIASES: int(0, 1_000).default(15),
+  GRAPHQL_MAX_DIRECTIVES: int(0, 1_000).default(20),
+  /** Default: on with NODE_ENV=development only; never in production. */
   GRAPHQL_INTROSPECTION: bool.optional(),
-  /** Most fields one GraphQL operation may select (fragments expanded). */
-  GRAPHQL_MAX_FIELDS: int(10, 10_000).default(500),
   /** Largest GraphQL request body accepted over HTTP; larger ones get 413. */
   HTTP_MAX_BODY_BYTES: int(1_024, 10_485_760).default(102_400),
+
+  /** Abuse limits, counted in the database so every instance shares them (0 = no limit). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(0, 1_000_000).default(120),
+  RATE_LIMIT_CALLER_PER_MINUTE: int(0, 1_000_000).default(600),
+  WS_MAX_CONNECTIONS_PER_CALLER: int(0, 10_000).default(20),
+  WS_MAX_SUBSCRIPTIONS_PER_CALLER: int(0, 10_000).default(100),
+  /** Proxies in front of the hub whose X-Forwarded-For entries are trusted (0 = none). */
+  TRUSTED_PROXY_HOPS: int(0, 10).default(0),
+
+  /** /metrics on a port of its own (not on PORT) ... */
+  METRICS_PORT: int(1, 65535).optional(),
+  /** ... and/or only with `Authorization: Bearer <this>`. */
+  METRICS_BEARER_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
 });
+
+/** Variables that hold secrets: refused when they look like a placeholder or a sentence. */
+const SECRET_VARIABLES = ['AUTH_JWT_SECRET', 'METRICS_BEARER_TOKEN'] as const;
+
+/** Placeholder words seen in templates; a real secret is random and contains none of them. */
+const PLACEHOLDER =
+  /replace|change[-_ ]?me|changeit|placeholder|your[-_ ]|example|secret[-_]?here|<[^>]*>|\$\{|todo|xxxx/i;
+
+/**
+ * Why a secret value is not a secret, or null. Catches what a half-edited `.env` produces: a
+ * comment kept as the value (compose keeps `# ...` after `=` without a space before it), prose,
+ * a template's placeholder, or a repeated character that passes a length check.
+ */
+export function secretValueProblem(value: string): string | null {
+  if (value.startsWith('#')) return 'starts with "#": a comment was read as the value';
+  if (/\s/.test(value)) return 'contains whitespace: prose or a comment, not a secret';
+  if (PLACEHOLDER.test(value)) return 'looks like a placeholder: generate a random value';
+  if (new Set(value).size < 10) return 'has too few distinct characters to be random';
+  return null;
+}
 
 /**
  * Checks across variables. They run even when other variables are invalid (a zod refinement
@@ -100,9 +140,27 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if (!env['AUTH_JWT_SECRET'] && !env['AUTH_JWKS_URL']) {
     problems.push('AUTH_JWT_SECRET: set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL');
   }
+  if (env['AUTH_JWT_SECRET'] && env['AUTH_JWKS_URL']) {
+    // Either would silently win over the other; the operator must say which one is meant.
+    problems.push(
+      'AUTH_JWT_SECRET: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both (AUTH_JWKS_URL is set too)',
+    );
+  }
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name];
+    const problem = value === undefined ? null : secretValueProblem(value);
+    if (problem) problems.push(`${name}: ${problem}`);
+  }
   const keys = env['ENCRYPTION_KEYS'];
   if (keys !== undefined && parseEncryptionKeys(keys) === undefined) {
-    problems.push('ENCRYPTION_KEYS: must be comma-separated kid:base64 pairs with 32-byte keys');
+    problems.push(
+      'ENCRYPTION_KEYS: must be comma-separated kid:base64 pairs of random 32-byte keys',
+    );
+  }
+  if (env['NODE_ENV'] === 'production' || env['NODE_ENV'] === undefined) {
+    if (/^(true|1|yes)$/.test(env['GRAPHQL_INTROSPECTION'] ?? '')) {
+      problems.push('GRAPHQL_INTROSPECTION: introspection is never served in production');
+    }
   }
   const base = Number(
     env['SYNC_FAILURE_BACKOFF_BASE_MS'] ?? env['SYNC_POLL_INTERVAL_MS'] ?? 60_000,
@@ -125,7 +183,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   mongodbUri: string;
   encryption: { activeKey: EncryptionKey; keys: readonly EncryptionKey[] };
-  auth: { issuer: string; audience: string; hs256Secret?: string; jwksUrl?: string };
+  auth: {
+    issuer: string;
+    audience: string;
+    hs256Secret?: string;
+    jwksUrl?: string;
+    /** Longest accepted `exp - iat`, in seconds. */
+    maxLifetimeSeconds: number;
+  };
   entra: { authorityHost: string; graphBaseUrl: string; caFile?: string };
   sync: {
     pollIntervalMs: number;
@@ -142,8 +207,27 @@ export interface Config {
   };
   pubsub: { mode: 'mongo' | 'memory'; cappedBytes: number };
   realtime: { subscriptionLifetimeMinutes: number; webhookMaxBodyBytes: number };
-  graphql: { maxDepth: number; introspection: boolean };
-  api: { maxFields: number; maxBodyBytes: number };
+  graphql: {
+    maxTokens: number;
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    maxDirectives: number;
+    introspection: boolean;
+    /** "Did you mean ...?" in validation errors (development only: it leaks field names). */
+    suggestions: boolean;
+  };
+  api: { maxBodyBytes: number };
+  limits: {
+    anonymousPerMinute: number;
+    callerPerMinute: number;
+    wsConnectionsPerCaller: number;
+    wsSubscriptionsPerCaller: number;
+    trustedProxyHops: number;
+  };
+  metrics: { port?: number; bearerToken?: string };
+  /** The development explorer page at GET /graphql. */
+  explorer: boolean;
 }
 
 export class ConfigError extends Error {
@@ -164,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  const development = e.NODE_ENV === 'development';
   const keys = parseEncryptionKeys(e.ENCRYPTION_KEYS)!;
   const config: Config = {
     env: e.NODE_ENV,
@@ -181,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       audience: e.AUTH_JWT_AUDIENCE,
       ...(e.AUTH_JWT_SECRET ? { hs256Secret: e.AUTH_JWT_SECRET } : {}),
       ...(e.AUTH_JWKS_URL ? { jwksUrl: e.AUTH_JWKS_URL } : {}),
+      maxLifetimeSeconds: e.AUTH_JWT_MAX_LIFETIME_SECONDS,
     },
     entra: {
       authorityHost: e.ENTRA_AUTHORITY_HOST.replace(/\/$/, ''),
@@ -212,10 +298,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       webhookMaxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
     },
     graphql: {
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDepth: e.GRAPHQL_MAX_DEPTH,
-      introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      introspection: e.GRAPHQL_INTROSPECTION ?? development,
+      suggestions: development,
     },
-    api: { maxFields: e.GRAPHQL_MAX_FIELDS, maxBodyBytes: e.HTTP_MAX_BODY_BYTES },
+    api: { maxBodyBytes: e.HTTP_MAX_BODY_BYTES },
+    limits: {
+      anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      callerPerMinute: e.RATE_LIMIT_CALLER_PER_MINUTE,
+      wsConnectionsPerCaller: e.WS_MAX_CONNECTIONS_PER_CALLER,
+      wsSubscriptionsPerCaller: e.WS_MAX_SUBSCRIPTIONS_PER_CALLER,
+      trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+    },
+    metrics: {
+      ...(e.METRICS_PORT ? { port: e.METRICS_PORT } : {}),
+      ...(e.METRICS_BEARER_TOKEN ? { bearerToken: e.METRICS_BEARER_TOKEN } : {}),
+    },
+    explorer: development,
   };
   return deepFreeze(config);
 }
@@ -262,7 +365,8 @@ function parseEncryptionKeys(raw: string): EncryptionKey[] | undefined {
   const keys = raw.split(',').map((pair) => {
     const [id, b64] = pair.trim().split(':');
     const key = Buffer.from(b64 ?? '', 'base64');
-    return id && key.length === 32 ? { id, key } : undefined;
+    // A random 32-byte key has ~30 distinct byte values; a pattern (all zeros, a word) has few.
+    return id && key.length === 32 && new Set(key).size >= 16 ? { id, key } : undefined;
   });
   if (keys.length === 0 || keys.some((k) => k === undefined)) return undefined;
   const valid = keys as EncryptionKey[];

@@ -20,6 +20,7 @@ import { GroupDirectory } from './integrations/entra/group-directory.js';
 import { createMsalNetworkClient } from './integrations/entra/network-client.js';
 import { createEntraAgent } from './integrations/entra/tls-agent.js';
 import { TokenProvider } from './integrations/entra/token-provider.js';
+import { AbuseLimits } from './server/abuse-limits.js';
 import { Authenticator } from './server/auth.js';
 import {
   databaseReachable,
@@ -107,7 +108,7 @@ export async function createHub(
     store,
     secretBox,
     verifier: new ConnectionVerifier(entra),
-    groups: new GroupDirectory(entra, config.entra.graphBaseUrl),
+    groups: new GroupDirectory(entra, config.entra.graphBaseUrl, config.encryption.keys),
     consentStates,
     status,
     syncRequester: ports.syncRequester,
@@ -136,15 +137,16 @@ export async function createHub(
     entra,
     authenticator,
     live,
-    listen: (options = {}) =>
+    listen: async (options = {}) =>
       startHubServer({
+        abuse: await AbuseLimits.create({ db: connection.db!, settings: config.limits, logger }),
         host: config.http.host,
         port: options.port ?? config.http.port,
         schema,
         services,
         authenticator,
         logger,
-        graphql: { ...config.graphql, maxFields: config.api.maxFields },
+        graphql: config.graphql,
         maxBodyBytes: config.api.maxBodyBytes,
         portalUrl: config.http.portalUrl,
         ready: async () => {

@@ -15,6 +15,7 @@ import {
   type Output,
 } from './commands.js';
 import { HubGraphqlClient } from './graphql-client.js';
+import { reencryptCommand } from './reencrypt.command.js';
 
 const USAGE = `usage: npm run hub -- <command> [options]
 
@@ -26,6 +27,8 @@ commands:
   runs CONNECTOR_ID [--first N]               recent sync runs
   changes RUN_ID [--limit N]                  a run's change log as a table
   approve RUN_ID | reject RUN_ID              decide a staged run (NEEDS_APPROVAL)
+  reencrypt                                   re-encrypt every connector secret under the first
+                                              key of ENCRYPTION_KEYS (database, hub's environment)
 
 connection (default: .dev/stack.json of a running \`npm run dev\`):
   --url URL        the GraphQL endpoint (HUB_URL), e.g. http://localhost:4000/graphql
@@ -88,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
     out.line(USAGE);
     return command ? 0 : 64;
   }
+  if (command === 'reencrypt') return reencryptCommand(out, process.env);
   const settings = resolveSettings(values, process.env, process.cwd());
   if (command === 'token') {
     return tokenCommand(out, {

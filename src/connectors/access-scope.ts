@@ -7,16 +7,17 @@ import type { ConnectorDoc } from '../db/models/connector.model.js';
 /**
  * Every read and write of a company or connector goes through these filters, so an id outside
  * the caller's scope simply matches nothing and the caller gets NOT_FOUND: they cannot tell
- * "exists but not yours" from "does not exist".
+ * "exists but not yours" from "does not exist". Uninstalled connectors are outside every scope:
+ * they, their runs and their change logs answer NOT_FOUND to every query.
  */
 export function connectorScope(caller: Caller): QueryFilter<ConnectorDoc> {
   switch (caller.role) {
     case CallerRole.PARTNER_ADMIN:
-      return { partnerId: caller.partnerId };
+      return { partnerId: caller.partnerId, uninstalledAt: null };
     case CallerRole.COMPANY_ADMIN:
-      return { companyId: objectIdOrNull(caller.companyId) };
+      return { companyId: objectIdOrNull(caller.companyId), uninstalledAt: null };
     case CallerRole.CONNECTOR:
-      return { _id: objectIdOrNull(caller.connectorId) };
+      return { _id: objectIdOrNull(caller.connectorId), uninstalledAt: null };
     default: {
       const unreachable: never = caller;
       return unreachable;

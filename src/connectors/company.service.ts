@@ -55,6 +55,12 @@ export class CompanyService {
     return docs.map(toCompanyView);
   }
 
+  /** Whether the company still exists (a company admin's sockets re-check it). */
+  async exists(companyId: string): Promise<boolean> {
+    if (!/^[0-9a-f]{24}$/i.test(companyId)) return false;
+    return (await this.models.Company.exists({ _id: parseId(companyId, 'Company') })) !== null;
+  }
+
   /** The company, if the caller may see it; NOT_FOUND otherwise. */
   async requireCompany(caller: Caller, companyId: string): Promise<CompanyDoc> {
     const company = await this.models.Company.findOne({

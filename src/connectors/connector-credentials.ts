@@ -3,6 +3,15 @@ import type { ConnectorDoc } from '../db/models/connector.model.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import type { EntraCredentials } from '../integrations/entra/token-provider.js';
 
+/**
+ * Every field of a connector that holds a SealedSecret, with the purpose bound to it. Key
+ * rotation (src/connectors/secret-reseal.ts) re-seals exactly these: a new sealed field is added
+ * here or it would keep its old key forever.
+ */
+export const SEALED_CONNECTOR_FIELDS = [
+  { field: 'clientSecret', purpose: (connectorId: string) => secretPurpose(connectorId) },
+] as const satisfies readonly { field: keyof ConnectorDoc; purpose: (id: string) => string }[];
+
 /** AAD purpose bound to a sealed client secret: it cannot be moved to another connector. */
 export function secretPurpose(connectorId: string): string {
   return `connector:${connectorId}:clientSecret`;

@@ -21,6 +21,7 @@ import { toConnectorView, type ConnectorView } from './connector.view.js';
 import { displayName, intInRange } from './input-rules.js';
 import {
   LiveTopic,
+  RevocationReason,
   type ConnectorStatusChangedEvent,
   type LiveEvents,
 } from '../events/live-events.js';
@@ -118,7 +119,26 @@ export class ConnectorService {
     const { after } = await this.deps.store.update(requirePortal(caller), id, {
       $set: { authTokenHash: hashToken(token) },
     });
+    await this.revoke(after, RevocationReason.TOKEN_ROTATED);
     return { connector: this.view(after), authenticationToken: token };
+  }
+
+  /**
+   * Tells every instance that the connector's token stopped working, so sockets opened with it
+   * close at once. HTTP needs no event: each request authenticates against the database. A
+   * failed publish is logged: sockets then find out at their next credential re-check.
+   */
+  private async revoke(doc: ConnectorDoc, reason: RevocationReason): Promise<void> {
+    const connectorId = doc._id.toHexString();
+    try {
+      await this.deps.live.publish(LiveTopic.CREDENTIAL_REVOKED, {
+        connectorId,
+        companyId: doc.companyId.toHexString(),
+        reason,
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, connectorId, reason }, 'could not publish a revocation');
+    }
   }
 
   async get(caller: Caller, id: string): Promise<ConnectorView> {
@@ -226,6 +246,7 @@ export class ConnectorService {
       { precondition: { enabled: !enabled } },
     );
     await this.deps.status.changed(before, after, at);
+    if (!enabled) await this.revoke(after, RevocationReason.CONNECTOR_DISABLED);
     if (enabled && after.activatedAt) {
       await this.deps.syncRequester.requestSync(id, SyncTrigger.MANUAL);
     }
@@ -252,6 +273,7 @@ export class ConnectorService {
       $unset: { installKey: 1 },
     });
     await this.deps.status.changed(before, after, at);
+    await this.revoke(after, RevocationReason.CONNECTOR_UNINSTALLED);
     const { released } = await this.deps.directoryReleaser.releaseConnectorUsers(id);
     this.deps.logger.info({ connectorId: id, released }, 'connector uninstalled');
     return this.view(after);
@@ -297,12 +319,16 @@ export class ConnectorService {
     );
   }
 
-  /** The principal of a connector's own authentication token (see server/auth.ts). */
+  /**
+   * The principal of a connector's own authentication token (see server/auth.ts): only while
+   * the connector is installed and enabled (disabling it revokes the token until re-enabled).
+   */
   async authenticateConnectorToken(token: string): Promise<Caller | null> {
     if (!token.startsWith(`${CONNECTOR_TOKEN_PREFIX}_`) || token.length > 200) return null;
     const doc = await this.deps.models.Connector.findOne({
       authTokenHash: hashToken(token),
       uninstalledAt: null,
+      enabled: true,
     }).lean<ConnectorDoc>();
     if (!doc) return null;
     return {

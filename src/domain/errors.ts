@@ -13,6 +13,10 @@ export enum ErrorCode {
   /** Entra or Graph could not be reached, throttled past our retries, or failed. */
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** Too many requests from this client or caller; retry after the `Retry-After` seconds. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  /** The GraphQL document exceeds a size, depth, cost, alias or directive limit. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
 }
 
 export interface AppErrorOptions {

@@ -9,6 +9,26 @@ import type { ConnectorStatus } from '../domain/connector.js';
 export enum LiveTopic {
   CONNECTOR_STATUS_CHANGED = 'CONNECTOR_STATUS_CHANGED',
   SYNC_RUN_UPDATED = 'SYNC_RUN_UPDATED',
+  /** A credential stopped being valid: every instance closes the sockets opened with it. */
+  CREDENTIAL_REVOKED = 'CREDENTIAL_REVOKED',
+}
+
+export enum RevocationReason {
+  TOKEN_ROTATED = 'TOKEN_ROTATED',
+  CONNECTOR_UNINSTALLED = 'CONNECTOR_UNINSTALLED',
+  CONNECTOR_DISABLED = 'CONNECTOR_DISABLED',
+  COMPANY_REMOVED = 'COMPANY_REMOVED',
+}
+
+/**
+ * With a `connectorId`: that connector's token (the old one, after a rotation). With `''`:
+ * every credential of the company (its admins' JWTs and its connector's token). A string either
+ * way, as on every live topic (listeners read `connectorId` whatever the topic).
+ */
+export interface CredentialRevokedEvent extends Record<string, unknown> {
+  companyId: string;
+  connectorId: string;
+  reason: RevocationReason;
 }
 
 export interface ConnectorStatusChangedEvent extends Record<string, unknown> {
@@ -33,6 +53,7 @@ export interface SyncRunUpdatedEvent extends Record<string, unknown> {
 export interface LiveTopics {
   [LiveTopic.CONNECTOR_STATUS_CHANGED]: ConnectorStatusChangedEvent;
   [LiveTopic.SYNC_RUN_UPDATED]: SyncRunUpdatedEvent;
+  [LiveTopic.CREDENTIAL_REVOKED]: CredentialRevokedEvent;
 }
 
 export interface LiveEvents {

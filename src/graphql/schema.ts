@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
+import { assertEveryOperationHasAccessRule, authChecker } from './access.js';
 import { LiveTopic, type LiveEvents, type LiveTopics } from '../events/live-events.js';
 import { CompanyResolver } from './company/company.resolver.js';
 import { ConnectorStatusResolver } from './connector/connector-status.resolver.js';
@@ -23,13 +24,16 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   DirectoryResolver,
 ];
 
-export function buildHubSchema(live: LiveEvents): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildHubSchema(live: LiveEvents): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     // Inputs are validated by the services (named fields, no echo of values), not class-validator.
     validate: false,
     pubSub: livePubSub(live),
+    authChecker,
   });
+  assertEveryOperationHasAccessRule();
+  return schema;
 }
 
 /**

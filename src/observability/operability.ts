@@ -1,10 +1,13 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { requestLog } from '../logging/request-log.js';
 import type { ReadinessCheck } from '../server/health.router.js';
 import type { PlainHandler } from '../server/http-app.js';
-import { pathOf } from '../server/http-app.js';
+import { listen, pathOf } from '../server/http-app.js';
+import { sendJson } from '../server/http-io.js';
 import type { LiveEvents } from '../events/live-events.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import { collectFromDatabase } from './database.collector.js';
@@ -39,6 +42,8 @@ export interface Operability {
   handlers: PlainHandler[];
   /** Pass to `hub.listen({ readiness })`: joins the database ping of /readyz. */
   readiness: ReadinessCheck[];
+  /** With METRICS_PORT: starts the /metrics server on it (otherwise /metrics is in `handlers`). */
+  listen(): Promise<void>;
   /** Wrap the Graph webhook receiver's router to time acks and count answers. */
   instrumentWebhooks(router: PlainHandler): PlainHandler;
   /** Stops following live events and undici diagnostics. */
@@ -73,8 +78,14 @@ export function createOperability(deps: OperabilityDeps): Operability {
     return metrics.registry.metrics();
   };
 
+  const { port, bearerToken } = deps.config.metrics;
   const metricsHandler: PlainHandler = async (req, res) => {
     if (req.method !== 'GET' || pathOf(req) !== METRICS_PATH) return false;
+    if (bearerToken !== undefined && !bearerMatches(req, bearerToken)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      sendJson(res, 401, { error: 'unauthorized' });
+      return true;
+    }
     const body = await scrape();
     res.writeHead(200, {
       'content-type': metrics.registry.contentType,
@@ -89,20 +100,45 @@ export function createOperability(deps: OperabilityDeps): Operability {
     ? [{ name: 'scheduler', check: () => deps.scheduler!.isActiveJobProcessor() }]
     : [];
 
+  let metricsServer: Server | undefined;
   return {
     metrics,
     handlers: [
       requestLog(deps.logger.child({ component: 'http' })),
-      metricsHandler,
-      ...(deps.config.env === 'production' ? [] : [explorerPage()]),
+      ...(port === undefined ? [metricsHandler] : []),
+      ...(deps.config.explorer ? [explorerPage()] : []),
     ],
     readiness,
+    async listen() {
+      if (port === undefined || metricsServer) return;
+      metricsServer = createServer((req, res) => {
+        metricsHandler(req, res).then(
+          (handled) => void (handled || sendJson(res, 404, { error: 'not_found' })),
+          (error: unknown) => {
+            logger.error({ err: error }, 'metrics request failed');
+            if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+          },
+        );
+      });
+      await listen(metricsServer, deps.config.http.host, port);
+      logger.info({ port }, 'metrics served on their own port');
+    },
     instrumentWebhooks: (router) => instrumentWebhookRouter(metrics, router),
     async close() {
       stopGraph();
       await stopLive?.();
+      const server = metricsServer;
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Constant-time comparison of digests: the token's length does not leak either. */
+function bearerMatches(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const given = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '';
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 /** The sync engine's run document (`sync_runs`), for events that carry only the run id. */

@@ -191,6 +191,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       defaultMetrics: options.defaultMetrics ?? true,
     });
     cleanup.unshift(() => ops.close());
+    await ops.listen();
     const jobs = await registerRealtimeJobs({
       agenda,
       connection,

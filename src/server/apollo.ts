@@ -1,16 +1,16 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestContext } from './context.js';
 import type { ErrorFormatter } from './format-error.js';
-import { queryLimitRules } from './query-limits.js';
+import { limitRules, type GraphqlLimits } from './graphql-limits.js';
+import { logRefusal, refusalCodes } from './refusals.js';
 
-export interface GraphqlSettings {
-  maxDepth: number;
-  /** Field selections per operation after fragment expansion. */
-  maxFields: number;
+export interface GraphqlSettings extends GraphqlLimits {
   introspection: boolean;
+  /** "Did you mean ...?" in validation errors; off outside development (it names fields). */
+  suggestions: boolean;
 }
 
 export function createApollo(options: {
@@ -23,7 +23,9 @@ export function createApollo(options: {
   return new ApolloServer<RequestContext>({
     schema: options.schema,
     introspection: settings.introspection,
-    validationRules: queryLimitRules(settings),
+    // http-app.ts refuses an oversized document first with QUERY_TOO_COMPLEX; this is the backstop.
+    parseOptions: { maxTokens: settings.maxTokens },
+    validationRules: limitRules(settings),
     formatError: options.formatError,
     // Stack traces and Apollo's own console logging stay out of responses and stdout.
     includeStacktraceInErrorResponses: false,
@@ -34,6 +36,27 @@ export function createApollo(options: {
       error: (message: string) => logger.error(message),
     },
     // The landing page would load Apollo's sandbox from a CDN; the portal is the client.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), refusalLog()],
   });
+}
+
+/** One line per refused request (unauthenticated, forbidden, too complex), whatever the field. */
+function refusalLog(): ApolloServerPlugin<RequestContext> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didEncounterErrors: ({ errors, contextValue }) => {
+          const codes = refusalCodes(errors);
+          if (codes.length > 0) {
+            logRefusal(contextValue.logger, {
+              code: codes.join(','),
+              transport: 'http',
+              requestId: contextValue.requestId,
+              caller: contextValue.caller,
+            });
+          }
+          return Promise.resolve();
+        },
+      }),
+  };
 }

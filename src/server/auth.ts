@@ -9,6 +9,8 @@ export interface AuthSettings {
   hs256Secret?: string;
   /** ... or the portal's JWKS (RS256/ES256 and friends). */
   jwksUrl?: string;
+  /** Longest accepted `exp - iat` in seconds: a token minted for a century is refused. */
+  maxLifetimeSeconds: number;
 }
 
 /** Resolves a connector's own authentication token to its principal; null when unknown. */
@@ -39,6 +41,10 @@ export class Authenticator {
     private readonly settings: AuthSettings,
     private readonly connectors: ConnectorTokenVerifier,
   ) {
+    // Config refuses both at once; never let one silently win here either.
+    if (settings.hs256Secret && settings.jwksUrl) {
+      throw new Error('Authenticator takes an HS256 secret or a JWKS URL, not both');
+    }
     if (settings.hs256Secret) {
       this.key = new TextEncoder().encode(settings.hs256Secret);
     } else if (settings.jwksUrl) {
@@ -78,6 +84,10 @@ export class Authenticator {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The session has expired');
       throw unauthenticated();
     }
+    // `exp` and `iat` are required claims, checked as numbers by jose.
+    if (payload.exp! - payload.iat! > this.settings.maxLifetimeSeconds) {
+      throw unauthenticated('The token is valid for longer than this hub accepts');
+    }
     const caller = callerFromClaims(payload);
     if (!caller) throw unauthenticated();
     return { caller, expiresAt: payload.exp ? new Date(payload.exp * 1000) : null };
@@ -87,7 +97,7 @@ export class Authenticator {
     return {
       issuer: this.settings.issuer,
       audience: this.settings.audience,
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'iat', 'sub'],
       clockTolerance: 5,
     };
   }

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { ConsentOutcome, ConsentService } from '../connectors/consent.service.js';
+import { ErrorCode } from '../domain/errors.js';
+import type { AbuseLimits } from './abuse-limits.js';
 import { CONSENT_CALLBACK_PATH } from '../integrations/entra/admin-consent.js';
 import type { PlainHandler } from './http-app.js';
 import { pathOf } from './http-app.js';
 import { sendRedirect } from './http-io.js';
+import { logRefusal, sendRateLimited } from './refusals.js';
 
 /**
  * `GET /azure/callback`: where Entra's admin-consent page sends the admin's browser. The service
@@ -15,9 +18,22 @@ export function consentCallbackRouter(
   consent: ConsentService,
   portalUrl: string,
   logger: Logger,
+  abuse: AbuseLimits,
 ): PlainHandler {
   return async (req, res) => {
     if (req.method !== 'GET' || pathOf(req) !== CONSENT_CALLBACK_PATH) return false;
+    // Anyone can call it: it spends the client IP's budget like other anonymous requests.
+    const admission = await abuse.admitAnonymous(req);
+    if (!admission.allowed) {
+      logRefusal(logger, {
+        code: ErrorCode.RATE_LIMITED,
+        transport: 'http',
+        ip: abuse.clientIp(req),
+        reason: 'consent callback',
+      });
+      sendRateLimited(res, admission.retryAfterSeconds);
+      return true;
+    }
     const query = new URL(req.url ?? '/', 'http://hub.invalid').searchParams;
     let outcome: ConsentOutcome;
     try {

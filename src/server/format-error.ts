@@ -9,7 +9,8 @@ import { ErrorCode, isAppError } from '../domain/errors.js';
  * GraphQL itself (parse, validation, variable coercion, our query limits) keep theirs; anything
  * else is masked as INTERNAL_SERVER_ERROR and logged with context.
  */
-export function createErrorFormatter(logger: Logger) {
+export function createErrorFormatter(logger: Logger, options: { suggestions: boolean }) {
+  const shown = (message: string) => (options.suggestions ? message : withoutSuggestions(message));
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const location = {
@@ -32,7 +33,7 @@ export function createErrorFormatter(logger: Logger) {
     if (innermost instanceof GraphQLError) {
       const code = innermost.extensions['code'] ?? formatted.extensions?.['code'];
       return {
-        message: withoutInputValues(formatted.message),
+        message: shown(withoutInputValues(formatted.message)),
         ...location,
         extensions: { code: typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED' },
       };
@@ -50,6 +51,15 @@ export function createErrorFormatter(logger: Logger) {
 }
 
 export type ErrorFormatter = ReturnType<typeof createErrorFormatter>;
+
+/**
+ * graphql-js 16 has no switch for its "Did you mean ...?" hints, and they list field names a
+ * caller could not see otherwise (`clientSecretHint` for a misspelt `clientSecret`): the same
+ * masking GraphQL Armor's block-field-suggestions applies, on both transports.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]*\?/g, '');
+}
 
 /**
  * graphql-js quotes the offending input in coercion and validation messages ("Variable "$i" got

@@ -3,10 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
-import { isAppError } from '../domain/errors.js';
+import type { Caller } from '../domain/caller.js';
+import { ErrorCode, isAppError, type AppError } from '../domain/errors.js';
+import type { AbuseLimits } from './abuse-limits.js';
 import type { Authenticator } from './auth.js';
 import type { RequestContext } from './context.js';
+import { parseWithinLimits, QUERY_TOO_COMPLEX, type GraphqlLimits } from './graphql-limits.js';
 import { BodyTooLargeError, readBody, sendJson } from './http-io.js';
+import { logRefusal, sendGraphqlRefusal, sendRateLimited } from './refusals.js';
 import type { Services } from './services.js';
 
 /**
@@ -23,6 +27,8 @@ export interface HttpAppOptions {
   services: Services;
   logger: Logger;
   maxBodyBytes: number;
+  limits: GraphqlLimits;
+  abuse: AbuseLimits;
   /** Tried in order before GraphQL and the 404. */
   handlers: PlainHandler[];
 }
@@ -52,7 +58,96 @@ async function handle(options: HttpAppOptions, req: IncomingMessage, res: Server
     await handleGraphql(options, req, res);
     return;
   }
+  // Probing unknown paths is anonymous traffic like any other.
+  const admission = await options.abuse.admitAnonymous(req);
+  if (!admission.allowed) {
+    refuseRateLimited(options, req, res, null, admission.retryAfterSeconds);
+    return;
+  }
   sendJson(res, 404, { error: 'not_found' });
+}
+
+interface RequestAuth {
+  caller: Caller | null;
+  authError: AppError | null;
+}
+
+async function authenticateRequest(
+  options: HttpAppOptions,
+  req: IncomingMessage,
+): Promise<RequestAuth> {
+  try {
+    const auth = await options.authenticator.authenticate(req.headers.authorization);
+    return { caller: auth?.caller ?? null, authError: null };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { caller: null, authError: error };
+  }
+}
+
+function refuseRateLimited(
+  options: HttpAppOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  caller: Caller | null,
+  retryAfterSeconds: number,
+): void {
+  logRefusal(options.logger, {
+    code: ErrorCode.RATE_LIMITED,
+    transport: 'http',
+    requestId: requestIdOf(req),
+    caller,
+    ...(caller ? {} : { ip: options.abuse.clientIp(req) }),
+    reason: `retry after ${retryAfterSeconds} s`,
+  });
+  sendRateLimited(res, retryAfterSeconds);
+}
+
+/**
+ * Before Apollo sees the request: the caller's budget (or the client IP's, without valid
+ * credentials), then the document's size in tokens, so a refusal costs neither a parse of a
+ * huge document nor a database write beyond the counter. Depth, cost, aliases and directives
+ * are Apollo validation rules (the same rules graphql-ws runs).
+ */
+async function admitGraphql(
+  options: HttpAppOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: RequestAuth,
+  body: unknown,
+): Promise<boolean> {
+  const admission = auth.caller
+    ? await options.abuse.admitCaller(auth.caller)
+    : await options.abuse.admitAnonymous(req);
+  if (!admission.allowed) {
+    refuseRateLimited(options, req, res, auth.caller, admission.retryAfterSeconds);
+    return false;
+  }
+  const source = documentOf(req, body);
+  if (source === null) return true;
+  const parsed = parseWithinLimits(source, options.limits);
+  if (parsed.ok || !parsed.tooComplex) return true;
+  logRefusal(options.logger, {
+    code: QUERY_TOO_COMPLEX,
+    transport: 'http',
+    requestId: requestIdOf(req),
+    caller: auth.caller,
+    reason: parsed.error.message,
+  });
+  sendGraphqlRefusal(res, 400, parsed.error);
+  return false;
+}
+
+/** The GraphQL document of a POST body or a GET query string; null when there is none. */
+function documentOf(req: IncomingMessage, body: unknown): string | null {
+  if (body && typeof body === 'object' && 'query' in body) {
+    const query = body.query;
+    return typeof query === 'string' ? query : null;
+  }
+  if ((req.method ?? 'GET').toUpperCase() === 'GET') {
+    return new URL(req.url ?? '/', 'http://hub.invalid').searchParams.get('query');
+  }
+  return null;
 }
 
 async function handleGraphql(options: HttpAppOptions, req: IncomingMessage, res: ServerResponse) {
@@ -82,6 +177,8 @@ async function handleGraphql(options: HttpAppOptions, req: IncomingMessage, res:
       return;
     }
   }
+  const auth = await authenticateRequest(options, req);
+  if (!(await admitGraphql(options, req, res, auth, body))) return;
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -89,7 +186,7 @@ async function handleGraphql(options: HttpAppOptions, req: IncomingMessage, res:
   const url = new URL(req.url ?? '/', 'http://hub.invalid');
   const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body },
-    context: () => buildContext(options, req),
+    context: () => Promise.resolve(buildContext(options, req, auth)),
   });
   res.statusCode = response.status ?? 200;
   for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -101,20 +198,14 @@ async function handleGraphql(options: HttpAppOptions, req: IncomingMessage, res:
   res.end();
 }
 
-async function buildContext(
+function buildContext(
   options: HttpAppOptions,
   req: IncomingMessage,
-): Promise<RequestContext> {
+  auth: RequestAuth,
+): RequestContext {
   const requestId = requestIdOf(req);
   const logger = options.logger.child({ requestId });
-  const base = { services: options.services, logger, requestId };
-  try {
-    const auth = await options.authenticator.authenticate(req.headers.authorization);
-    return { ...base, caller: auth?.caller ?? null, authError: null };
-  } catch (error) {
-    if (!isAppError(error)) throw error;
-    return { ...base, caller: null, authError: error };
-  }
+  return { services: options.services, logger, requestId, ...auth };
 }
 
 function requestIdOf(req: IncomingMessage): string {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import type { AbuseLimits } from './abuse-limits.js';
 import { createApollo, type GraphqlSettings } from './apollo.js';
 import type { Authenticator } from './auth.js';
 import { consentCallbackRouter } from './consent-callback.router.js';
@@ -18,6 +19,8 @@ export interface HubServerOptions {
   authenticator: Authenticator;
   logger: Logger;
   graphql: GraphqlSettings;
+  /** Request budgets per IP and per caller, WebSocket caps (src/server/abuse-limits.ts). */
+  abuse: AbuseLimits;
   portalUrl: string;
   /** Largest accepted request body (HTTP) or message (WebSocket). Default 1 MiB. */
   maxBodyBytes?: number;
@@ -41,7 +44,9 @@ export interface RunningHubServer {
 /** One node:http server: Apollo at /graphql, graphql-ws on the same path, plain handlers. */
 export async function startHubServer(options: HubServerOptions): Promise<RunningHubServer> {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const formatError = createErrorFormatter(options.logger);
+  const formatError = createErrorFormatter(options.logger, {
+    suggestions: options.graphql.suggestions,
+  });
   const apollo = createApollo({
     schema: options.schema,
     settings: options.graphql,
@@ -52,7 +57,12 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
 
   const handlers: PlainHandler[] = [
     healthRouter(options.ready),
-    consentCallbackRouter(options.services.consent, options.portalUrl, options.logger),
+    consentCallbackRouter(
+      options.services.consent,
+      options.portalUrl,
+      options.logger,
+      options.abuse,
+    ),
     ...(options.handlers ?? []),
   ];
   const server = createHttpServer({
@@ -61,6 +71,8 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
     services: options.services,
     logger: options.logger,
     maxBodyBytes,
+    limits: options.graphql,
+    abuse: options.abuse,
     handlers,
   });
   const ws = attachGraphqlWs({
@@ -73,6 +85,7 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
     formatError,
     logger: options.logger,
     maxPayloadBytes: maxBodyBytes,
+    abuse: options.abuse,
   });
   const port = await listen(server, options.host, options.port);
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;

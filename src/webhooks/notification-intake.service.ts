@@ -39,7 +39,12 @@ export interface NotificationIntakeDeps {
   activity?: NoticeActivity;
   stats: WebhookStats;
   logger: Logger;
+  /** Warnings about unknown subscriptions are summed over this window: one line each. */
+  unknownWarningIntervalMs?: number;
 }
+
+/** Subscription ids quoted in an aggregated warning (enough to look one up, no more). */
+const UNKNOWN_SAMPLE = 3;
 
 /**
  * Checks notifications against the stored subscriptions and persists what they mean, with one
@@ -49,9 +54,43 @@ export interface NotificationIntakeDeps {
  */
 export class NotificationIntake {
   private readonly log: Logger;
+  /** Unknown-subscription notifications since the last warning line. */
+  private unknown = {
+    count: 0,
+    sample: [] as string[],
+    timer: undefined as NodeJS.Timeout | undefined,
+  };
 
   constructor(private readonly deps: NotificationIntakeDeps) {
     this.log = deps.logger.child({ component: 'webhook-intake' });
+  }
+
+  /**
+   * Anyone can post notifications with made-up subscription ids, and Graph is never throttled
+   * here: so instead of a line per item, one line per window with the count.
+   */
+  private noteUnknown(subscriptionId: string): void {
+    const unknown = this.unknown;
+    unknown.count += 1;
+    if (unknown.sample.length < UNKNOWN_SAMPLE) unknown.sample.push(subscriptionId.slice(0, 64));
+    if (unknown.timer) return;
+    unknown.timer = setTimeout(
+      () => this.flushUnknown(),
+      this.deps.unknownWarningIntervalMs ?? 60_000,
+    );
+    unknown.timer.unref();
+  }
+
+  /** Writes the pending warning line now (also called by the window's timer). */
+  flushUnknown(): void {
+    const { count, sample, timer } = this.unknown;
+    clearTimeout(timer);
+    this.unknown = { count: 0, sample: [], timer: undefined };
+    if (count === 0) return;
+    this.log.warn(
+      { count, sampleSubscriptionIds: sample },
+      'notifications for unknown subscriptions ignored',
+    );
   }
 
   async accept(items: readonly GraphNotification[]): Promise<IntakeOutcome> {
@@ -67,10 +106,7 @@ export class NotificationIntake {
       const subscription = known.get(item.subscriptionId);
       if (!subscription) {
         stats.unknownSubscription += 1;
-        this.log.warn(
-          { subscriptionId: item.subscriptionId },
-          'notification for an unknown subscription ignored',
-        );
+        this.noteUnknown(item.subscriptionId);
         continue;
       }
       if (!this.authentic(item, subscription)) continue;

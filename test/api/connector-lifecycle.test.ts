@@ -106,7 +106,8 @@ describe('connector lifecycle', () => {
         c,
       ),
     );
-    expect(sync).toMatchObject({ code: 'CONFLICT', message: 'The connector is disabled' });
+    // Disabling revokes the connector's own token until it is enabled again.
+    expect(sync).toMatchObject({ code: 'UNAUTHENTICATED' });
 
     // Enabled again: waiting, and a sync is requested at once.
     const before = h.syncRequests.length;

@@ -4,7 +4,8 @@ import { startTestHub, type TestHub } from '../helpers/hub.js';
 describe('hub server: health, auth, errors, limits', () => {
   let h: TestHub;
   beforeAll(async () => {
-    h = await startTestHub();
+    // The depth cases below measure introspection queries (off by default outside development).
+    h = await startTestHub({ env: { GRAPHQL_INTROSPECTION: 'true' } });
   });
   afterAll(() => h.stop());
 

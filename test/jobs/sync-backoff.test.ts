@@ -48,8 +48,8 @@ describe('sync backoff arithmetic', () => {
   it('is configured from the environment: the base defaults to the poll interval', () => {
     const env = {
       MONGODB_URI: 'mongodb://127.0.0.1:1/hub',
-      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
-      AUTH_JWT_SECRET: 'x'.repeat(32),
+      ENCRYPTION_KEYS: `k1:${Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('base64')}`,
+      AUTH_JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
     };
     expect(loadConfig(env).sync.failureBackoff).toEqual({ baseMs: MINUTE, maxMs: 60 * MINUTE });
     expect(loadConfig({ ...env, SYNC_POLL_INTERVAL_MS: '30000' }).sync.failureBackoff).toEqual({

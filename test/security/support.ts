@@ -13,6 +13,7 @@ import { createGraphWebhookReceiver } from '../../src/webhooks/webhook-receiver.
 import type { WebhookStats } from '../../src/webhooks/webhook-stats.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { RecordingScheduler } from '../helpers/recording-scheduler.js';
+import { RATE_LIMIT_COLLECTION } from '../../src/server/abuse-limits.js';
 import { snapshotDatabase, type DatabaseSnapshot } from '../helpers/snapshot.js';
 
 export interface Tenant {
@@ -42,8 +43,8 @@ export interface SecurityHub {
   stop(): Promise<void>;
 }
 
-export async function startSecurityHub(): Promise<SecurityHub> {
-  const h = await startTestHub();
+export async function startSecurityHub(env: Record<string, string> = {}): Promise<SecurityHub> {
+  const h = await startTestHub({ env });
   const receiverLogger = createLogger({
     level: 'debug',
     destination: new Writable({
@@ -113,7 +114,8 @@ export async function startSecurityHub(): Promise<SecurityHub> {
     scheduler,
     a,
     b,
-    snapshot: () => snapshotDatabase(h.connection),
+    // Every request spends its budget (even a refused one): that counter is the only write.
+    snapshot: () => snapshotDatabase(h.connection, { ignore: [RATE_LIMIT_COLLECTION] }),
     async assertServing() {
       const health = await fetch(`${url}/healthz`);
       if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);

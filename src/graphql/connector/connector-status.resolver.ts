@@ -1,6 +1,7 @@
-import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, ID, Resolver, Root, Subscription, Authorized } from 'type-graphql';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { ConnectorStatusChange } from './connector-payloads.type.js';
+import { PORTAL_OR_CONNECTOR } from '../access.js';
 
 interface StatusArgs {
   companyId?: string | null;
@@ -13,6 +14,7 @@ interface StatusArgs {
  */
 @Resolver()
 export class ConnectorStatusResolver {
+  @Authorized(...PORTAL_OR_CONNECTOR)
   @Subscription(() => ConnectorStatusChange, {
     subscribe: ({ args, context }) => {
       const { companyId, connectorId } = args as StatusArgs;

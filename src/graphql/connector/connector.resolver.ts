@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Authorized } from 'type-graphql';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { ConnectorStatus } from './connector.enums.js';
 import { InstallConnectorInput, SetConnectorCredentialsInput } from './connector.input.js';
@@ -9,15 +9,18 @@ import {
 } from './connector-payloads.type.js';
 import { Connector } from './connector.type.js';
 import { SyncRulesInput } from './sync-rules.input.js';
+import { PORTAL, PORTAL_OR_CONNECTOR } from '../access.js';
 
 /** The connector lifecycle, in the order of the portal's wizard. Thin: see CompanyResolver. */
 @Resolver(() => Connector)
 export class ConnectorResolver {
+  @Authorized(...PORTAL_OR_CONNECTOR)
   @Query(() => Connector, { description: "NOT_FOUND when outside the caller's scope." })
   connector(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Connector> {
     return ctx.services.connectors.get(requireCaller(ctx), id);
   }
 
+  @Authorized(...PORTAL)
   @Query(() => [Connector], {
     description:
       'Partners: across their companies. Filters combine; ordered by id (creation). Page with `first` (1..1000, default 1000) and `after` (the last id of the previous page).',
@@ -43,6 +46,7 @@ export class ConnectorResolver {
     });
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => ConnectorWithToken, { description: 'Install: the token is returned once.' })
   installConnector(
     @Arg('input', () => InstallConnectorInput) input: InstallConnectorInput,
@@ -51,6 +55,7 @@ export class ConnectorResolver {
     return ctx.services.connectors.install(requireCaller(ctx), input);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => ConnectorWithToken, {
     description: 'A new authentication token; the old one stops working.',
   })
@@ -61,6 +66,7 @@ export class ConnectorResolver {
     return ctx.services.connectors.rotateToken(requireCaller(ctx), connectorId);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => Connector, {
     description:
       'Changing credentials resets verification. On a saved connector (same tenant) the new credentials are verified at once and, when they work, syncing resumes without another click.',
@@ -73,6 +79,7 @@ export class ConnectorResolver {
     return ctx.services.setup.setCredentials(requireCaller(ctx), connectorId, credentials);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => VerifyConnectionPayload, {
     description:
       'Gets a token and probes the permissions; returns a consentUrl when consent is the fix.',
@@ -84,6 +91,7 @@ export class ConnectorResolver {
     return ctx.services.setup.verifyConnection(requireCaller(ctx), connectorId);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => Connector, { description: 'The one security group whose members are synced.' })
   selectSyncGroup(
     @Arg('connectorId', () => ID) connectorId: string,
@@ -93,6 +101,7 @@ export class ConnectorResolver {
     return ctx.services.setup.selectSyncGroup(requireCaller(ctx), connectorId, groupId);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => Connector, { description: 'Optional extra groups to mirror; replaces the list.' })
   setSyncedGroups(
     @Arg('connectorId', () => ID) connectorId: string,
@@ -102,6 +111,7 @@ export class ConnectorResolver {
     return ctx.services.setup.setSyncedGroups(requireCaller(ctx), connectorId, groupIds);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => Connector)
   updateSyncRules(
     @Arg('connectorId', () => ID) connectorId: string,
@@ -111,6 +121,7 @@ export class ConnectorResolver {
     return ctx.services.setup.updateSyncRules(requireCaller(ctx), connectorId, rules);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => Connector, {
     description: '"Save changes": needs a verified connection and a sync group.',
   })
@@ -121,6 +132,7 @@ export class ConnectorResolver {
     return ctx.services.connectors.activate(requireCaller(ctx), connectorId);
   }
 
+  @Authorized(...PORTAL_OR_CONNECTOR)
   @Mutation(() => SyncRequestResult, {
     description: "Also allowed with the connector's own token.",
   })
@@ -131,6 +143,7 @@ export class ConnectorResolver {
     return ctx.services.connectors.synchronizeNow(requireCaller(ctx), connectorId);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => Connector)
   setConnectorEnabled(
     @Arg('connectorId', () => ID) connectorId: string,
@@ -140,6 +153,7 @@ export class ConnectorResolver {
     return ctx.services.connectors.setEnabled(requireCaller(ctx), connectorId, enabled);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => Connector, {
     description: 'Stops syncing; the users stay but are no longer managed by Azure AD.',
   })

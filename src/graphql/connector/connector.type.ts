@@ -1,4 +1,5 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Authorized, Field, ID, Int, ObjectType } from 'type-graphql';
+import { PORTAL } from '../access.js';
 import { ConnectorKind, ConnectorStatus, ErrorCode } from './connector.enums.js';
 import { SyncRules } from './sync-rules.type.js';
 
@@ -84,9 +85,12 @@ export class Connector {
   @Field(() => Date, { nullable: true })
   verifiedAt!: Date | null;
 
+  // Group names are directory contents: portal only (a connector token sees its status).
+  @Authorized(...PORTAL)
   @Field(() => GroupRef, { nullable: true, description: 'The one group whose members are synced.' })
   syncGroup!: GroupRef | null;
 
+  @Authorized(...PORTAL)
   @Field(() => [GroupRef])
   syncedGroups!: GroupRef[];
 

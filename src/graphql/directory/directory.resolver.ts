@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
@@ -11,10 +11,12 @@ import {
   DirectoryUserStatus,
 } from './directory.type.js';
 import { ManagedBy } from '../../domain/directory.js';
+import { PORTAL } from '../access.js';
 
 /** The company directory the sync engine writes. Thin: the service applies the scope. */
 @Resolver(() => DirectoryGroup)
 export class DirectoryResolver {
+  @Authorized(...PORTAL)
   @Query(() => DirectoryUserConnection)
   async directoryUsers(
     @Arg('companyId', () => ID) companyId: string,
@@ -46,6 +48,7 @@ export class DirectoryResolver {
     return { ...page, nodes: page.nodes.map(userView) };
   }
 
+  @Authorized(...PORTAL)
   @Query(() => [DirectoryGroup])
   async directoryGroups(
     @Arg('companyId', () => ID) companyId: string,
@@ -55,6 +58,7 @@ export class DirectoryResolver {
     return groups.map(groupView);
   }
 
+  @Authorized(...PORTAL)
   @FieldResolver(() => [String], {
     description: 'Entra ids of the members (synced users only), read only when asked for.',
   })

@@ -1,9 +1,11 @@
-import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Query, Resolver, Authorized } from 'type-graphql';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { EntraGroupConnection } from './entra-group.type.js';
+import { PORTAL } from '../access.js';
 
 @Resolver()
 export class EntraGroupResolver {
+  @Authorized(...PORTAL)
   @Query(() => EntraGroupConnection, {
     description: "Security groups of the connector's tenant for the group picker (first <= 100).",
   })

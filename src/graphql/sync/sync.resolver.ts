@@ -9,12 +9,14 @@ import {
   Resolver,
   Root,
   Subscription,
+  Authorized,
 } from 'type-graphql';
 import { AppError, ErrorCode } from '../../domain/errors.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import type { SyncQueryService } from '../../sync/sync-query.service.js';
 import { SyncChangeConnection, SyncPreview, SyncRun, SyncRunConnection } from './sync-run.type.js';
 import { syncRunView } from './sync-run.view.js';
+import { PORTAL, PORTAL_OR_CONNECTOR } from '../access.js';
 
 /** The sync service, wired by whoever builds the hub (`services.sync`). */
 export function syncService(ctx: RequestContext): SyncQueryService {
@@ -27,6 +29,7 @@ export function syncService(ctx: RequestContext): SyncQueryService {
 /** Sync runs, their change logs, previews and approvals. Thin: the service applies the scope. */
 @Resolver(() => SyncRun)
 export class SyncResolver {
+  @Authorized(...PORTAL_OR_CONNECTOR)
   @Query(() => SyncRunConnection, { description: 'Newest first.' })
   async syncRuns(
     @Arg('connectorId', () => ID) connectorId: string,
@@ -38,11 +41,13 @@ export class SyncResolver {
     return { ...page, nodes: page.nodes.map(syncRunView) };
   }
 
+  @Authorized(...PORTAL_OR_CONNECTOR)
   @Query(() => SyncRun, { description: "NOT_FOUND when outside the caller's scope." })
   async syncRun(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SyncRun> {
     return syncRunView(await syncService(ctx).run(requireCaller(ctx), id));
   }
 
+  @Authorized(...PORTAL)
   @FieldResolver(() => SyncChangeConnection, { description: 'The per-object change log.' })
   changes(
     @Root() run: SyncRun,
@@ -53,6 +58,7 @@ export class SyncResolver {
     return syncService(ctx).changes(run.id, first, after);
   }
 
+  @Authorized(...PORTAL)
   @Query(() => SyncPreview, {
     description: 'The changes a sync would make now, with the rule behind each.',
   })
@@ -63,6 +69,7 @@ export class SyncResolver {
     return syncService(ctx).preview(requireCaller(ctx), connectorId);
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => SyncRun, {
     description: 'Applies the disables/deletes a NEEDS_APPROVAL run staged.',
   })
@@ -73,6 +80,7 @@ export class SyncResolver {
     return syncRunView(await syncService(ctx).decide(requireCaller(ctx), runId, true));
   }
 
+  @Authorized(...PORTAL)
   @Mutation(() => SyncRun, {
     description: 'Drops the disables/deletes a NEEDS_APPROVAL run staged.',
   })
@@ -83,6 +91,7 @@ export class SyncResolver {
     return syncRunView(await syncService(ctx).decide(requireCaller(ctx), runId, false));
   }
 
+  @Authorized(...PORTAL_OR_CONNECTOR)
   @Subscription(() => SyncRun, {
     description: "A connector's runs as they are queued, start and finish.",
     subscribe: ({ args, context }) => {
