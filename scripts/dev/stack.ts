@@ -142,13 +142,14 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
     await waitUntilReady(`${hubUrl}/readyz`, hub.exited, hub.recentLines);
 
     const jwt = { secret: secrets.authJwtSecret, issuer: ISSUER, audience: AUDIENCE };
-    const year = 365 * 24 * 3600;
+    // Fresh at every start, within the hub's maximum JWT lifetime (AUTH_JWT_MAX_LIFETIME_SECONDS).
+    const lifetime = 12 * 3600;
     const partnerAdminJwt = await mintPortalJwt({
       ...jwt,
       role: 'PARTNER_ADMIN',
       scopeId: saved.partnerId,
       subject: 'demo-partner-admin',
-      expiresInSeconds: year,
+      expiresInSeconds: lifetime,
     });
     const demo = await ensureDemoConnector({
       graphqlUrl,
@@ -166,7 +167,7 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
       role: 'COMPANY_ADMIN',
       scopeId: demo.companyId,
       subject: 'demo-company-admin',
-      expiresInSeconds: year,
+      expiresInSeconds: lifetime,
     });
 
     const info: StackInfo = {

@@ -2,7 +2,7 @@ import type { Models } from '../db/models/index.js';
 import type { CompanyDoc } from '../db/models/company.model.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
 import { AppError, ErrorCode, notFound } from '../domain/errors.js';
-import { companyScope, parseId, requirePortal } from './access-scope.js';
+import { companyScope, parseId, requirePortal } from '../db/access-scope.js';
 import { displayName, intInRange } from './input-rules.js';
 
 export interface CompanyView {

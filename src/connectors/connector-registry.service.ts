@@ -7,6 +7,7 @@ import {
   type ConnectorRegistry,
   type ConnectorSyncConfig,
   type SyncOutcome,
+  type SyncTarget,
 } from '../domain/connector.js';
 import {
   DEFAULT_SYNC_BACKOFF,
@@ -15,7 +16,7 @@ import {
   type SyncBackoffPolicy,
 } from '../domain/sync-backoff.js';
 import { ErrorCode } from '../domain/errors.js';
-import { parseId } from './access-scope.js';
+import { parseId } from '../db/access-scope.js';
 import { credentialsOf, secretPurpose } from './connector-credentials.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
 
@@ -39,7 +40,7 @@ const ACTIVE = {
 };
 
 /** ACTIVE, evaluated on a loaded document (keep the two in step). */
-function isActive(doc: ConnectorDoc): doc is ConnectorDoc & { syncGroupId: string } {
+export function isActiveConnector(doc: ConnectorDoc): doc is ConnectorDoc & { syncGroupId: string } {
   return (
     doc.activatedAt != null &&
     doc.enabled === true &&
@@ -71,7 +72,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     // By _id alone, ACTIVE checked here: the offline database (FerretDB) scans the whole
     // collection for any other filter, and this runs for every connector every poll.
     const doc = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
-    if (!doc || !isActive(doc)) return null;
+    if (!doc || !isActiveConnector(doc)) return null;
     const company = await this.deps.Company.findById(doc.companyId).lean<CompanyDoc>();
     if (!company) return null;
     const credentials = credentialsOf(doc, this.deps.secretBox);
@@ -87,6 +88,18 @@ export class ConnectorRegistryService implements ConnectorRegistry {
       seatLimit: company.seatLimit,
       settled: doc.status === ConnectorStatus.CONNECTED && (doc.consecutiveFailures ?? 0) === 0,
     };
+  }
+
+  async syncTarget(connectorId: string): Promise<SyncTarget | null> {
+    let id;
+    try {
+      id = parseId(connectorId, 'Connector');
+    } catch {
+      return null;
+    }
+    const doc = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
+    if (!doc || !isActiveConnector(doc)) return null;
+    return { companyId: doc.companyId.toHexString(), partnerId: doc.partnerId };
   }
 
   /**

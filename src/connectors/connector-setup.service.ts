@@ -2,14 +2,9 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
-import {
-  ConnectorStatus,
-  SyncTrigger,
-  type SyncRequester,
-  type GroupRef,
-} from '../domain/connector.js';
+import { ConnectorStatus, SyncTrigger, type GroupRef } from '../domain/connector.js';
 import { AppError, ErrorCode, badInput } from '../domain/errors.js';
-import { forEachLimit } from '../jobs/concurrency.js';
+import { forEachLimit } from '../domain/concurrency.js';
 import { adminConsentUrl } from '../integrations/entra/admin-consent.js';
 import type { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';
 import type {
@@ -17,7 +12,7 @@ import type {
   GroupDirectory,
   GroupPage,
 } from '../integrations/entra/group-directory.js';
-import { requirePortal } from './access-scope.js';
+import { requirePortal } from '../db/access-scope.js';
 import type { ConsentStateStore } from './consent-state.store.js';
 import { credentialsOf, secretPurpose } from './connector-credentials.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
@@ -26,6 +21,7 @@ import type { ConnectorView } from './connector.view.js';
 import { clientSecret, futureDate, guid, intInRange } from './input-rules.js';
 import { normalizeRulesPatch, type SyncRulesPatch } from './sync-rules-patch.js';
 import { syncGroupDeletedOutcome } from './sync-failure.js';
+import type { ConnectorSyncRequests } from './sync-requests.js';
 
 /** The seed guide has admins create secrets for 730 days; assume that when no date is given. */
 const DEFAULT_SECRET_LIFETIME_MONTHS = 24;
@@ -63,7 +59,7 @@ export interface ConnectorSetupDeps {
   groups: GroupDirectory;
   consentStates: ConsentStateStore;
   status: ConnectorStatusPublisher;
-  syncRequester: SyncRequester;
+  syncRequests: ConnectorSyncRequests;
   logger: Logger;
   authorityHost: string;
   /** Where Entra sends the admin back after consent; without it no consent URL is offered. */
@@ -290,7 +286,7 @@ export class ConnectorSetupService {
         { precondition: sameCredentials, conflictMessage: conflict },
       );
       await this.deps.status.changed(before, after, at);
-      if (recovering) await this.deps.syncRequester.requestSync(id, SyncTrigger.MANUAL);
+      if (recovering) await this.deps.syncRequests.request(after, SyncTrigger.MANUAL);
       return { verified: true, connector: this.deps.view(after), consentUrl: null, error: null };
     }
 

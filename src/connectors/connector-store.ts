@@ -2,7 +2,7 @@ import type { QueryFilter, UpdateQuery } from 'mongoose';
 import type { ConnectorDoc, ConnectorModel } from '../db/models/connector.model.js';
 import type { Caller } from '../domain/caller.js';
 import { AppError, ErrorCode, notFound } from '../domain/errors.js';
-import { connectorScope, parseId } from './access-scope.js';
+import { connectorScope, parseId } from '../db/access-scope.js';
 
 /**
  * Reads and writes connectors through the caller's scope. Uninstalled connectors are invisible:

@@ -8,16 +8,17 @@ import {
   ConnectorStatus,
   SyncMode,
   SyncTrigger,
-  type SyncRequester,
   ConnectorKind,
 } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import { AppError, ErrorCode, badInput, notFound } from '../domain/errors.js';
-import { connectorScope, parseId, requirePortal } from './access-scope.js';
+import { connectorScope, parseId, requirePortal } from '../db/access-scope.js';
 import type { CompanyService } from './company.service.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
 import type { ConnectorStore } from './connector-store.js';
+import { isActiveConnector } from './connector-registry.service.js';
 import { toConnectorView, type ConnectorView } from './connector.view.js';
+import type { ConnectorSyncRequests } from './sync-requests.js';
 import { displayName, intInRange } from './input-rules.js';
 import {
   LiveTopic,
@@ -54,7 +55,7 @@ export interface ConnectorServiceDeps {
   store: ConnectorStore;
   companies: CompanyService;
   status: ConnectorStatusPublisher;
-  syncRequester: SyncRequester;
+  syncRequests: ConnectorSyncRequests;
   directoryReleaser: DirectoryReleaser;
   live: LiveEvents;
   logger: Logger;
@@ -208,9 +209,9 @@ export class ConnectorService {
     await this.deps.status.changed(before, after, at);
     // A re-save may have changed the sync group or the rules: read everything again.
     if (current.activatedAt) {
-      await this.deps.syncRequester.requestSync(id, SyncTrigger.MANUAL, { mode: SyncMode.FULL });
+      await this.deps.syncRequests.request(after, SyncTrigger.MANUAL, SyncMode.FULL);
     } else {
-      await this.deps.syncRequester.requestSync(id, SyncTrigger.INITIAL);
+      await this.deps.syncRequests.request(after, SyncTrigger.INITIAL);
     }
     return this.view(after);
   }
@@ -226,7 +227,13 @@ export class ConnectorService {
           : 'Save the connector before synchronizing',
       );
     }
-    return this.deps.syncRequester.requestSync(id, SyncTrigger.MANUAL);
+    if (!isActiveConnector(current)) {
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        'The connector is not active: activate it (and enable it) before syncing',
+      );
+    }
+    return this.deps.syncRequests.request(current, SyncTrigger.MANUAL);
   }
 
   async setEnabled(caller: Caller, id: string, enabled: boolean): Promise<ConnectorView> {
@@ -248,7 +255,7 @@ export class ConnectorService {
     await this.deps.status.changed(before, after, at);
     if (!enabled) await this.revoke(after, RevocationReason.CONNECTOR_DISABLED);
     if (enabled && after.activatedAt) {
-      await this.deps.syncRequester.requestSync(id, SyncTrigger.MANUAL);
+      await this.deps.syncRequests.request(after, SyncTrigger.MANUAL);
     }
     return this.view(after);
   }

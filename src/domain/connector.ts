@@ -72,10 +72,18 @@ export type SyncOutcome =
       status: ConnectorStatus.UNAUTHORIZED | ConnectorStatus.ERROR;
     };
 
+/** Whose directory a run writes: enough to queue it and to scope its events. */
+export interface SyncTarget {
+  companyId: string;
+  partnerId: string;
+}
+
 /** Implemented by the connector lifecycle side. */
 export interface ConnectorRegistry {
   /** Null when the connector does not exist, is not activated, or is disabled/uninstalled. */
   loadSyncConfig(connectorId: string): Promise<ConnectorSyncConfig | null>;
+  /** The same check as loadSyncConfig without decrypting anything: may a run be queued? */
+  syncTarget(connectorId: string): Promise<SyncTarget | null>;
   /**
    * Ids of connectors that are activated and enabled (for polling and reconciliation). With
    * `dueBy`, connectors backing off after failures past that time are left out.
@@ -95,6 +103,19 @@ export interface SyncRequester {
   requestSync(
     connectorId: string,
     trigger: SyncTrigger,
-    options?: { mode?: SyncMode },
+    options?: {
+      mode?: SyncMode | undefined;
+      /** Given by a caller that has just checked the connector is active (no second read). */
+      target?: SyncTarget | undefined;
+    },
   ): Promise<{ runId: string }>;
+}
+
+/**
+ * Implemented by the real-time side: a connector's Graph change subscriptions must be brought in
+ * line (activated, re-enabled, disabled, uninstalled, its status or selected groups changed).
+ * Fire and forget: a daily reconcile catches what a lost request missed.
+ */
+export interface SubscriptionUpkeep {
+  subscriptionsNeedAttention(connectorId: string): Promise<void>;
 }

@@ -4,19 +4,7 @@ import type { JobCursorModel } from '../db/models/job-cursor.model.js';
 import { SyncTrigger, type ConnectorRegistry, type SyncRequester } from '../domain/connector.js';
 import { JobName } from './job-names.js';
 import { SpreadDispatcher } from './spread-dispatcher.js';
-
-/**
- * Optional port from the sync side: polls one connector (a delta probe that queues a run only
- * when Entra changed); without it every poll queues a POLL run.
- */
-export interface ConnectorPoller {
-  poll(connectorId: string): Promise<{ kind: string }>;
-}
-
-/** Optional port from the sync side: connectors with a run in progress are not polled again. */
-export interface SyncActivity {
-  runningConnectorIds(): Promise<ReadonlySet<string>>;
-}
+import type { ConnectorPoller, SyncActivity } from '../domain/sync-ports.js';
 
 export interface PollConnectorsDeps {
   cursors: JobCursorModel;

@@ -1,7 +1,7 @@
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { NotificationProcessor } from '../webhooks/notification-processor.js';
-import { forEachLimit } from './concurrency.js';
+import { forEachLimit } from '../domain/concurrency.js';
 import { JobName, type ConnectorJobData } from './job-names.js';
 
 export interface ProcessNotificationsDeps {

@@ -12,21 +12,17 @@ import { NotificationProcessor } from '../webhooks/notification-processor.js';
 import type { NoticeActivity } from '../webhooks/notice-activity.js';
 import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
 import { JobName } from './job-names.js';
-import {
-  definePollConnectorsJob,
-  pollTickMs,
-  type ConnectorPoller,
-  type SyncActivity,
-} from './poll-connectors.job.js';
+import { definePollConnectorsJob, pollTickMs } from './poll-connectors.job.js';
 import { defineProcessNotificationJobs } from './process-notifications.job.js';
 import { defineReconcileConnectorsJob, reconcileTickMs } from './reconcile-connectors.job.js';
 import { defineRenewSubscriptionJobs } from './renew-subscriptions.job.js';
-import { defineRunRetentionJob, type SyncRunRetention } from './run-retention.job.js';
+import { defineRunRetentionJob } from './run-retention.job.js';
 import {
   defineSecretExpiryWarningsJob,
   type SecretExpirySource,
 } from './secret-expiry-warnings.job.js';
 import type { SpreadDispatcher } from './spread-dispatcher.js';
+import type { ConnectorPoller, SyncActivity, SyncRunRetention } from '../domain/sync-ports.js';
 
 export interface RealtimeJobTiming {
   pollTickMs: number;

@@ -1,13 +1,9 @@
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
+import type { SyncRunRetention } from '../domain/sync-ports.js';
 import { JobName } from './job-names.js';
 
 /** Implemented by the sync side, which owns the SyncRun model. */
-export interface SyncRunRetention {
-  /** Deletes finished runs older than `cutoff`; returns how many. */
-  deleteRunsOlderThan(cutoff: Date): Promise<number>;
-}
-
 export interface RunRetentionDeps {
   retention: SyncRunRetention;
   retentionDays: number;

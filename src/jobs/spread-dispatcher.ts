@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { JobCursorModel } from '../db/models/job-cursor.model.js';
-import { forEachLimit } from './concurrency.js';
+import { forEachLimit } from '../domain/concurrency.js';
 import { isDueInWindow, offsetWithin } from './spread.js';
 
 export interface SpreadDispatcherOptions {

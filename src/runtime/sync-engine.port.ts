@@ -4,8 +4,7 @@ import type { Config } from '../config.js';
 import type { SyncRequester } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import type { Hub } from '../hub.js';
-import type { ConnectorPoller, SyncActivity } from '../jobs/poll-connectors.job.js';
-import type { SyncRunRetention } from '../jobs/run-retention.job.js';
+import type { ConnectorPoller, SyncActivity, SyncRunRetention } from '../domain/sync-ports.js';
 
 /** What the sync engine (src/sync) gives the running service. */
 export interface SyncEnginePorts {

@@ -11,8 +11,6 @@ import type {
 } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import type { EntraClientFactory } from '../integrations/entra/graph-client.factory.js';
-import type { SyncActivity } from '../jobs/poll-connectors.job.js';
-import type { SyncRunRetention } from '../jobs/run-retention.job.js';
 import type { LiveEvents } from '../events/live-events.js';
 import { DirectoryReleaserService } from './directory-releaser.service.js';
 import type { GraphRetryPolicy } from '../integrations/entra/graph-reader.js';
@@ -29,6 +27,7 @@ import { migrateMembershipsToEdges } from '../db/migrations/memberships-to-edges
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
 import { SyncRunStatus } from '../domain/sync-run.js';
+import type { SyncActivity, SyncRunRetention } from '../domain/sync-ports.js';
 
 export interface SyncEngineOptions {
   graphMaxConcurrencyPerTenant: number;
@@ -107,8 +106,10 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
     pollMs: deps.options.queuePollMs,
   });
   const syncRequester: SyncRequester = {
-    async requestSync(connectorId: string, trigger: SyncTrigger, options?: { mode?: SyncMode }) {
-      return { runId: await coordinator.request(connectorId, trigger, options?.mode) };
+    async requestSync(connectorId, trigger, options) {
+      return {
+        runId: await coordinator.request(connectorId, trigger, options?.mode, options?.target),
+      };
     },
   };
   const retention = new RunRetentionService(models);

@@ -4,7 +4,7 @@ import {
   connectorScope,
   parseId,
   requirePortal,
-} from '../connectors/access-scope.js';
+} from '../db/access-scope.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
 import type { DirectoryGroupDoc } from '../db/models/directory-group.model.js';

@@ -9,6 +9,7 @@ import {
   SyncTrigger,
   type ConnectorRegistry,
   type SyncOutcome,
+  type SyncTarget,
 } from '../../domain/connector.js';
 import { AppError, ErrorCode, isAppError } from '../../domain/errors.js';
 import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
@@ -78,9 +79,14 @@ export class RunCoordinator {
     await Promise.allSettled([...this.inflight]);
   }
 
-  async request(connectorId: string, trigger: SyncTrigger, mode?: SyncMode): Promise<string> {
-    const config = await this.registry.loadSyncConfig(connectorId);
-    if (!config) {
+  async request(
+    connectorId: string,
+    trigger: SyncTrigger,
+    mode?: SyncMode,
+    known?: SyncTarget,
+  ): Promise<string> {
+    const target = known ?? (await this.registry.syncTarget(connectorId));
+    if (!target) {
       throw new AppError(
         ErrorCode.CONFLICT,
         'The connector is not active: activate it (and enable it) before syncing',
@@ -107,8 +113,8 @@ export class RunCoordinator {
       try {
         const run = await this.models.SyncRun.create({
           connectorId,
-          companyId: config.companyId,
-          partnerId: config.partnerId,
+          companyId: target.companyId,
+          partnerId: target.partnerId,
           trigger,
           mode: wanted,
           status: SyncRunStatus.QUEUED,

@@ -1,8 +1,8 @@
 import { Types, type QueryFilter } from 'mongoose';
 import { CallerRole, type Caller, type PortalCaller } from '../domain/caller.js';
 import { AppError, ErrorCode, notFound } from '../domain/errors.js';
-import type { CompanyDoc } from '../db/models/company.model.js';
-import type { ConnectorDoc } from '../db/models/connector.model.js';
+import type { CompanyDoc } from './models/company.model.js';
+import type { ConnectorDoc } from './models/connector.model.js';
 
 /**
  * Every read and write of a company or connector goes through these filters, so an id outside
