@@ -21,7 +21,10 @@ import { loadConfig, loadProvisionConfig } from '../src/config.js';
 import { ConnectorStatus } from '../src/domain/connector.js';
 import { ErrorCode } from '../src/domain/errors.js';
 import { startEmulator } from '../src/emulator/index.js';
-import { createHub } from '../src/hub.js';
+import { InMemoryLiveEvents } from '../src/events/live-events.js';
+import { buildApi, listenApi } from '../src/runtime/api.js';
+import { buildEngine, enginePorts } from '../src/runtime/engine.js';
+import { buildInfrastructure } from '../src/runtime/infrastructure.js';
 import { withDatabase } from '../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
 
@@ -64,16 +67,26 @@ async function benchRun(serverUri: string) {
     GRAPH_BASE_URL: emulator.graphBaseUrl,
     ENTRA_CA_FILE: await emulator.writeCaFile(),
   });
-  const hub = await createHub(
+  const upkeep = { subscriptionsNeedAttention: () => Promise.resolve() };
+  const infra = await buildInfrastructure({
     config,
     connection,
+    logger,
+    live: new InMemoryLiveEvents(),
+    upkeep,
+  });
+  const engine = await buildEngine(infra);
+  // The API alone: sync requests answer at once and nothing runs.
+  const api = await buildApi(
+    infra,
     {
+      ...enginePorts(engine),
       syncRequester: { requestSync: () => Promise.resolve({ runId: randomUUID() }) },
       directoryReleaser: { releaseConnectorUsers: () => Promise.resolve({ released: 0 }) },
     },
-    logger,
+    upkeep,
   );
-  const server = await hub.listen({ port: 0 });
+  const server = await listenApi(infra, api, { port: 0 });
   const jwt = (claims: Record<string, unknown>) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
@@ -206,7 +219,7 @@ async function benchRun(serverUri: string) {
     const events = await timed(50, async (i) => {
       const received = new Promise<void>((resolve) => (onEvent = resolve));
       at += 1;
-      await hub.registry.recordSyncOutcome(
+      await infra.registry.recordSyncOutcome(
         target.id,
         i % 2 === 0
           ? { ok: true, at: new Date(at) }
@@ -225,7 +238,8 @@ async function benchRun(serverUri: string) {
     return { connectorQuery, listQuery, verify, groups, search, events };
   } finally {
     await server.close();
-    await hub.close();
+    await infra.live.close();
+    await infra.close();
     await connection.dropDatabase().catch(() => undefined);
     await connection.close();
     await emulator.stop();

@@ -42,9 +42,8 @@ import { provisionMongo } from '../src/db/provision/provision.js';
 import { SyncTrigger, type ConnectorSyncConfig } from '../src/domain/connector.js';
 import { DEFAULT_SYNC_RULES } from '../src/domain/sync-rules.js';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
-import { defaultSyncEngine } from '../src/runtime/default-sync-engine.js';
 import { startHubRuntime, type HubRuntime } from '../src/runtime/start-hub-runtime.js';
-import type { SyncEngineFactory } from '../src/runtime/sync-engine.port.js';
+import type { EnginePortsOverride } from '../src/runtime/engine.js';
 import { connectorGraph } from '../src/integrations/entra/connector-graph.js';
 import { TenantGate } from '../src/integrations/entra/tenant-gate.js';
 import { DeltaReader } from '../src/integrations/entra/delta-reader.js';
@@ -121,13 +120,8 @@ interface PollLog {
   reason?: string;
 }
 
-function measured(
-  base: SyncEngineFactory,
-  log: SyncRequestLog[],
-  polls: PollLog[],
-): SyncEngineFactory {
-  return async (context) => {
-    const engine = await base(context);
+function measured(log: SyncRequestLog[], polls: PollLog[]): EnginePortsOverride {
+  return (engine) => {
     const poller = engine.poller;
     return {
       ...engine,
@@ -284,7 +278,7 @@ async function withRuntime<T>(
     config: await hubConfig(emulator, { ...options, port }),
     logger,
     connection,
-    syncEngine: measured(defaultSyncEngine, requests, polls),
+    engine: measured(requests, polls),
     defaultMetrics: false,
   });
   try {
@@ -436,7 +430,7 @@ async function benchIdle(serverUri: string, emulator: RunningEmulator) {
     emulator,
     { webhooks: false, pollIntervalMs: 60_000 },
     async (rt, requests, connection, polls) => {
-      const { Company, Connector } = rt.hub.models;
+      const { Company, Connector } = rt.infra.models;
       const box = new SecretBox(rt.config.encryption.keys);
       // The delta state first: the poll starts on the connectors the moment they exist.
       const ids = Array.from({ length: IDLE_CONNECTORS }, () => new Types.ObjectId());
@@ -515,7 +509,7 @@ async function seedDeltaStates(
     tenants.map((tenant) =>
       new DeltaReader(
         connectorGraph(
-          { entra: rt.hub.entra, gate, retry },
+          { entra: rt.infra.entra, gate, retry },
           tenant,
           { requests: 0, resourceUnits: 0, throttled: 0 },
           logger,
@@ -576,7 +570,7 @@ try {
     runs: RUNS,
     // The dev machine is shared: what else ran matters as much as the figures.
     machine: { cpus: cpus().length, loadAverage1m: round(loadavg()[0]!, 2) },
-    syncEngine: 'src/sync (the runtime default, src/runtime/default-sync-engine.ts)',
+    syncEngine: 'src/sync (the runtime default, src/runtime/engine.ts)',
     validation: {
       ratePerSecond: RATE,
       medianMs: stat(validations, 50),

@@ -1,226 +1,74 @@
 /**
- * `npm run bench:sync`: sync engine figures, printed as a table and as JSON (bench/results/sync.json).
- * Never pass/fail: medians over BENCH_RUNS runs (default 3; BENCH_RUNS_100K, default 2, for the
- * 100,000-user sync) on whatever database the tests use (MONGODB_URI, else mongodb-memory-server,
- * else FerretDB). The emulator runs in a child process so the RSS figure is the hub's alone.
+ * `npm run bench:sync`: sync engine figures, printed as a table (each beside the figure before the
+ * incremental state and its target) and as JSON (bench/results/sync.json). Never pass/fail:
+ * medians over BENCH_RUNS runs (default 3; BENCH_RUNS_100K, default 1, for the 100,000-user sync)
+ * on whatever database the tests use (MONGODB_URI, else mongodb-memory-server, else FerretDB).
+ * The emulator runs in a child process so the RSS figure is the hub's alone.
  *
- *   1. 10,000-user sync group + 200 selected groups: initial full sync, idle delta (time and
- *      Graph requests), a 100-change delta (renames, leavers, joiners);
- *   2. 100,000-user sync group: full sync time and the hub process's peak RSS.
+ *   1. 10,000 users in the sync group, 200 selected groups: initial full sync, the idle probe
+ *      (the one-minute poll when nothing changed), a 100-change delta run;
+ *   2. the same 10,000 with the sync group only: initial full sync, a 100-change delta run;
+ *   3. 100,000 users in the sync group: full sync time and this process's peak RSS.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mongoose, { Types, type Connection } from 'mongoose';
 import { pino } from 'pino';
-import { loadConfig, loadProvisionConfig } from '../src/config.js';
-import { secretPurpose } from '../src/connectors/connector-credentials.js';
-import { SecretBox } from '../src/crypto/secret-box.js';
-import { installKeyFor } from '../src/db/models/connector.model.js';
-import { type SyncRunDoc } from '../src/db/models/sync-run.model.js';
-import { withDatabase } from '../src/db/provision/mongo-server.js';
+import { loadProvisionConfig } from '../src/config.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
-import { ConnectorStatus, SyncTrigger, ConnectorKind } from '../src/domain/connector.js';
-import { DEFAULT_SYNC_RULES } from '../src/domain/sync-rules.js';
-import { createHub } from '../src/hub.js';
-import { createSyncEngine, type SyncEngine } from '../src/sync/create-sync-engine.js';
-import { SyncRunStatus } from '../src/domain/sync-run.js';
+import { SyncTrigger } from '../src/domain/connector.js';
+import { EmulatorChild, median, peakRss, startSyncStack } from './support/sync-stack.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
-const RUNS_100K = Number(process.env['BENCH_RUNS_100K'] ?? 2);
+const RUNS_100K = Number(process.env['BENCH_RUNS_100K'] ?? 1);
 const USERS_10K = Number(process.env['BENCH_USERS_SMALL'] ?? 10_000);
-const progress = (line: string) => process.stderr.write(`[bench:sync] ${line}\n`);
 const USERS_100K = Number(process.env['BENCH_USERS_LARGE'] ?? 100_000);
+const progress = (line: string) => process.stderr.write(`[bench:sync] ${line}\n`);
 const logger = pino({ level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' }, pino.destination(2));
 const here = path.dirname(fileURLToPath(import.meta.url));
+const round = (n: number) => Math.round(n);
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+/** The figures before the incremental directory state (issue "Sync cost proportional to change"). */
+const BEFORE = {
+  groups200: { initialMs: 5_600, idleProbeMs: 680, hundredChangeMs: 9_800 },
+  syncGroupOnly: { initialMs: 2_500, hundredChangeMs: 2_200 },
+  large: { fullMs: 40_800, peakRssMb: 468 },
 };
-const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+const TARGETS = {
+  groups200: { initialMs: 3_000, idleProbeMs: 30, hundredChangeMs: 300 },
+  syncGroupOnly: { initialMs: 1_500, hundredChangeMs: 150 },
+  large: { fullMs: 20_000, peakRssMb: 256 },
+};
 
-interface SeededTenant {
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  syncGroupId: string;
-  groupIds: string[];
-  authorityHost: string;
-  graphBaseUrl: string;
-  caFile: string;
-}
-
-class EmulatorChild {
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(): Promise<EmulatorChild> {
-    const child = fork(path.join(here, 'support', 'sync-emulator.child.js'), [], {
-      execArgv: ['--max-old-space-size=4096'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    await new Promise((resolve) => child.once('message', resolve));
-    return new EmulatorChild(child);
-  }
-
-  call<T>(message: Record<string, unknown>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.child.once('message', (reply: T & { error?: string }) =>
-        reply.error ? reject(new Error(reply.error)) : resolve(reply),
-      );
-      this.child.send(message);
-    });
-  }
-
-  async graphRequests(): Promise<number> {
-    return (await this.call<{ total: number }>({ cmd: 'graphRequests' })).total;
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.send({ cmd: 'stop' });
-    await exited;
-  }
-}
-
-interface Stack {
-  engine: SyncEngine;
-  connectorId: string;
-  close(): Promise<void>;
-}
-
-async function startStack(
-  serverUri: string,
-  tenant: SeededTenant,
-  groupIds: string[],
-): Promise<Stack> {
-  const connection: Connection = await mongoose
-    .createConnection(withDatabase(serverUri, `bench_sync_${randomUUID().slice(0, 8)}`))
-    .asPromise();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    MONGODB_URI: serverUri,
-    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-    AUTH_JWT_SECRET: 'bench-secret-that-is-at-least-32-characters-long',
-    ENTRA_AUTHORITY_HOST: tenant.authorityHost,
-    GRAPH_BASE_URL: tenant.graphBaseUrl,
-    ENTRA_CA_FILE: tenant.caFile,
-    LOG_LEVEL: 'silent',
-  });
-  const noop = { requestSync: () => Promise.resolve({ runId: 'none' }) };
-  const release = { releaseConnectorUsers: () => Promise.resolve({ released: 0 }) };
-  const hub = await createHub(
-    config,
-    connection,
-    { syncRequester: noop, directoryReleaser: release },
+async function bench10k(serverUri: string, emulator: EmulatorChild, selectedGroups: number) {
+  const tenant = await emulator.seed(12_000, 200, USERS_10K);
+  const stack = await startSyncStack(
+    serverUri,
+    tenant,
+    tenant.groupIds.slice(0, selectedGroups),
     logger,
   );
-  const company = await hub.models.Company.create({
-    partnerId: 'bench',
-    name: 'Bench',
-    seatLimit: null,
-  });
-  const connectorObjectId = new Types.ObjectId();
-  const connectorId = connectorObjectId.toHexString();
-  await hub.models.Connector.create({
-    _id: connectorObjectId,
-    companyId: company._id,
-    partnerId: 'bench',
-    kind: ConnectorKind.AZURE_AD,
-    installKey: installKeyFor(company._id, ConnectorKind.AZURE_AD),
-    name: 'Entra',
-    status: ConnectorStatus.WAITING_FOR_CONNECTION,
-    tenantId: tenant.tenantId,
-    clientId: tenant.clientId,
-    clientSecret: new SecretBox(config.encryption.keys).seal(
-      tenant.clientSecret,
-      secretPurpose(connectorId),
-    ),
-    verifiedAt: new Date(),
-    syncGroupId: tenant.syncGroupId,
-    syncGroupName: 'Password Boss Users',
-    syncedGroups: groupIds.map((id) => ({ id, name: id })),
-    syncRules: { ...DEFAULT_SYNC_RULES, massChangeThresholdAbsolute: 1_000 },
-    activatedAt: new Date(),
-    enabled: true,
-    authTokenHash: `bench-${connectorId}`,
-  });
-  const engine = await createSyncEngine({
-    connection,
-    Connector: hub.models.Connector,
-    Company: hub.models.Company,
-    registry: hub.registry,
-    entra: hub.entra,
-    live: hub.live,
-    logger,
-    options: {
-      graphMaxConcurrencyPerTenant: config.sync.graphMaxConcurrencyPerTenant,
-      maxConcurrentRuns: 4,
-      lockTtlMs: 60_000,
-      queuePollMs: 5_000,
-      retry: config.sync.graphRetry,
-    },
-  });
-  await engine.start();
-  return {
-    engine,
-    connectorId,
-    async close() {
-      await engine.stop();
-      await hub.close();
-      await connection.dropDatabase().catch(() => undefined);
-      await connection.close();
-    },
-  };
-}
-
-async function timedRun(
-  stack: Stack,
-  trigger: SyncTrigger,
-): Promise<{ ms: number; run: SyncRunDoc }> {
-  const started = performance.now();
-  const { runId } = await stack.engine.syncRequester.requestSync(stack.connectorId, trigger);
-  const run = await stack.engine.waitForRun(runId, 30 * 60_000);
-  if (run.status !== SyncRunStatus.SUCCEEDED)
-    throw new Error(`run ended ${run.status}: ${JSON.stringify(run.error ?? run.notes)}`);
-  return { ms: performance.now() - started, run };
-}
-
-async function bench10k(serverUri: string, emulator: EmulatorChild) {
-  const tenant = await emulator.call<SeededTenant>({
-    cmd: 'seed',
-    users: 12_000,
-    groups: 200,
-    syncMembers: USERS_10K,
-  });
-  const stack = await startStack(serverUri, tenant, tenant.groupIds.slice(0, 200));
   try {
-    const initial = await timedRun(stack, SyncTrigger.INITIAL);
-    progress(`initial: ${Math.round(initial.ms)} ms; idle delta`);
+    const initial = await stack.timedRun(SyncTrigger.INITIAL);
+    progress(`${selectedGroups} groups: initial ${round(initial.ms)} ms; idle probe`);
     const before = await emulator.graphRequests();
-    const idle = await timedRun(stack, SyncTrigger.POLL);
-    const idleRequests = (await emulator.graphRequests()) - before;
-    await emulator.call({
-      cmd: 'mutate',
-      tenantId: tenant.tenantId,
-      syncGroupId: tenant.syncGroupId,
-      changes: 100,
-    });
-    progress('mutated; 100-change delta');
-    const changed = await timedRun(stack, SyncTrigger.POLL);
+    const probe = await stack.timedProbe();
+    const probeRequests = (await emulator.graphRequests()) - before;
+    await emulator.mutate(tenant, 100);
+    const changed = await stack.timedRun(SyncTrigger.POLL);
+    progress(`${selectedGroups} groups: 100-change ${round(changed.ms)} ms`);
     return {
       initialMs: initial.ms,
       initialGraphRequests: initial.run.graphRequests,
       usersCreated: initial.run.counts.usersCreated,
       groupsCreated: initial.run.counts.groupsCreated,
-      idleDeltaMs: idle.ms,
-      idleDeltaMode: idle.run.mode,
-      idleDeltaGraphRequests: idleRequests,
-      changeDeltaMs: changed.ms,
-      changeDeltaMode: changed.run.mode,
-      changeDeltaCounts: changed.run.counts,
+      idleProbeMs: probe.ms,
+      idleProbeKind: probe.kind,
+      idleProbeGraphRequests: probeRequests,
+      changeMs: changed.ms,
+      changeMode: changed.run.mode,
+      changeGraphRequests: changed.run.graphRequests,
+      changeCounts: changed.run.counts,
     };
   } finally {
     await stack.close();
@@ -228,27 +76,18 @@ async function bench10k(serverUri: string, emulator: EmulatorChild) {
 }
 
 async function bench100k(serverUri: string, emulator: EmulatorChild) {
-  const tenant = await emulator.call<SeededTenant>({
-    cmd: 'seed',
-    users: USERS_100K,
-    groups: 10,
-    syncMembers: USERS_100K,
-  });
+  const tenant = await emulator.seed(USERS_100K, 10, USERS_100K);
   progress(`full sync of ${USERS_100K} users`);
-  global.gc?.();
-  const stack = await startStack(serverUri, tenant, []);
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
+  const stack = await startSyncStack(serverUri, tenant, [], logger);
   try {
-    const full = await timedRun(stack, SyncTrigger.INITIAL);
+    const { result, peakMb } = await peakRss(() => stack.timedRun(SyncTrigger.INITIAL));
     return {
-      fullMs: full.ms,
-      usersCreated: full.run.counts.usersCreated,
-      graphRequests: full.run.graphRequests,
-      peakRssMb: peak / 1_048_576,
+      fullMs: result.ms,
+      usersCreated: result.run.counts.usersCreated,
+      graphRequests: result.run.graphRequests,
+      peakRssMb: peakMb,
     };
   } finally {
-    clearInterval(sampler);
     await stack.close();
   }
 }
@@ -256,27 +95,40 @@ async function bench100k(serverUri: string, emulator: EmulatorChild) {
 const handle = await provisionMongo({ ...loadProvisionConfig(process.env) });
 const emulator = await EmulatorChild.start();
 try {
-  const small = [];
-  for (let i = 0; i < RUNS; i++) small.push(await bench10k(handle.uri, emulator));
+  const groups = [];
+  const only = [];
+  for (let i = 0; i < RUNS; i++) {
+    groups.push(await bench10k(handle.uri, emulator, 200));
+    only.push(await bench10k(handle.uri, emulator, 0));
+  }
   const large = [];
   for (let i = 0; i < RUNS_100K; i++) large.push(await bench100k(handle.uri, emulator));
   const figures = {
     database: handle.provider,
     runs: RUNS,
     runs100k: RUNS_100K,
-    syncGroup10k: {
+    groups200: {
       users: USERS_10K,
       selectedGroups: 200,
-      initialFullSyncMs: round(median(small.map((r) => r.initialMs))),
-      initialGraphRequests: median(small.map((r) => r.initialGraphRequests)),
-      usersCreated: median(small.map((r) => r.usersCreated)),
-      groupsCreated: median(small.map((r) => r.groupsCreated)),
-      idleDeltaMs: round(median(small.map((r) => r.idleDeltaMs))),
-      idleDeltaGraphRequests: median(small.map((r) => r.idleDeltaGraphRequests)),
-      idleDeltaMode: small[0]?.idleDeltaMode,
-      hundredChangeDeltaMs: round(median(small.map((r) => r.changeDeltaMs))),
-      hundredChangeDeltaMode: small[0]?.changeDeltaMode,
-      hundredChangeDeltaCounts: small[0]?.changeDeltaCounts,
+      initialFullSyncMs: round(median(groups.map((r) => r.initialMs))),
+      initialGraphRequests: median(groups.map((r) => r.initialGraphRequests)),
+      usersCreated: median(groups.map((r) => r.usersCreated)),
+      groupsCreated: median(groups.map((r) => r.groupsCreated)),
+      idleProbeMs: round(median(groups.map((r) => r.idleProbeMs))),
+      idleProbeGraphRequests: median(groups.map((r) => r.idleProbeGraphRequests)),
+      idleProbeKind: groups[0]?.idleProbeKind,
+      hundredChangeDeltaMs: round(median(groups.map((r) => r.changeMs))),
+      hundredChangeGraphRequests: median(groups.map((r) => r.changeGraphRequests)),
+      hundredChangeMode: groups[0]?.changeMode,
+      hundredChangeCounts: groups[0]?.changeCounts,
+    },
+    syncGroupOnly: {
+      users: USERS_10K,
+      initialFullSyncMs: round(median(only.map((r) => r.initialMs))),
+      initialGraphRequests: median(only.map((r) => r.initialGraphRequests)),
+      hundredChangeDeltaMs: round(median(only.map((r) => r.changeMs))),
+      hundredChangeGraphRequests: median(only.map((r) => r.changeGraphRequests)),
+      hundredChangeMode: only[0]?.changeMode,
     },
     syncGroup100k: {
       users: USERS_100K,
@@ -285,26 +137,56 @@ try {
       graphRequests: median(large.map((r) => r.graphRequests)),
       peakRssMb: round(median(large.map((r) => r.peakRssMb))),
     },
-    targets: { initial10kMs: 30_000, full100kMs: 300_000, peakRssMb: 512, idleDeltaRequests: 2 },
   };
-  const s = figures.syncGroup10k;
+  const g = figures.groups200;
+  const o = figures.syncGroupOnly;
   const l = figures.syncGroup100k;
-  const rows: [string, string][] = [
+  const row = (label: string, now: number, before: number, target: number, unit = 'ms') =>
+    [label, `${now} ${unit} (before ${before} ${unit}; target <= ${target} ${unit})`] as const;
+  const rows: (readonly [string, string])[] = [
     ['database', `${figures.database} (${RUNS} runs, ${RUNS_100K} for 100k; medians)`],
+    row(
+      '10k + 200 groups: initial full sync',
+      g.initialFullSyncMs,
+      BEFORE.groups200.initialMs,
+      TARGETS.groups200.initialMs,
+    ),
+    row(
+      '10k + 200 groups: idle probe',
+      g.idleProbeMs,
+      BEFORE.groups200.idleProbeMs,
+      TARGETS.groups200.idleProbeMs,
+    ),
     [
-      '10k initial full sync',
-      `${s.initialFullSyncMs} ms (${s.usersCreated} users, ${s.groupsCreated} groups, ${s.initialGraphRequests} Graph requests; target < 30,000 ms)`,
+      '10k + 200 groups: idle probe Graph requests',
+      `${g.idleProbeGraphRequests} (${g.idleProbeKind})`,
     ],
-    [
-      '10k idle delta sync',
-      `${s.idleDeltaMs} ms, ${s.idleDeltaGraphRequests} Graph requests (target <= 2)`,
-    ],
-    ['10k 100-change delta sync', `${s.hundredChangeDeltaMs} ms (${s.hundredChangeDeltaMode})`],
-    [
-      `${l.users / 1000}k full sync`,
-      `${l.fullSyncMs} ms (${l.usersCreated} users, ${l.graphRequests} Graph requests; target < 300,000 ms)`,
-    ],
-    [`${l.users / 1000}k peak RSS (hub process)`, `${l.peakRssMb} MB (target < 512 MB)`],
+    row(
+      '10k + 200 groups: 100-change run',
+      g.hundredChangeDeltaMs,
+      BEFORE.groups200.hundredChangeMs,
+      TARGETS.groups200.hundredChangeMs,
+    ),
+    row(
+      '10k sync group only: initial full sync',
+      o.initialFullSyncMs,
+      BEFORE.syncGroupOnly.initialMs,
+      TARGETS.syncGroupOnly.initialMs,
+    ),
+    row(
+      '10k sync group only: 100-change run',
+      o.hundredChangeDeltaMs,
+      BEFORE.syncGroupOnly.hundredChangeMs,
+      TARGETS.syncGroupOnly.hundredChangeMs,
+    ),
+    row(`${l.users / 1000}k full sync`, l.fullSyncMs, BEFORE.large.fullMs, TARGETS.large.fullMs),
+    row(
+      `${l.users / 1000}k peak RSS (hub process)`,
+      l.peakRssMb,
+      BEFORE.large.peakRssMb,
+      TARGETS.large.peakRssMb,
+      'MB',
+    ),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('\nSync engine benchmark');

@@ -9,6 +9,8 @@ interface Seed {
   users: number;
   groups: number;
   syncMembers: number;
+  /** Average memberships per user in the generated groups; default min(3, groups). */
+  membershipsPerUser?: number;
 }
 type Command =
   | Seed
@@ -34,7 +36,7 @@ process.on('message', (message: Command) => {
           users: message.users,
           groups: message.groups,
           syncGroupMembers: message.syncMembers,
-          membershipsPerUser: Math.min(3, message.groups),
+          membershipsPerUser: message.membershipsPerUser ?? Math.min(3, message.groups),
           guestShare: 0.05,
           disabledShare: 0.03,
         });
@@ -56,6 +58,7 @@ process.on('message', (message: Command) => {
           authorityHost: emulator.authorityHost,
           graphBaseUrl: emulator.graphBaseUrl,
           caFile,
+          generateMs: generated.durationMs,
         });
         break;
       }

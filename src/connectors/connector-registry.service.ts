@@ -40,7 +40,9 @@ const ACTIVE = {
 };
 
 /** ACTIVE, evaluated on a loaded document (keep the two in step). */
-export function isActiveConnector(doc: ConnectorDoc): doc is ConnectorDoc & { syncGroupId: string } {
+export function isActiveConnector(
+  doc: ConnectorDoc,
+): doc is ConnectorDoc & { syncGroupId: string } {
   return (
     doc.activatedAt != null &&
     doc.enabled === true &&

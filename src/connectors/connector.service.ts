@@ -4,12 +4,7 @@ import { generateOpaqueToken, hashToken } from '../crypto/opaque-token.js';
 import { installKeyFor, type ConnectorDoc } from '../db/models/connector.model.js';
 import type { Models } from '../db/models/index.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
-import {
-  ConnectorStatus,
-  SyncMode,
-  SyncTrigger,
-  ConnectorKind,
-} from '../domain/connector.js';
+import { ConnectorStatus, SyncMode, SyncTrigger, ConnectorKind } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import { AppError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { connectorScope, parseId, requirePortal } from '../db/access-scope.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
 import {
-  SyncTrigger,
+  type SyncTrigger,
   type SubscriptionUpkeep,
   type SyncMode,
   type SyncRequester,

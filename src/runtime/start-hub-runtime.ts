@@ -4,38 +4,28 @@ import type { Agenda } from 'agenda';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { SecretBox } from '../crypto/secret-box.js';
 import { connectDatabase } from '../db/connection.js';
 import type { EventBus } from '../events/event-bus.js';
+import { EventBusLiveEvents } from '../events/event-bus-live-events.js';
 import { MemoryEventBus } from '../events/memory-event-bus.js';
 import { MongoEventBus } from '../events/mongo-event-bus.js';
-import { createHub, type Hub } from '../hub.js';
-import { createOperability, type Operability } from '../observability/operability.js';
-import { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
 import { AgendaWakeupChannel } from '../jobs/agenda-wakeup-channel.js';
 import { AgendaNotificationScheduler } from '../jobs/notification-scheduler.js';
-import {
-  registerRealtimeJobs,
-  type RealtimeJobs,
-  type RealtimeJobTiming,
-} from '../jobs/register-jobs.js';
-import { pollTickMs } from '../jobs/poll-connectors.job.js';
 import { releaseOrphanedLocksAfterOutages } from '../jobs/orphaned-locks.js';
+import { pollTickMs } from '../jobs/poll-connectors.job.js';
+import type { RealtimeJobs, RealtimeJobTiming } from '../jobs/register-jobs.js';
 import { agendaJobExists, createScheduler } from '../jobs/scheduler.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
+import type { Operability } from '../observability/operability.js';
 import type { RunningHubServer } from '../server/hub-server.js';
-import { createGraphSubscriptionService } from '../webhooks/create-graph-subscription-service.js';
 import { NoticeActivity } from '../webhooks/notice-activity.js';
 import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
-import { createGraphWebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
-import { ConnectorSecretExpirySource } from './connector-secret-expiry.js';
-import { inactiveCredentialsLoader } from './inactive-credentials.js';
-import { LateBoundSyncPorts } from './late-bound-ports.js';
-import { EventBusLiveEvents } from '../events/event-bus-live-events.js';
-import { defaultSyncEngine } from './default-sync-engine.js';
-import { watchStatusForSubscriptionUpkeep, withSubscriptionUpkeep } from './subscription-upkeep.js';
-import type { SyncEngineFactory, SyncEnginePorts } from './sync-engine.port.js';
+import { buildApi, listenApi, type Api } from './api.js';
+import { buildEngine, enginePorts, type EnginePorts, type EnginePortsOverride } from './engine.js';
+import { buildInfrastructure, type Infrastructure } from './infrastructure.js';
+import { startRealtime } from './realtime.js';
+import type { SyncEngine, SyncEngineOptions } from '../sync/create-sync-engine.js';
 
 /** Knobs production leaves at their defaults; tests and benchmarks shorten them. */
 export interface RuntimeTuning {
@@ -56,6 +46,8 @@ export interface RuntimeTuning {
   lockRecoverySettleMs?: number;
   /** Real-time job timings (sweep, settle, renew, ...). */
   jobs?: Partial<RealtimeJobTiming>;
+  /** Sync engine options beyond the configuration's (queue poll, lock TTL, page size). */
+  engine?: Partial<SyncEngineOptions>;
 }
 
 export interface HubRuntimeOptions {
@@ -65,11 +57,16 @@ export interface HubRuntimeOptions {
   connection?: Connection;
   /** Unique per process (Agenda releases this instance's locks by it at shutdown). */
   instanceName?: string;
-  /** Default: src/sync's engine (a logging stand-in until it is merged). */
-  syncEngine?: SyncEngineFactory;
   /** Overrides `config.http.port` (0 = any free port). */
   port?: number;
   tuning?: RuntimeTuning;
+  /** Tests and benches: the engine ports to wire instead of the engine's own (e.g. recorded). */
+  engine?: EnginePortsOverride;
+  /**
+   * False: the engine's run queue is not drained here (a recording stand-in takes the requests,
+   * or another instance runs them). Default true.
+   */
+  startEngine?: boolean;
   /** Register prom-client's process metrics (default true; false for extra in-process hubs). */
   defaultMetrics?: boolean;
 }
@@ -77,26 +74,28 @@ export interface HubRuntimeOptions {
 export interface HubRuntime {
   config: Readonly<Config>;
   instanceName: string;
-  connection: Connection;
-  hub: Hub;
+  infra: Infrastructure;
+  engine: SyncEngine;
+  /** What the API, the jobs and the receiver were given of the engine. */
+  ports: EnginePorts;
+  api: Api;
   server: RunningHubServer;
   /** `http://host:port` as bound. */
   url: string;
   bus: EventBus;
-  live: EventBusLiveEvents;
   agenda: Agenda;
   jobs: RealtimeJobs;
   subscriptions: GraphSubscriptionService;
   webhookStats: WebhookStats;
   ops: Operability;
-  engine: SyncEnginePorts;
-  /** Graceful: HTTP, then Agenda (drain + lock release), engine, hub, bus, database. */
+  /** Graceful: HTTP, then Agenda (drain + lock release), engine, bus, database. */
   stop(): Promise<void>;
 }
 
 /**
- * The whole running service, wired: config -> database -> event bus -> live events on the bus ->
- * hub (services, GraphQL) -> sync engine -> subscriptions, receiver, jobs -> HTTP -> Agenda.
+ * The whole running service, built once and in one direction: database -> event bus and
+ * scheduler -> infrastructure (models, live events, Microsoft clients, registry) -> sync engine ->
+ * API services -> Graph subscriptions, receiver and jobs -> HTTP -> Agenda. Nothing is bound late.
  * src/main.ts is this plus signal handling; tests start several in one process.
  */
 export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRuntime> {
@@ -109,18 +108,8 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
   if (ownsConnection) cleanup.push(() => connection.close());
   try {
     const db = connection.db!;
-    const bus: EventBus =
-      config.pubsub.mode === 'mongo'
-        ? await MongoEventBus.start({
-            db,
-            cappedBytes: config.pubsub.cappedBytes,
-            logger: logger.child({ component: 'event-bus' }),
-            ...(tuning.busMaxAwaitMs ? { maxAwaitTimeMs: tuning.busMaxAwaitMs } : {}),
-          })
-        : new MemoryEventBus();
+    const bus = await startBus(config, db, logger, tuning);
     cleanup.unshift(() => bus.close());
-    const live = new EventBusLiveEvents(bus);
-
     const agenda = createScheduler({
       db,
       instanceName,
@@ -138,85 +127,39 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
     });
     cleanup.unshift(() => Promise.resolve(scheduler.close()));
 
-    const ports = new LateBoundSyncPorts();
-    const hub = await createHub(
-      config,
-      connection,
-      {
-        syncRequester: withSubscriptionUpkeep(ports.syncRequester, scheduler, logger),
-        directoryReleaser: ports.directoryReleaser,
-        live,
-      },
-      logger,
-    );
-    cleanup.unshift(() => hub.close());
-    const engine = await (options.syncEngine ?? defaultSyncEngine)({
-      config,
-      connection,
-      hub,
-      logger,
-    });
-    ports.bind(engine);
-    if (engine.close) cleanup.unshift(() => engine.close!());
-
-    const subscriptions = createGraphSubscriptionService({
-      connection,
-      registry: hub.registry,
-      graphFor: (credentials) => new GraphSubscriptionsApi(hub.entra.graphClient(credentials)),
-      inactiveCredentials: inactiveCredentialsLoader(
-        hub.models.Connector,
-        new SecretBox(config.encryption.keys),
-      ),
-      publicBaseUrl: config.http.publicBaseUrl,
-      lifetimeMinutes: config.realtime.subscriptionLifetimeMinutes,
-      scheduler,
-      logger,
-    });
-    watchStatusForSubscriptionUpkeep(live, scheduler, logger);
-    const receiver = createGraphWebhookReceiver({
-      connection,
-      scheduler,
-      activity: noticeActivity,
-      logger,
-      maxBodyBytes: config.realtime.webhookMaxBodyBytes,
-    });
-    const ops = createOperability({
+    const live = new EventBusLiveEvents(bus);
+    const infra = await buildInfrastructure({
       config,
       connection,
       logger,
       live,
-      webhookStats: receiver.stats,
-      scheduler: agenda,
-      // Tests run several runtimes in one process: process-wide default metrics only once.
+      upkeep: scheduler,
+    });
+    cleanup.unshift(() => infra.close());
+    const engine = await buildEngine(infra, tuning.engine);
+    if (options.startEngine !== false) {
+      await engine.start();
+      cleanup.unshift(() => engine.stop());
+    }
+    const ports = enginePorts(engine, options.engine);
+    const api = await buildApi(infra, ports, scheduler);
+
+    const realtime = await startRealtime({
+      infra,
+      ports,
+      agenda,
+      bus,
+      scheduler,
+      noticeActivity,
+      tuning,
       defaultMetrics: options.defaultMetrics ?? true,
     });
-    cleanup.unshift(() => ops.close());
-    await ops.listen();
-    const jobs = await registerRealtimeJobs({
-      agenda,
-      connection,
-      registry: hub.registry,
-      syncRequester: ports.syncRequester,
-      ...(engine.syncActivity ? { syncActivity: engine.syncActivity } : {}),
-      ...(engine.poller ? { poller: engine.poller } : {}),
-      noticeActivity,
-      subscriptions,
-      secretExpiry: new ConnectorSecretExpirySource(hub.models.Connector),
-      runRetention: engine.runRetention,
-      events: bus,
-      sync: config.sync,
-      logger,
-      timing: {
-        ...(tuning.lockLifetimeMs ? { lockLifetimeMs: tuning.lockLifetimeMs } : {}),
-        ...tuning.jobs,
-      },
-    });
-
+    cleanup.unshift(() => realtime.ops.close());
     // The receiver must answer Graph's validation handshake before any job creates a subscription.
-    const server = await hub.listen({
+    const server = await listenApi(infra, api, {
       ...(options.port === undefined ? {} : { port: options.port }),
-      handlers: [ops.instrumentWebhooks(receiver.router), ...ops.handlers],
-      readiness: ops.readiness,
+      handlers: realtime.handlers,
+      readiness: realtime.ops.readiness,
     });
     cleanup.unshift(() => server.close());
     await agenda.start();
@@ -227,18 +170,7 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
       settleMs: tuning.lockRecoverySettleMs ?? 10_000,
       logger,
     });
-    logger.info(
-      {
-        url: server.url,
-        instanceName,
-        pubsub: config.pubsub.mode,
-        realtime: config.http.publicBaseUrl ? 'WEBHOOKS' : 'POLLING_ONLY',
-        pollIntervalMs: config.sync.pollIntervalMs,
-      },
-      config.http.publicBaseUrl
-        ? 'hub runtime started: Graph notifications and polling'
-        : 'hub runtime started: polling only (PUBLIC_BASE_URL is not set)',
-    );
+    logStarted(logger, config, server.url, instanceName);
 
     let stopping: Promise<void> | undefined;
     const stop = async () => {
@@ -253,33 +185,65 @@ export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRu
         drainTimeoutMs: tuning.drainTimeoutMs ?? 25_000,
       });
       logger.info({ ...drained, ms: Date.now() - drainStarted }, 'scheduler drained');
-      if (engine.close) await engine.close();
-      await ops.close();
-      await hub.close();
+      await engine.stop();
+      await realtime.ops.close();
+      await live.close();
+      await infra.close();
       await bus.close();
       if (ownsConnection) await connection.close();
     };
     return {
       config,
       instanceName,
-      connection,
-      hub,
+      infra,
+      engine,
+      ports,
+      api,
       server,
       url: server.url,
       bus,
-      live,
       agenda,
-      jobs,
-      subscriptions,
-      webhookStats: receiver.stats,
-      ops,
-      engine,
+      jobs: realtime.jobs,
+      subscriptions: realtime.subscriptions,
+      webhookStats: realtime.webhookStats,
+      ops: realtime.ops,
       stop: () => (stopping ??= stop()),
     };
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);
     throw error;
   }
+}
+
+async function startBus(
+  config: Readonly<Config>,
+  db: NonNullable<Connection['db']>,
+  logger: Logger,
+  tuning: RuntimeTuning,
+): Promise<EventBus> {
+  if (config.pubsub.mode !== 'mongo') return new MemoryEventBus();
+  return MongoEventBus.start({
+    db,
+    cappedBytes: config.pubsub.cappedBytes,
+    logger: logger.child({ component: 'event-bus' }),
+    ...(tuning.busMaxAwaitMs ? { maxAwaitTimeMs: tuning.busMaxAwaitMs } : {}),
+  });
+}
+
+function logStarted(logger: Logger, config: Readonly<Config>, url: string, instanceName: string) {
+  const webhooks = config.http.publicBaseUrl !== undefined;
+  logger.info(
+    {
+      url,
+      instanceName,
+      pubsub: config.pubsub.mode,
+      realtime: webhooks ? 'WEBHOOKS' : 'POLLING_ONLY',
+      pollIntervalMs: config.sync.pollIntervalMs,
+    },
+    webhooks
+      ? 'hub runtime started: Graph notifications and polling'
+      : 'hub runtime started: polling only (PUBLIC_BASE_URL is not set)',
+  );
 }
 
 function defaultInstanceName(): string {

@@ -6,8 +6,8 @@ import type { SyncQueryService } from '../sync/sync-query.service.js';
 import type { LiveEvents } from '../events/live-events.js';
 
 /**
- * The services resolvers reach through `context.services`. Other features add theirs here (e.g.
- * `syncRuns`) and construct them in src/hub.ts.
+ * The services resolvers reach through `context.services`, built once by the composition root
+ * (src/runtime/api.ts).
  */
 export interface Services {
   companies: CompanyService;
@@ -15,6 +15,6 @@ export interface Services {
   setup: ConnectorSetupService;
   consent: ConsentService;
   live: LiveEvents;
-  /** The sync engine's queries and approvals (set when the engine is wired). */
-  sync?: SyncQueryService;
+  /** The sync engine's runs, change logs, directory, previews and approvals. */
+  sync: SyncQueryService;
 }

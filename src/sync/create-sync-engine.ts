@@ -1,14 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import { initSyncModels, type SyncModels } from '../db/models/sync-models.js';
-import { type SyncRunDoc } from '../db/models/sync-run.model.js';
-import type {
-  ConnectorRegistry,
-  SyncMode,
-  SyncRequester,
-  SyncTrigger,
-} from '../domain/connector.js';
+import type { ConnectorRegistry, SyncRequester } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
 import type { EntraClientFactory } from '../integrations/entra/graph-client.factory.js';
 import type { LiveEvents } from '../events/live-events.js';
@@ -26,7 +19,6 @@ import { SyncQueryService } from './sync-query.service.js';
 import { migrateMembershipsToEdges } from '../db/migrations/memberships-to-edges.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
-import { SyncRunStatus } from '../domain/sync-run.js';
 import type { SyncActivity, SyncRunRetention } from '../domain/sync-ports.js';
 
 export interface SyncEngineOptions {
@@ -63,29 +55,15 @@ export interface SyncEngine {
   runRetention: SyncRunRetention;
   approvals: ApprovalService;
   preview: SyncPreviewService;
-  /** For GraphQL: set as `services.sync` of the hub. */
+  /** The runs, change logs, directory, previews and approvals the API reads and does. */
   queries: SyncQueryService;
   /** Recovers orphaned runs and starts draining the queue. */
   start(): Promise<void>;
   /** Stops taking runs; waits for those in progress. */
   stop(): Promise<void>;
-  /** Test/bench helper: resolves when the run has finished (any final status). */
-  waitForRun(runId: string, timeoutMs?: number): Promise<SyncRunDoc>;
 }
 
-/** The engine options from the hub configuration (src/config.ts). */
-export function syncEngineOptions(config: Readonly<Config>): SyncEngineOptions {
-  return {
-    graphMaxConcurrencyPerTenant: config.sync.graphMaxConcurrencyPerTenant,
-    maxConcurrentRuns: config.sync.maxConcurrentRuns,
-    lockTtlMs: config.sync.lockTtlMs,
-    queuePollMs: config.sync.queuePollMs,
-    idleRecordIntervalMs: config.sync.idleRecordIntervalMs,
-    retry: config.sync.graphRetry,
-  };
-}
-
-/** The only constructor of the sync engine's objects; src/main.ts wires the result in. */
+/** The only constructor of the sync engine's objects; the composition root (src/runtime) calls it. */
 export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine> {
   const models = await initSyncModels(deps.connection);
   const logger = deps.logger.child({ component: 'sync' });
@@ -149,17 +127,5 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
       await coordinator.start();
     },
     stop: () => coordinator.stop(),
-    async waitForRun(runId, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const run = await models.SyncRun.findById(runId).lean<SyncRunDoc>();
-        if (run && run.status !== SyncRunStatus.QUEUED && run.status !== SyncRunStatus.RUNNING) {
-          return run;
-        }
-        if (Date.now() > deadline)
-          throw new Error(`run ${runId} did not finish (${run?.status ?? 'missing'})`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
   };
 }

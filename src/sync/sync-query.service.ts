@@ -1,10 +1,5 @@
 import { Types } from 'mongoose';
-import {
-  companyScope,
-  connectorScope,
-  parseId,
-  requirePortal,
-} from '../db/access-scope.js';
+import { companyScope, connectorScope, parseId, requirePortal } from '../db/access-scope.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
 import type { DirectoryGroupDoc } from '../db/models/directory-group.model.js';

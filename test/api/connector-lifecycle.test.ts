@@ -60,7 +60,7 @@ describe('connector lifecycle', () => {
 
   it('gives the sync engine what it needs, and only for active connectors', async () => {
     const c = await savedConnector();
-    const config = await h.hub.registry.loadSyncConfig(c.id);
+    const config = await h.infra.registry.loadSyncConfig(c.id);
     expect(config).toMatchObject({
       connectorId: c.id,
       companyId: c.companyId,
@@ -72,12 +72,12 @@ describe('connector lifecycle', () => {
       syncedGroupIds: [],
       seatLimit: null,
     });
-    expect(await h.hub.registry.listActiveConnectorIds()).toContain(c.id);
+    expect(await h.infra.registry.listActiveConnectorIds()).toContain(c.id);
 
     // A late outcome older than the newest recorded one is ignored.
     const now = Date.now();
-    await h.hub.registry.recordSyncOutcome(c.id, { ok: true, at: new Date(now) });
-    await h.hub.registry.recordSyncOutcome(c.id, {
+    await h.infra.registry.recordSyncOutcome(c.id, { ok: true, at: new Date(now) });
+    await h.infra.registry.recordSyncOutcome(c.id, {
       ok: false,
       at: new Date(now - 5_000),
       code: ErrorCode.UPSTREAM_UNAUTHORIZED,
@@ -95,9 +95,9 @@ describe('connector lifecycle', () => {
       status: 'DISABLED',
       enabled: false,
     });
-    expect(await h.hub.registry.loadSyncConfig(c.id)).toBeNull();
-    expect(await h.hub.registry.listActiveConnectorIds()).not.toContain(c.id);
-    await h.hub.registry.recordSyncOutcome(c.id, { ok: true, at: new Date() });
+    expect(await h.infra.registry.loadSyncConfig(c.id)).toBeNull();
+    expect(await h.infra.registry.listActiveConnectorIds()).not.toContain(c.id);
+    await h.infra.registry.recordSyncOutcome(c.id, { ok: true, at: new Date() });
     expect((await getConnector(h, c.admin, c.id)).status).toBe('DISABLED');
     const sync = await failure(
       h.gql(
@@ -122,7 +122,7 @@ describe('connector lifecycle', () => {
     expect(h.syncRequests.slice(before)).toEqual([
       expect.objectContaining({ connectorId: c.id, trigger: SyncTrigger.MANUAL }),
     ]);
-    expect(await h.hub.registry.loadSyncConfig('not-an-id')).toBeNull();
+    expect(await h.infra.registry.loadSyncConfig('not-an-id')).toBeNull();
   });
 
   it('uninstall: stops syncing, releases users, kills the token, frees the slot', async () => {
@@ -136,10 +136,10 @@ describe('connector lifecycle', () => {
     );
     expect(removed.uninstallConnector).toEqual({ status: 'DISABLED', enabled: false });
     expect(h.releasedConnectors).toContain(c.id);
-    const stored = await h.hub.models.Connector.findById(c.id).lean();
+    const stored = await h.infra.models.Connector.findById(c.id).lean();
     expect(stored).toMatchObject({ clientSecret: null, enabled: false });
     expect(stored?.uninstalledAt).toBeInstanceOf(Date);
-    expect(await h.hub.registry.loadSyncConfig(c.id)).toBeNull();
+    expect(await h.infra.registry.loadSyncConfig(c.id)).toBeNull();
     expect(
       (await failure(h.gql(c.admin, 'query($id:ID!){ connector(id:$id) { id } }', c))).code,
     ).toBe('NOT_FOUND');

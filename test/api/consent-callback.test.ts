@@ -85,7 +85,7 @@ describe('admin-consent callback', () => {
     const p = await pendingConsent();
     h.emulator!.control.grantConsent(p.tenant.tenantId, p.tenant.clientId);
     // Age the stored state past its lifetime, as 11 minutes at the Microsoft page would.
-    await h.hub.models.ConsentState.updateOne(
+    await h.infra.models.ConsentState.updateOne(
       { nonceHash: hashToken(p.state) },
       { $set: { expiresAt: new Date(Date.now() - 60_000) } },
     );

@@ -53,7 +53,7 @@ describe('input validation and error codes', () => {
       });
     }
     // Nothing was stored by the refused calls.
-    expect((await h.hub.models.Connector.findById(id).lean())?.tenantId).toBeNull();
+    expect((await h.infra.models.Connector.findById(id).lean())?.tenantId).toBeNull();
 
     const install = await failure(
       h.gql(

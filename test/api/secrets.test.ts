@@ -142,7 +142,7 @@ describe('client secret handling', () => {
   it('stores the secret sealed (AES-256-GCM) with the key id, bound to its connector', async () => {
     const c = await newConnector();
     await ok(setCredentials(h, c.admin, c.id, tenant));
-    const stored = await h.hub.models.Connector.findById(c.id).lean();
+    const stored = await h.infra.models.Connector.findById(c.id).lean();
     expect(stored?.clientSecret).toEqual({
       kid: 'k1',
       iv: expect.stringMatching(/^[A-Za-z0-9+/=]{16}$/),
@@ -157,7 +157,7 @@ describe('client secret handling', () => {
     await ok(
       setCredentials(h, other.admin, other.id, { ...tenant, clientSecret: 'placeholder~1' }),
     );
-    await h.hub.models.Connector.updateOne(
+    await h.infra.models.Connector.updateOne(
       { _id: other.id },
       { $set: { clientSecret: stored!.clientSecret } },
     );
@@ -189,7 +189,7 @@ describe('client secret handling', () => {
     try {
       const admin = await rotated.jwt({ role: 'COMPANY_ADMIN', companyId: c.companyId });
       const kid = async () =>
-        (await rotated.hub.models.Connector.findById(c.id).lean())?.clientSecret?.kid;
+        (await rotated.infra.models.Connector.findById(c.id).lean())?.clientSecret?.kid;
       expect((await verifyConnection(rotated, admin, c.id)).verified).toBe(true);
       expect(await kid()).toBe('k1');
       await ok(
@@ -200,10 +200,10 @@ describe('client secret handling', () => {
         ),
       );
       // The sync engine loading the connector re-seals the secret with the active key.
-      const config = await rotated.hub.registry.loadSyncConfig(c.id);
+      const config = await rotated.infra.registry.loadSyncConfig(c.id);
       expect(config?.clientSecret).toBe(tenant.clientSecret);
       expect(await kid()).toBe('k2');
-      const again = await rotated.hub.registry.loadSyncConfig(c.id);
+      const again = await rotated.infra.registry.loadSyncConfig(c.id);
       expect(again?.clientSecret).toBe(tenant.clientSecret);
       expect((await verifyConnection(rotated, admin, c.id)).verified).toBe(true);
       expectAbsent(rotated.logLines, [tenant.clientSecret]);

@@ -63,7 +63,7 @@ describe('seed flow: install -> credentials -> consent -> groups -> rules -> CON
     const id = installed.connector.id;
     expect(installed.authenticationToken).toMatch(/^ehct_[\w-]{40,}$/);
     expect(installed.connector).toMatchObject({ status: null, verified: false, companyId });
-    const stored = await h.hub.models.Connector.findById(id).lean();
+    const stored = await h.infra.models.Connector.findById(id).lean();
     expect(JSON.stringify(stored)).not.toContain(installed.authenticationToken);
     const again = await ok<{ connector: Record<string, unknown> }>(
       h.gql(admin, `query($id:ID!){ connector(id:$id) { ${CONNECTOR_FIELDS} } }`, { id }),

@@ -104,7 +104,7 @@ export async function record<T>(
   variables: Record<string, unknown>,
   field: string,
 ): Promise<Recording<T>> {
-  const live = h.hub.live;
+  const live = h.infra.live;
   const topic = LiveTopic.CONNECTOR_STATUS_CHANGED;
   const before = live instanceof InMemoryLiveEvents ? live.subscriberCount(topic) : 0;
   const recording: Recording<T> = {

@@ -110,7 +110,7 @@ describe('tenant isolation', () => {
   it('a company admin gets NOT_FOUND for another company connector, exactly as for none', async () => {
     const nonexistent = new Types.ObjectId().toHexString();
     for (const target of [connectors.a2.id, connectors.b1.id]) {
-      const before = await h.hub.models.Connector.findById(target).lean();
+      const before = await h.infra.models.Connector.findById(target).lean();
       for (const op of OPERATIONS) {
         const foreign = await errorOf(adminA1, op.query, target);
         expect({ op: op.name, ...foreign }).toEqual({
@@ -123,7 +123,7 @@ describe('tenant isolation', () => {
         expect(await errorOf(adminA1, op.query, 'not-an-id')).toEqual(foreign);
       }
       // Nothing changed, not even the update timestamp.
-      expect(await h.hub.models.Connector.findById(target).lean()).toEqual(before);
+      expect(await h.infra.models.Connector.findById(target).lean()).toEqual(before);
     }
     expect(h.syncRequests).toEqual([]);
     expect(h.releasedConnectors).toEqual([]);

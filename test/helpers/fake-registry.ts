@@ -2,6 +2,7 @@ import type {
   ConnectorRegistry,
   ConnectorSyncConfig,
   SyncOutcome,
+  SyncTarget,
 } from '../../src/domain/connector.js';
 import { DEFAULT_SYNC_RULES } from '../../src/domain/sync-rules.js';
 
@@ -31,6 +32,13 @@ export class FakeRegistry implements ConnectorRegistry {
 
   loadSyncConfig(connectorId: string): Promise<ConnectorSyncConfig | null> {
     return Promise.resolve(this.configs.get(connectorId) ?? null);
+  }
+
+  syncTarget(connectorId: string): Promise<SyncTarget | null> {
+    const config = this.configs.get(connectorId);
+    return Promise.resolve(
+      config ? { companyId: config.companyId, partnerId: config.partnerId } : null,
+    );
   }
 
   listActiveConnectorIds(options: { dueBy?: Date } = {}): Promise<string[]> {

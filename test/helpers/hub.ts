@@ -16,11 +16,19 @@ import type { Connection } from 'mongoose';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { SyncMode, SyncRequester, SyncTrigger } from '../../src/domain/connector.js';
-import type { DirectoryReleaser } from '../../src/domain/directory-releaser.js';
-import { createHub, type Hub } from '../../src/hub.js';
+import type { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
+import { InMemoryLiveEvents } from '../../src/events/live-events.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { buildApi, listenApi, type Api } from '../../src/runtime/api.js';
+import {
+  buildEngine,
+  enginePorts,
+  type EnginePorts,
+  type EnginePortsOverride,
+} from '../../src/runtime/engine.js';
+import { buildInfrastructure, type Infrastructure } from '../../src/runtime/infrastructure.js';
 import type { RunningHubServer } from '../../src/server/hub-server.js';
+import type { SyncEngine, SyncEngineOptions } from '../../src/sync/create-sync-engine.js';
 import { openTestConnection } from './database.js';
 import { startTestEmulator, type RunningEmulator } from './emulator.js';
 
@@ -43,7 +51,13 @@ export interface GqlResult<T = Record<string, unknown>> {
 }
 
 export interface TestHub {
-  hub: Hub;
+  /** Models, live events, Microsoft clients, the connector registry. */
+  infra: Infrastructure;
+  /** The real sync engine (started only with `engine: 'real'`). */
+  engine: SyncEngine;
+  /** What the API was given of the engine: recording fakes unless `engine: 'real'`. */
+  ports: EnginePorts;
+  api: Api;
   server: RunningHubServer;
   config: Readonly<Config>;
   connection: Connection;
@@ -86,9 +100,15 @@ export interface StartTestHubOptions {
   env?: Record<string, string>;
   /**
    * Called (not awaited) after each recorded sync request: a test double of the sync engine can
-   * report an outcome through the real `hub.registry` here.
+   * report an outcome through the real `infra.registry` here.
    */
-  onSyncRequested?: (request: RecordedSync, hub: Hub) => Promise<void>;
+  onSyncRequested?: (request: RecordedSync, infra: Infrastructure) => Promise<void>;
+  /**
+   * `real`: the sync engine runs (sync requests queue real runs). Default: requests are recorded
+   * in `syncRequests` and nothing runs; the engine's queries still answer.
+   */
+  engine?: 'real' | 'recording';
+  engineOptions?: Partial<SyncEngineOptions>;
   /** Share this hub's database (e.g. another hub's `connection`) instead of a fresh one. */
   database?: Connection;
 }
@@ -141,34 +161,30 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
   const syncRequests: RecordedSync[] = [];
   const syncHookErrors: unknown[] = [];
   const releasedConnectors: string[] = [];
-  const syncRequester: SyncRequester = {
-    requestSync(connectorId, trigger, opts) {
-      const runId = `run-${syncRequests.length + 1}`;
-      const request = { connectorId, trigger, mode: opts?.mode, runId };
-      syncRequests.push(request);
-      if (options.onSyncRequested) {
-        // After the caller's own write (activation) has returned, as a queued job would run.
-        setImmediate(
-          () =>
-            void options
-              .onSyncRequested?.(request, hub)
-              .catch((e: unknown) => syncHookErrors.push(e)),
-        );
-      }
-      return Promise.resolve({ runId });
-    },
-  };
-  const directoryReleaser: DirectoryReleaser = {
-    releaseConnectorUsers(connectorId) {
-      releasedConnectors.push(connectorId);
-      return Promise.resolve({ released: 0 });
-    },
-  };
-  let hub: Hub;
+  const upkeep = { subscriptionsNeedAttention: () => Promise.resolve() };
+  let infra: Infrastructure;
+  let engine: SyncEngine;
+  let ports: EnginePorts;
+  let api: Api;
   let server: RunningHubServer;
   try {
-    hub = await createHub(config, db.connection, { syncRequester, directoryReleaser }, logger);
-    server = await hub.listen({ port });
+    infra = await buildInfrastructure({
+      config,
+      connection: db.connection,
+      logger,
+      live: new InMemoryLiveEvents(),
+      upkeep,
+    });
+    engine = await buildEngine(infra, options.engineOptions);
+    if (options.engine === 'real') await engine.start();
+    const recorded = recordingPorts(options, () => infra, {
+      syncRequests,
+      syncHookErrors,
+      releasedConnectors,
+    });
+    ports = enginePorts(engine, options.engine === 'real' ? undefined : recorded);
+    api = await buildApi(infra, ports, upkeep);
+    server = await listenApi(infra, api, { port });
   } catch (error) {
     await db.close();
     if (options.emulator === true) await emulator?.stop();
@@ -178,7 +194,10 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
   const responses: string[] = [];
 
   return {
-    hub,
+    infra,
+    engine,
+    ports,
+    api,
     server,
     config,
     connection: db.connection,
@@ -234,9 +253,47 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
       // dispose() rejects with the close event when the connection was refused: already closed.
       for (const client of clients) await Promise.resolve(client.dispose()).catch(() => undefined);
       await server.close();
-      await hub.close();
+      await engine.stop();
+      await infra.live.close();
+      await infra.close();
       await db.close();
       if (options.emulator === true) await emulator?.stop();
     },
   };
+}
+
+/** The engine ports of an API test: sync requests and releases recorded, nothing runs. */
+function recordingPorts(
+  options: StartTestHubOptions,
+  infra: () => Infrastructure,
+  record: { syncRequests: RecordedSync[]; syncHookErrors: unknown[]; releasedConnectors: string[] },
+): EnginePortsOverride {
+  return (engine) => ({
+    ...engine,
+    syncRequester: {
+      requestSync(connectorId, trigger, opts) {
+        const runId = `run-${record.syncRequests.length + 1}`;
+        const request = { connectorId, trigger, mode: opts?.mode, runId };
+        record.syncRequests.push(request);
+        if (options.onSyncRequested) {
+          // After the caller's own write (activation) has returned, as a queued job would run.
+          setImmediate(
+            () =>
+              void options
+                .onSyncRequested?.(request, infra())
+                .catch((e: unknown) => record.syncHookErrors.push(e)),
+          );
+        }
+        return Promise.resolve({ runId });
+      },
+    },
+    directoryReleaser: {
+      releaseConnectorUsers(connectorId) {
+        record.releasedConnectors.push(connectorId);
+        return Promise.resolve({ released: 0 });
+      },
+    },
+    syncActivity: undefined,
+    poller: undefined,
+  });
 }

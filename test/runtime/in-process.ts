@@ -11,7 +11,7 @@ import {
   type HubRuntime,
   type RuntimeTuning,
 } from '../../src/runtime/start-hub-runtime.js';
-import type { SyncEngineFactory } from '../../src/runtime/sync-engine.port.js';
+import type { EnginePortsOverride } from '../../src/runtime/engine.js';
 import type { RunningEmulator } from '../helpers/emulator.js';
 import { freePort, TEST_JWT_SECRET } from '../helpers/hub.js';
 import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
@@ -40,7 +40,8 @@ export async function startTestRuntime(options: {
   webhooks?: boolean;
   env?: Record<string, string>;
   tuning?: RuntimeTuning;
-  syncEngine?: SyncEngineFactory;
+  /** The sync engine's own ports (runs really happen) instead of the recording requester. */
+  realEngine?: boolean;
   /** Share one key set between runtimes on one database. */
   encryptionKeys?: string;
 }): Promise<TestRuntime> {
@@ -63,19 +64,19 @@ export async function startTestRuntime(options: {
   });
   const logs = captureLogger('debug');
   const syncs = new RecordingSyncRequester();
-  const engine: SyncEngineFactory =
-    options.syncEngine ??
-    (() =>
-      Promise.resolve({
-        syncRequester: syncs,
-        directoryReleaser: { releaseConnectorUsers: () => Promise.resolve({ released: 0 }) },
-        runRetention: { deleteRunsOlderThan: () => Promise.resolve(0) },
-      }));
+  // By default sync requests are recorded and nothing runs; `realEngine` wires the engine's own.
+  const recording: EnginePortsOverride = (engine) => ({
+    ...engine,
+    syncRequester: syncs,
+    directoryReleaser: { releaseConnectorUsers: () => Promise.resolve({ released: 0 }) },
+    syncActivity: undefined,
+    poller: undefined,
+  });
   const runtime = await startHubRuntime({
     config,
     logger: logs.logger,
     connection: options.connection,
-    syncEngine: engine,
+    ...(options.realEngine ? {} : { engine: recording, startEngine: false }),
     // Several runtimes may share this process: prom-client's process metrics are process-wide.
     defaultMetrics: false,
     tuning: { ...FAST_TUNING, ...options.tuning },

@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Connection } from 'mongoose';
 import { SyncTrigger } from '../../src/domain/connector.js';
-import { syncEngineFactory } from '../../src/runtime/default-sync-engine.js';
 import { LiveTopic, type SyncRunUpdatedEvent } from '../../src/events/live-events.js';
 import { openTestConnection } from '../helpers/database.js';
 import { seedTestTenant, startTestEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';
-import { startTestRuntime, type TestRuntime } from './in-process.js';
+import { FAST_TUNING, startTestRuntime, type TestRuntime } from './in-process.js';
 import {
   activateConnector,
   partnerJwt,
@@ -38,7 +37,8 @@ describe('live events across instances', () => {
       emulator,
       webhooks: false,
       encryptionKeys,
-      syncEngine: syncEngineFactory({ queuePollMs: 200, lockTtlMs: 3_000 }),
+      realEngine: true,
+      tuning: { ...FAST_TUNING, engine: { queuePollMs: 200, lockTtlMs: 3_000 } },
     });
     b = await startTestRuntime({ connection, emulator, webhooks: false, encryptionKeys });
   });
@@ -53,7 +53,7 @@ describe('live events across instances', () => {
     const tenant = await seedTestTenant(emulator, { users: 6, groups: 1, syncGroupMembers: 4 });
     const jwt = await partnerJwt('partner-live');
     const progress: SyncRunUpdatedEvent[] = [];
-    const onB = b.runtime.live.subscribe(LiveTopic.SYNC_RUN_UPDATED);
+    const onB = b.runtime.infra.live.subscribe(LiveTopic.SYNC_RUN_UPDATED);
     void (async () => {
       for await (const event of onB) progress.push(event);
     })();

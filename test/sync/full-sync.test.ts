@@ -33,7 +33,7 @@ describe('full sync against the emulator', () => {
         (u) => u.status === DirectoryUserStatus.ACTIVE && u.managedBy === ManagedBy.AZURE_AD,
       ),
     ).toBe(true);
-    const connector = await h.t.hub.models.Connector.findById(h.connectorId).lean();
+    const connector = await h.t.infra.models.Connector.findById(h.connectorId).lean();
     expect(connector?.status).toBe(ConnectorStatus.CONNECTED);
     const changes = await h.changes(run._id.toHexString());
     expect(changes.filter((c) => c.action === ChangeAction.CREATE)).toHaveLength(8);

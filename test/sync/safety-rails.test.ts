@@ -1,3 +1,4 @@
+import { waitForRun } from '../helpers/runs.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConnectorStatus, SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { ErrorCode } from '../../src/domain/errors.js';
@@ -56,7 +57,7 @@ describe('safety rails', () => {
     expect(run.notes.join(' ')).toMatch(/no user was disabled or deleted/);
     const users = await h.users();
     expect(users.every((u) => u.status === DirectoryUserStatus.ACTIVE)).toBe(true);
-    const connector = await h.t.hub.models.Connector.findById(h.connectorId).lean();
+    const connector = await h.t.infra.models.Connector.findById(h.connectorId).lean();
     expect(connector?.status).toBe(ConnectorStatus.ERROR);
 
     control.clearFaults(h.tenant.tenantId);
@@ -124,7 +125,7 @@ describe('safety rails', () => {
     expect(run.status).toBe(SyncRunStatus.FAILED);
     expect(run.error?.message).toMatch(/sync group no longer exists/);
     expect((await h.users()).every((u) => u.status === DirectoryUserStatus.ACTIVE)).toBe(true);
-    const connector = await h.t.hub.models.Connector.findById(h.connectorId).lean();
+    const connector = await h.t.infra.models.Connector.findById(h.connectorId).lean();
     expect(connector?.status).toBe(ConnectorStatus.ERROR);
   });
 
@@ -134,7 +135,7 @@ describe('safety rails', () => {
     const run = await h.sync(SyncTrigger.INITIAL);
     expect(run.status).toBe(SyncRunStatus.FAILED);
     expect(run.error?.code).toBe(ErrorCode.UPSTREAM_UNAUTHORIZED);
-    const connector = await h.t.hub.models.Connector.findById(h.connectorId).lean();
+    const connector = await h.t.infra.models.Connector.findById(h.connectorId).lean();
     expect(connector?.status).toBe(ConnectorStatus.UNAUTHORIZED);
     expect(await h.users()).toHaveLength(0);
   });
@@ -161,7 +162,7 @@ describe('safety rails', () => {
     expect(new Set(ids.map((r) => r.runId)).size).toBe(1);
     expect((await h.engine.syncActivity.runningConnectorIds()).has(h.connectorId)).toBe(true);
     await h.engine.start();
-    const run = await h.engine.waitForRun(ids[0]!.runId);
+    const run = await waitForRun(h.engine, ids[0]!.runId);
     expect(run.coalesced).toBe(4);
     expect(run.mode).toBe(SyncMode.FULL);
   });

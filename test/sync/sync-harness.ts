@@ -17,9 +17,9 @@ import {
   ConnectorKind,
 } from '../../src/domain/connector.js';
 import { DEFAULT_SYNC_RULES, type SyncRules } from '../../src/domain/sync-rules.js';
-import { createSyncEngine, type SyncEngine } from '../../src/sync/create-sync-engine.js';
+import type { SyncEngine } from '../../src/sync/create-sync-engine.js';
+import { waitForRun } from '../helpers/runs.js';
 import { seedTestTenant, type SeedOptions, type SeededTenant } from '../helpers/emulator.js';
-import { captureLogger } from '../helpers/logger.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import type { ChangeEntry } from '../../src/domain/change.js';
 
@@ -30,7 +30,8 @@ export interface SyncHarness {
   companyId: string;
   connectorId: string;
   partnerId: string;
-  logs: ReturnType<typeof captureLogger>;
+  /** Everything the hub logged (JSON lines). */
+  logs: { records(): Record<string, unknown>[]; text(): string };
   sync(trigger?: SyncTrigger, mode?: SyncMode): Promise<SyncRunDoc>;
   users(): Promise<DirectoryUserDoc[]>;
   user(entraId: string): Promise<DirectoryUserDoc | null>;
@@ -54,14 +55,27 @@ export async function startSyncHarness(
     idleRecordIntervalMs?: number;
   } = {},
 ): Promise<SyncHarness> {
-  const t = await startTestHub({ emulator: true });
+  const t = await startTestHub({
+    emulator: true,
+    engine: 'real',
+    engineOptions: {
+      graphMaxConcurrencyPerTenant: 4,
+      maxConcurrentRuns: 4,
+      lockTtlMs: 3_000,
+      queuePollMs: 200,
+      idleRecordIntervalMs: options.idleRecordIntervalMs ?? 0,
+      retry: { maxAttempts: 3, baseDelayMs: 20, maxRetryAfterMs: 5_000 },
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    },
+  });
+  const engine = t.engine;
   const emulator = t.emulator!;
   const tenant = await seedTestTenant(
     emulator,
     options.seed ?? { users: 12, groups: 3, syncGroupMembers: 8 },
   );
   const partnerId = 'partner-1';
-  const company = await t.hub.models.Company.create({
+  const company = await t.infra.models.Company.create({
     partnerId,
     name: 'Acme',
     seatLimit: options.seatLimit ?? null,
@@ -70,7 +84,7 @@ export async function startSyncHarness(
   const connectorId = connectorObjectId.toHexString();
   const box = new SecretBox(t.config.encryption.keys);
   const synced = tenant.groupIds.slice(0, options.syncedGroups ?? tenant.groupIds.length);
-  await t.hub.models.Connector.create({
+  await t.infra.models.Connector.create({
     _id: connectorObjectId,
     companyId: company._id,
     partnerId,
@@ -90,28 +104,11 @@ export async function startSyncHarness(
     enabled: true,
     authTokenHash: `hash-${connectorId}`,
   });
-  const logs = captureLogger();
-  const engine = await createSyncEngine({
-    connection: t.connection,
-    Connector: t.hub.models.Connector,
-    Company: t.hub.models.Company,
-    registry: t.hub.registry,
-    entra: t.hub.entra,
-    live: t.hub.live,
-    logger: logs.logger,
-    options: {
-      graphMaxConcurrencyPerTenant: 4,
-      maxConcurrentRuns: 4,
-      lockTtlMs: 3_000,
-      queuePollMs: 200,
-      idleRecordIntervalMs: options.idleRecordIntervalMs ?? 0,
-      retry: { maxAttempts: 3, baseDelayMs: 20, maxRetryAfterMs: 5_000 },
-      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-    },
-  });
-  await engine.start();
-  t.hub.services.sync = engine.queries;
   const companyId = company._id.toHexString();
+  const logs = {
+    records: () => t.logLines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    text: () => t.logLines.join(''),
+  };
   return {
     t,
     engine,
@@ -126,7 +123,7 @@ export async function startSyncHarness(
         trigger,
         mode ? { mode } : {},
       );
-      return engine.waitForRun(runId);
+      return waitForRun(engine, runId);
     },
     users: () => engine.models.DirectoryUser.find({ companyId }).lean<DirectoryUserDoc[]>(),
     user: (entraId) =>
@@ -152,18 +149,15 @@ export async function startSyncHarness(
     async setRules(rules) {
       const set: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(rules)) set[`syncRules.${k}`] = v;
-      await t.hub.models.Connector.updateOne({ _id: connectorObjectId }, { $set: set });
+      await t.infra.models.Connector.updateOne({ _id: connectorObjectId }, { $set: set });
     },
     async setSyncedGroups(ids) {
-      await t.hub.models.Connector.updateOne(
+      await t.infra.models.Connector.updateOne(
         { _id: connectorObjectId },
         { $set: { syncedGroups: ids.map((id) => ({ id, name: id })) } },
       );
     },
     graphRequests: () => 0,
-    async stop() {
-      await engine.stop();
-      await t.stop();
-    },
+    stop: () => t.stop(),
   };
 }

@@ -2,7 +2,6 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } f
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
-import { syncService } from '../sync/sync.resolver.js';
 import {
   DirectoryGroup,
   DirectoryManagedBy,
@@ -30,7 +29,7 @@ export class DirectoryResolver {
     @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<DirectoryUserConnection> {
-    const page = await syncService(ctx).directoryUsers(
+    const page = await ctx.services.sync.directoryUsers(
       requireCaller(ctx),
       companyId,
       {
@@ -54,7 +53,7 @@ export class DirectoryResolver {
     @Arg('companyId', () => ID) companyId: string,
     @Ctx() ctx: RequestContext,
   ): Promise<DirectoryGroup[]> {
-    const groups = await syncService(ctx).directoryGroups(requireCaller(ctx), companyId);
+    const groups = await ctx.services.sync.directoryGroups(requireCaller(ctx), companyId);
     return groups.map(groupView);
   }
 
@@ -63,7 +62,7 @@ export class DirectoryResolver {
     description: 'Entra ids of the members (synced users only), read only when asked for.',
   })
   memberIds(@Root() group: DirectoryGroup, @Ctx() ctx: RequestContext): Promise<string[]> {
-    return syncService(ctx).groupMemberIds(requireCaller(ctx), group.companyId, group.entraId);
+    return ctx.services.sync.groupMemberIds(requireCaller(ctx), group.companyId, group.entraId);
   }
 }
 

@@ -11,20 +11,10 @@ import {
   Subscription,
   Authorized,
 } from 'type-graphql';
-import { AppError, ErrorCode } from '../../domain/errors.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
-import type { SyncQueryService } from '../../sync/sync-query.service.js';
 import { SyncChangeConnection, SyncPreview, SyncRun, SyncRunConnection } from './sync-run.type.js';
 import { syncRunView } from './sync-run.view.js';
 import { PORTAL, PORTAL_OR_CONNECTOR } from '../access.js';
-
-/** The sync service, wired by whoever builds the hub (`services.sync`). */
-export function syncService(ctx: RequestContext): SyncQueryService {
-  const service = ctx.services.sync;
-  if (!service)
-    throw new AppError(ErrorCode.INTERNAL_SERVER_ERROR, 'The sync engine is not running');
-  return service;
-}
 
 /** Sync runs, their change logs, previews and approvals. Thin: the service applies the scope. */
 @Resolver(() => SyncRun)
@@ -37,14 +27,14 @@ export class SyncResolver {
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<SyncRunConnection> {
-    const page = await syncService(ctx).runs(requireCaller(ctx), connectorId, first, after);
+    const page = await ctx.services.sync.runs(requireCaller(ctx), connectorId, first, after);
     return { ...page, nodes: page.nodes.map(syncRunView) };
   }
 
   @Authorized(...PORTAL_OR_CONNECTOR)
   @Query(() => SyncRun, { description: "NOT_FOUND when outside the caller's scope." })
   async syncRun(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<SyncRun> {
-    return syncRunView(await syncService(ctx).run(requireCaller(ctx), id));
+    return syncRunView(await ctx.services.sync.run(requireCaller(ctx), id));
   }
 
   @Authorized(...PORTAL)
@@ -55,7 +45,7 @@ export class SyncResolver {
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<SyncChangeConnection> {
-    return syncService(ctx).changes(run.id, first, after);
+    return ctx.services.sync.changes(run.id, first, after);
   }
 
   @Authorized(...PORTAL)
@@ -66,7 +56,7 @@ export class SyncResolver {
     @Arg('connectorId', () => ID) connectorId: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SyncPreview> {
-    return syncService(ctx).preview(requireCaller(ctx), connectorId);
+    return ctx.services.sync.preview(requireCaller(ctx), connectorId);
   }
 
   @Authorized(...PORTAL)
@@ -77,7 +67,7 @@ export class SyncResolver {
     @Arg('runId', () => ID) runId: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SyncRun> {
-    return syncRunView(await syncService(ctx).decide(requireCaller(ctx), runId, true));
+    return syncRunView(await ctx.services.sync.decide(requireCaller(ctx), runId, true));
   }
 
   @Authorized(...PORTAL)
@@ -88,7 +78,7 @@ export class SyncResolver {
     @Arg('runId', () => ID) runId: string,
     @Ctx() ctx: RequestContext,
   ): Promise<SyncRun> {
-    return syncRunView(await syncService(ctx).decide(requireCaller(ctx), runId, false));
+    return syncRunView(await ctx.services.sync.decide(requireCaller(ctx), runId, false));
   }
 
   @Authorized(...PORTAL_OR_CONNECTOR)
@@ -96,7 +86,7 @@ export class SyncResolver {
     description: "A connector's runs as they are queued, start and finish.",
     subscribe: ({ args, context }) => {
       const ctx = context as RequestContext;
-      return syncService(ctx).runUpdates(
+      return ctx.services.sync.runUpdates(
         requireCaller(ctx),
         (args as { connectorId: string }).connectorId,
       );
