@@ -86,6 +86,24 @@ export function createControlRouter(): Router<ControlDeps> {
     `${T}/consents/:clientId`,
     (_q, p, d) => (d.control.revokeConsent(p['tenant']!, p['clientId']!), done()),
   );
+  r.add('POST', `${T}/apps`, (q, p, d) =>
+    created(
+      d.control.createApp({
+        ...readBody(q, schemas.appInput.omit({ homeTenantId: true })),
+        homeTenantId: p['tenant']!,
+      }),
+    ),
+  );
+  r.add('PATCH', `${T}/service-principals/:clientId`, (q, p, d) => {
+    const body = readBody(q, schemas.servicePrincipalPatchInput);
+    return ok(
+      d.control.setServicePrincipalEnabled(p['tenant']!, p['clientId']!, body.accountEnabled),
+    );
+  });
+  r.add('DELETE', `${T}/service-principals/:clientId`, (_q, p, d) => {
+    d.control.deleteServicePrincipal(p['tenant']!, p['clientId']!);
+    return done();
+  });
 
   r.add('GET', `${T}/users`, (_q, p, d) => ok({ value: d.control.listUsers(p['tenant']!) }));
   r.add('POST', `${T}/users`, (q, p, d) =>
@@ -166,7 +184,12 @@ export function createControlRouter(): Router<ControlDeps> {
   );
   r.add('GET', '/_emulator/apps/:clientId', (_q, p, d) => ok(d.control.getApp(p['clientId']!)));
   r.add('PATCH', '/_emulator/apps/:clientId', (q, p, d) =>
-    ok(d.control.updateApp(p['clientId']!, readBody(q, schemas.appInput.omit({ clientId: true })))),
+    ok(
+      d.control.updateApp(
+        p['clientId']!,
+        readBody(q, schemas.appInput.omit({ clientId: true, homeTenantId: true })),
+      ),
+    ),
   );
   r.add(
     'DELETE',
