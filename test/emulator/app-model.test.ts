@@ -109,6 +109,21 @@ describe('identity platform: single-tenant (default) and multi-tenant app models
     expect((await tokenOutcome(tenant)).ok).toBe(true);
   });
 
+  it('the admin-consent page installs nothing of a single-tenant app in another tenant (AADSTS700016 page)', async () => {
+    const home = await seedTestTenant(emulator, { users: 1, groups: 0, consent: false });
+    const other = emulator.control.createTenant();
+    const url = new URL(`${emulator.authorityHost}/${other.id}/v2.0/adminconsent`);
+    url.searchParams.set('client_id', home.clientId);
+    url.searchParams.set('redirect_uri', 'https://hub.example/azure/callback');
+    url.searchParams.set('state', 'st');
+    const response = await emulatorFetch(emulator)(url, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error_description: string }).error_description).toMatch(
+      /^AADSTS700016: /,
+    );
+    expect(emulator.control.listConsents(other.id)).toEqual([]);
+  });
+
   it('multi-tenant (control API): AADSTS700016 until an admin installs it by consenting, whatever the secret', async () => {
     const tenant = await seedTestTenant(emulator, {
       users: 1,
