@@ -31,7 +31,10 @@ export async function ensureDemoConnector(options: {
   partnerJwt: string;
   state: DemoState;
   clientSecret: string;
-  /** Called when the connector had been verified: the emulator forgot the admin consent. */
+  /**
+   * Called when the connector had been verified: the emulator forgot the admin consent (the
+   * app, registered in the demo tenant, is there again but without its permissions).
+   */
   regrantConsent: () => void;
   log: (line: string) => void;
 }): Promise<DemoState & { companyId: string; connectorId: string }> {

@@ -6,6 +6,11 @@ import type { EmulatorControl } from '../../src/emulator/index.js';
  * with a nested group inside it, a handful of guests and disabled accounts, and some extra
  * groups to mirror. Every object id derives from the tenant id, so a second run of the stack
  * (same .dev folder, same database) sees the same directory the hub synced last time.
+ *
+ * The app registration is made in this tenant (`homeTenantId`), as the seed guide has the admin
+ * do: its service principal exists from the start, so before admin consent Entra issues tokens
+ * without permissions and Verify Connection answers CONSENT_REQUIRED with a consent URL, while a
+ * wrong secret is INVALID_SECRET whatever the consent state.
  */
 export interface DemoTenant {
   tenantId: string;

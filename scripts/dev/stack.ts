@@ -112,6 +112,7 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
     const tenant = seedDemoTenant(control, { tenantId: saved.tenantId, users: options.users });
     control.createApp({
       clientId: saved.clientId,
+      homeTenantId: tenant.tenantId,
       displayName: 'Password Boss AD Connector',
       redirectUris: [`${hubUrl}/azure/callback`],
     });

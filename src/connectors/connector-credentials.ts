@@ -29,5 +29,7 @@ export function credentialsOf(doc: ConnectorDoc, box: SecretBox): EntraCredentia
     tenantId: doc.tenantId,
     clientId: doc.clientId,
     clientSecret: box.open(doc.clientSecret, secretPurpose(doc._id.toHexString())),
+    // Past it, the token provider asks Entra again instead of using a cached token.
+    clientSecretExpiresAt: doc.clientSecretExpiresAt ?? null,
   };
 }

@@ -150,7 +150,11 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     return until && until.getTime() > Date.now() ? until : null;
   }
 
-  async recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void> {
+  async recordSyncOutcome(
+    connectorId: string,
+    outcome: SyncOutcome,
+    options: { backoff?: boolean } = {},
+  ): Promise<void> {
     let id;
     try {
       id = parseId(connectorId, 'Connector');
@@ -159,7 +163,8 @@ export class ConnectorRegistryService implements ConnectorRegistry {
     }
     // An unexpected failure (a database hiccup, a bug) is retried at the normal cadence: the
     // backoff is for what the admin must fix (credentials, consent, a deleted group).
-    const backsOff = !outcome.ok && outcome.code !== ErrorCode.INTERNAL_SERVER_ERROR;
+    const backsOff =
+      !outcome.ok && outcome.code !== ErrorCode.INTERNAL_SERVER_ERROR && options.backoff !== false;
     const update = outcome.ok
       ? {
           $set: {

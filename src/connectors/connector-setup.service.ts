@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
-import { CallerRole, type Caller } from '../domain/caller.js';
-import { ConnectorStatus, SyncTrigger, type GroupRef } from '../domain/connector.js';
+import type { Caller } from '../domain/caller.js';
+import { ConnectorStatus, type GroupRef } from '../domain/connector.js';
 import { AppError, ErrorCode, badInput } from '../domain/errors.js';
 import { forEachLimit } from '../domain/concurrency.js';
-import { adminConsentUrl } from '../integrations/entra/admin-consent.js';
 import type { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';
 import type {
   EntraGroup,
@@ -20,8 +19,12 @@ import type { ConnectorStore } from './connector-store.js';
 import type { ConnectorView } from './connector.view.js';
 import { clientSecret, futureDate, guid, intInRange } from './input-rules.js';
 import { normalizeRulesPatch, type SyncRulesPatch } from './sync-rules-patch.js';
-import { syncGroupDeletedOutcome } from './sync-failure.js';
 import type { ConnectorSyncRequests } from './sync-requests.js';
+import {
+  ConnectionCheckService,
+  NO_BACKOFF,
+  type VerifyOutcome,
+} from './connection-check.service.js';
 
 /** The seed guide has admins create secrets for 730 days; assume that when no date is given. */
 const DEFAULT_SECRET_LIFETIME_MONTHS = 24;
@@ -38,19 +41,7 @@ export interface SetCredentialsInput {
   clientSecretExpiresAt?: Date | null;
 }
 
-export interface VerifyOutcome {
-  verified: boolean;
-  connector: ConnectorView;
-  /** Set when granting admin consent is the fix; open it in the admin's browser. */
-  consentUrl: string | null;
-  error: {
-    code: ErrorCode;
-    message: string;
-    reason: string | null;
-    /** Application permissions the probes proved missing (empty unless MISSING_PERMISSIONS). */
-    missingPermissions: string[];
-  } | null;
-}
+export type { VerifyOutcome } from './connection-check.service.js';
 
 export interface ConnectorSetupDeps {
   store: ConnectorStore;
@@ -74,9 +65,11 @@ export interface ConnectorSetupDeps {
  */
 export class ConnectorSetupService {
   private readonly now: () => Date;
+  private readonly check: ConnectionCheckService;
 
   constructor(private readonly deps: ConnectorSetupDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.check = new ConnectionCheckService({ ...deps, now: this.now });
   }
 
   /**
@@ -125,7 +118,7 @@ export class ConnectorSetupService {
     await this.deps.status.changed(before, after, now);
     if (!current.activatedAt || !current.enabled || tenantChanged) return this.deps.view(after);
     try {
-      return (await this.runVerification(after)).connector;
+      return (await this.check.run(after)).connector;
     } catch (error) {
       // The credentials are stored; Verify Connection (or the backoff's retry) can follow.
       this.deps.logger.warn({ err: error, connectorId: id }, 'verifying new credentials failed');
@@ -135,12 +128,12 @@ export class ConnectorSetupService {
 
   async verifyConnection(caller: Caller, id: string): Promise<VerifyOutcome> {
     const doc = await this.deps.store.require(requirePortal(caller), id);
-    return this.runVerification(doc);
+    return this.check.run(doc);
   }
 
   /** Verification on behalf of the system (the admin-consent callback, already state-checked). */
   async verifyAfterConsent(doc: ConnectorDoc): Promise<VerifyOutcome> {
-    return this.runVerification(doc);
+    return this.check.run(doc);
   }
 
   async listGroups(
@@ -154,11 +147,13 @@ export class ConnectorSetupService {
       throw badInput('search', 'must be at most 256 characters');
     if (input.after && input.after.length > 4_096)
       throw badInput('after', 'not a cursor from a previous page');
-    return this.deps.groups.listSecurityGroups(credentialsOf(doc, this.deps.secretBox), {
-      first,
-      search: input.search ?? null,
-      after: input.after ?? null,
-    });
+    return this.check.noteRefusal(doc, () =>
+      this.deps.groups.listSecurityGroups(credentialsOf(doc, this.deps.secretBox), {
+        first,
+        search: input.search ?? null,
+        after: input.after ?? null,
+      }),
+    );
   }
 
   /** Exactly one sync group: it must exist in the tenant and be a security group. */
@@ -215,24 +210,14 @@ export class ConnectorSetupService {
     return this.deps.view(after);
   }
 
-  /** False only when Graph says the group does not exist (other failures: assume it does). */
-  private async syncGroupExists(
-    credentials: ReturnType<typeof credentialsOf>,
-    doc: ConnectorDoc,
-  ): Promise<boolean> {
-    try {
-      return (await this.deps.groups.getGroup(credentials, doc.syncGroupId!)) !== null;
-    } catch {
-      return true;
-    }
-  }
-
   private async requireSecurityGroup(
     doc: ConnectorDoc,
     groupId: string,
     field: string,
   ): Promise<EntraGroup> {
-    const group = await this.deps.groups.getGroup(credentialsOf(doc, this.deps.secretBox), groupId);
+    const group = await this.check.noteRefusal(doc, () =>
+      this.deps.groups.getGroup(credentialsOf(doc, this.deps.secretBox), groupId),
+    );
     if (!group)
       throw new AppError(
         ErrorCode.NOT_FOUND,
@@ -242,114 +227,6 @@ export class ConnectorSetupService {
     if (!group.securityEnabled) throw badInput(field, `group ${groupId} is not a security group`);
     return group;
   }
-
-  private async runVerification(doc: ConnectorDoc): Promise<VerifyOutcome> {
-    const credentials = credentialsOf(doc, this.deps.secretBox);
-    const id = doc._id.toHexString();
-    const result = await this.deps.verifier.verify(credentials);
-    const at = this.now();
-    // Only the credentials that were verified may be marked verified.
-    const sameCredentials = {
-      tenantId: doc.tenantId,
-      clientId: doc.clientId,
-      'clientSecret.ciphertext': doc.clientSecret?.ciphertext,
-    };
-    const conflict = 'The credentials changed while they were being verified; verify again';
-    const active = doc.activatedAt !== null && doc.enabled;
-
-    if (result.ok) {
-      // Credentials are fine; a saved connector whose sync group is gone still cannot sync, and
-      // saying so now beats bouncing through WAITING_FOR_CONNECTION back to ERROR.
-      const groupGone =
-        active && doc.syncGroupId !== null && !(await this.syncGroupExists(credentials, doc));
-      const recovering =
-        active &&
-        !groupGone &&
-        doc.status !== ConnectorStatus.CONNECTED &&
-        doc.status !== ConnectorStatus.WAITING_FOR_CONNECTION;
-      const gone = groupGone ? syncGroupDeletedOutcome(groupOf(doc), at) : null;
-      const { before, after } = await this.deps.store.update(
-        systemCaller(doc),
-        id,
-        {
-          $set: {
-            verifiedAt: at,
-            lastError: gone ? { code: gone.code, message: gone.message, at } : null,
-            // Working credentials end any backoff: the scheduled syncs resume at once.
-            ...NO_BACKOFF,
-            ...(recovering
-              ? { status: ConnectorStatus.WAITING_FOR_CONNECTION, statusReason: null }
-              : {}),
-            ...(gone ? { status: gone.status, statusReason: gone.message } : {}),
-          },
-        },
-        { precondition: sameCredentials, conflictMessage: conflict },
-      );
-      await this.deps.status.changed(before, after, at);
-      if (recovering) await this.deps.syncRequests.request(after, SyncTrigger.MANUAL);
-      return { verified: true, connector: this.deps.view(after), consentUrl: null, error: null };
-    }
-
-    const error = result.error;
-    const unauthorized = error.code === ErrorCode.UPSTREAM_UNAUTHORIZED;
-    const { before, after } = await this.deps.store.update(
-      systemCaller(doc),
-      id,
-      {
-        $set: {
-          verifiedAt: null,
-          lastError: { code: error.code, message: error.message, at },
-          ...(active && unauthorized
-            ? { status: ConnectorStatus.UNAUTHORIZED, statusReason: error.message }
-            : {}),
-        },
-      },
-      { precondition: sameCredentials, conflictMessage: conflict },
-    );
-    await this.deps.status.changed(before, after, at);
-    const consentUrl =
-      result.consentRequired && this.deps.publicBaseUrl
-        ? adminConsentUrl({
-            authorityHost: this.deps.authorityHost,
-            tenantId: credentials.tenantId,
-            clientId: credentials.clientId,
-            publicBaseUrl: this.deps.publicBaseUrl,
-            state: await this.deps.consentStates.issue({
-              connectorId: doc._id,
-              tenantId: credentials.tenantId,
-              clientId: credentials.clientId,
-            }),
-          })
-        : null;
-    const reason = error.details?.['reason'];
-    return {
-      verified: false,
-      connector: this.deps.view(after),
-      consentUrl,
-      error: {
-        code: error.code,
-        message: error.message,
-        reason: typeof reason === 'string' ? reason : null,
-        missingPermissions: result.missingPermissions,
-      },
-    };
-  }
-}
-
-/** Clears the scheduled syncs' backoff after failed runs (see ConnectorRegistryService). */
-const NO_BACKOFF = { consecutiveFailures: 0, nextPollAt: null } as const;
-
-/** A principal scoped to exactly this connector, for writes the system makes on its behalf. */
-function systemCaller(doc: ConnectorDoc): Caller {
-  return {
-    role: CallerRole.CONNECTOR,
-    connectorId: doc._id.toHexString(),
-    companyId: doc.companyId.toHexString(),
-  };
-}
-
-function groupOf(doc: ConnectorDoc): { id: string; name: string | null } {
-  return { id: doc.syncGroupId ?? '', name: doc.syncGroupName };
 }
 
 function addMonths(date: Date, months: number): Date {

@@ -47,6 +47,8 @@ export interface ConnectorSyncConfig {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** The client secret's expiry date as entered (or assumed); null when unknown. */
+  clientSecretExpiresAt?: Date | null;
   syncGroupId: string;
   syncedGroupIds: readonly string[];
   rules: SyncRules;
@@ -94,8 +96,16 @@ export interface ConnectorRegistry {
    * second failed run in a row on; null when it is not backing off.
    */
   syncDeferredUntil(connectorId: string): Promise<Date | null>;
-  /** Moves WAITING_FOR_CONNECTION/UNAUTHORIZED/ERROR -> CONNECTED on success, and back. */
-  recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void>;
+  /**
+   * Moves WAITING_FOR_CONNECTION/UNAUTHORIZED/ERROR -> CONNECTED on success, and back. With
+   * `backoff: false` a failure moves the status without counting toward the syncs' backoff (a
+   * refusal met outside a sync run, e.g. while keeping Graph subscriptions).
+   */
+  recordSyncOutcome(
+    connectorId: string,
+    outcome: SyncOutcome,
+    options?: { backoff?: boolean },
+  ): Promise<void>;
 }
 
 /** Implemented by the sync side; returns the id of the run that will do (or does) the work. */

@@ -65,7 +65,11 @@ async function main(): Promise<void> {
     defaultDomain: 'contoso-dev.onmicrosoft.com',
     displayName: 'Contoso (emulated)',
   });
-  const app = control.createApp({ displayName: 'Entra connector hub (dev)' });
+  // Registered in the tenant itself (single-tenant, as the seed guide sets it up) and consented.
+  const app = control.createApp({
+    displayName: 'Entra connector hub (dev)',
+    homeTenantId: tenant.id,
+  });
   const secret = control.addSecret(app.clientId);
   control.grantConsent(tenant.id, app.clientId);
   const generated = control.generateTenant(tenant.id, {

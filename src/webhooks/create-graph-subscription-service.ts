@@ -15,7 +15,8 @@ import {
 
 export interface CreateGraphSubscriptionServiceDeps {
   connection: Connection;
-  registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
+  registry: Pick<ConnectorRegistry, 'loadSyncConfig'> &
+    Partial<Pick<ConnectorRegistry, 'recordSyncOutcome'>>;
   graphFor: (credentials: SubscriptionCredentials) => GraphSubscriptionsApi;
   inactiveCredentials?: GraphSubscriptionServiceDeps['inactiveCredentials'];
   publicBaseUrl: string | undefined;

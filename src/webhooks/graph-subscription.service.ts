@@ -5,7 +5,11 @@ import type {
   GraphSubscriptionRecord,
 } from '../db/models/graph-subscription.model.js';
 import type { LeaseModel } from '../db/models/lease.model.js';
-import type { ConnectorRegistry, ConnectorSyncConfig } from '../domain/connector.js';
+import {
+  ConnectorStatus,
+  type ConnectorRegistry,
+  type ConnectorSyncConfig,
+} from '../domain/connector.js';
 import { AppError, ErrorCode, isAppError } from '../domain/errors.js';
 import type { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
 import { hashClientState, newClientState } from './client-state.js';
@@ -29,6 +33,8 @@ export interface SubscriptionReconcileResult {
   failed: number;
   /** The first upstream failure's code, e.g. UPSTREAM_UNAUTHORIZED. */
   errorCode?: ErrorCode;
+  /** The first failure's message (client-safe: it says what to do). */
+  errorMessage?: string;
 }
 
 /** What a Graph client needs: the connector's app registration. */
@@ -40,7 +46,9 @@ export type SubscriptionCredentials = Pick<
 export interface GraphSubscriptionServiceDeps {
   subscriptions: GraphSubscriptionModel;
   leases: LeaseModel;
-  registry: Pick<ConnectorRegistry, 'loadSyncConfig'>;
+  /** `recordSyncOutcome`, when given, puts an auth refusal met here into the status. */
+  registry: Pick<ConnectorRegistry, 'loadSyncConfig'> &
+    Partial<Pick<ConnectorRegistry, 'recordSyncOutcome'>>;
   /** Graph subscription calls with one connector's credentials (EntraClientFactory-backed). */
   graphFor: (credentials: SubscriptionCredentials) => GraphSubscriptionsApi;
   /**
@@ -181,6 +189,20 @@ export class GraphSubscriptionService {
       if (result.errorCode === ErrorCode.UPSTREAM_UNAUTHORIZED) break;
     }
     if (result.created > 0) await this.deps.afterSubscribed?.(connectorId);
+    if (result.errorCode === ErrorCode.UPSTREAM_UNAUTHORIZED && result.errorMessage) {
+      // Entra or Graph refused the credentials here: the status says so now, as a sync would.
+      await this.deps.registry.recordSyncOutcome?.(
+        connectorId,
+        {
+          ok: false,
+          at: this.now(),
+          code: result.errorCode,
+          message: result.errorMessage,
+          status: ConnectorStatus.UNAUTHORIZED,
+        },
+        { backoff: false },
+      );
+    }
     result.mode = (await this.getRealtimeStatus(connectorId)).mode;
     return result;
   }
@@ -292,9 +314,20 @@ export class GraphSubscriptionService {
     } catch (error) {
       result.failed += 1;
       const code = isAppError(error) ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
-      result.errorCode ??= code;
+      if (result.errorCode === undefined) {
+        result.errorCode = code;
+        if (isAppError(error)) result.errorMessage = error.message;
+      }
+      // AppError messages are ours and client-safe (no secret, no token): they name the cause.
       this.log.warn(
-        { code, details: isAppError(error) ? error.details : undefined },
+        isAppError(error)
+          ? {
+              code,
+              reason: error.details?.['reason'],
+              details: error.details,
+              cause: error.message,
+            }
+          : { code, err: error },
         'Graph subscription step failed',
       );
       if (!isAppError(error))

@@ -10,6 +10,7 @@ import { ErrorCode } from '../../src/domain/errors.js';
 import { toGraphAppError } from '../../src/integrations/entra/graph-errors.js';
 import { seedTestTenant, type SeededTenant } from '../helpers/emulator.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   completeConsent,
   createCompany,
@@ -158,6 +159,126 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
     expect(verify.error!.message).toMatch(/expired \(AADSTS7000222\).*new client secret/);
   });
 
+  /**
+   * The five Verify Connection answers with the app registered in the customer's tenant (the
+   * seed guide's setup, the emulator's default): what the admin did, what Entra answers, what
+   * Verify says. Sources: reference-error-codes (AADSTS7000215, 7000222) and graph-facts §7.
+   */
+  it.each([
+    {
+      case: 'wrong secret before consent',
+      consented: false,
+      secret: 'wrong' as const,
+      reason: 'INVALID_SECRET',
+      consentUrl: false,
+      message: /AADSTS7000215.*secret Value/,
+    },
+    {
+      case: 'right secret before consent',
+      consented: false,
+      secret: 'right' as const,
+      reason: 'CONSENT_REQUIRED',
+      consentUrl: true,
+      message: /no admin consent in this tenant/,
+    },
+    {
+      case: 'wrong secret after consent',
+      consented: true,
+      secret: 'wrong' as const,
+      reason: 'INVALID_SECRET',
+      consentUrl: false,
+      message: /AADSTS7000215/,
+    },
+    {
+      case: 'expired secret (expiry date entered)',
+      consented: true,
+      secret: 'expired' as const,
+      reason: 'EXPIRED_SECRET',
+      consentUrl: false,
+      message: /expired on \d{4}-\d{2}-\d{2} \(AADSTS7000222\)/,
+    },
+    {
+      case: 'revoked consent',
+      consented: 'revoked' as const,
+      secret: 'right' as const,
+      reason: 'CONSENT_REQUIRED',
+      consentUrl: true,
+      message: /never granted, or it was revoked/,
+    },
+  ])('Verify answers: $case -> $reason', async (row) => {
+    const tenant = await seedTestTenant(h.emulator!, { consent: row.consented !== false });
+    if (row.consented === 'revoked') {
+      h.emulator!.control.revokeConsent(tenant.tenantId, tenant.clientId);
+    }
+    let secret = tenant.clientSecret;
+    if (row.secret === 'wrong') secret = 'Wrong~SecretValue1234567890abcdefghijklmn';
+    const c = await connectorFor(tenant, secret);
+    if (row.secret === 'expired') {
+      // The admin entered the secret with its expiry date; the date has passed since.
+      const created = h.emulator!.control.addSecret(tenant.clientId, { expiresInSeconds: 2 });
+      const expiresAt = new Date(Date.parse(created.expiresAt));
+      await ok(
+        setCredentials(
+          h,
+          c.admin,
+          c.id,
+          { ...tenant, clientSecret: created.secretText },
+          {
+            clientSecretExpiresAt: expiresAt.toISOString(),
+          },
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 50));
+    }
+    const verify = await verifyConnection(h, c.admin, c.id);
+    expect({
+      case: row.case,
+      ...verify.error,
+      consentUrl: verify.consentUrl !== null,
+    }).toMatchObject({
+      case: row.case,
+      code: 'UPSTREAM_UNAUTHORIZED',
+      reason: row.reason,
+      consentUrl: row.consentUrl,
+    });
+    expect(verify.verified).toBe(false);
+    expect(verify.error!.message).toMatch(row.message);
+  });
+
+  it('past the secret expiry date entered, the next sync is UNAUTHORIZED "expired on <date>" without waiting for the cached token', async () => {
+    const tenant = await seedTestTenant(h.emulator!);
+    const c = await connectedConnector(tenant);
+    // A secret that expires in 3 s, entered with its date; syncs get (and cache) a token for it.
+    const secret = h.emulator!.control.addSecret(tenant.clientId, { expiresInSeconds: 3 });
+    const expiresAt = new Date(Date.parse(secret.expiresAt));
+    await ok(
+      setCredentials(
+        h,
+        c.admin,
+        c.id,
+        { ...tenant, clientSecret: secret.secretText },
+        {
+          clientSecretExpiresAt: expiresAt.toISOString(),
+        },
+      ),
+    );
+    await waitForStatus(c.admin, c.id, 'CONNECTED');
+    await synchronizeNow(c.admin, c.id);
+    const from = c.watcher.events.length;
+    await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 50));
+    // The token MSAL cached a moment ago is valid for an hour; the hub asks Entra again anyway.
+    await synchronizeNow(c.admin, c.id);
+    const seen = await waitFor(
+      () => c.watcher.events.slice(from).find((e) => e.status === 'UNAUTHORIZED'),
+      10_000,
+      'UNAUTHORIZED after the expiry date',
+    );
+    expect(seen.statusReason).toBe(
+      `The client secret expired on ${expiresAt.toISOString().slice(0, 10)} (AADSTS7000222). Create a new client secret in the app registration and enter its Value here.`,
+    );
+    c.watcher.stop();
+  });
+
   it('unknown tenant: AADSTS90002, check the Directory (tenant) ID', async () => {
     const tenant = await seedTestTenant(h.emulator!);
     const c = await connectorFor({ ...tenant, tenantId: randomUUID() });
@@ -177,19 +298,55 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
 
     await synchronizeNow(c.admin, c.id);
     const unauthorized = await c.watcher.next((e) => e.status === 'UNAUTHORIZED', 'UNAUTHORIZED');
-    expect(unauthorized.statusReason).toMatch(/consent.*Verify Connection/);
+    expect(unauthorized.statusReason).toMatch(/consent.*revoked.*Verify Connection/);
 
     // "Edit the connector ... click Verify Connection": the consent URL, then verified again.
     const verify = await verifyConnection(h, c.admin, c.id);
     expect(verify).toMatchObject({
       verified: false,
-      error: { reason: 'APP_NOT_CONSENTED' },
+      error: { reason: 'CONSENT_REQUIRED' },
       connector: { status: 'UNAUTHORIZED' },
     });
     expect(verify.consentUrl).not.toBeNull();
     const portal = await completeConsent(h, verify.consentUrl!);
     expect(portal.searchParams.get('result')).toBe('verified');
     await waitForStatus(c.admin, c.id, 'CONNECTED');
+    c.watcher.stop();
+  });
+
+  it('the group picker meets a refusal: the same error as a sync, and the status says so', async () => {
+    const tenant = await seedTestTenant(h.emulator!);
+    const c = await connectedConnector(tenant);
+    const from = c.watcher.events.length;
+    // The secret is replaced in Entra and the old one deleted: Entra refuses it from now on.
+    h.emulator!.control.removeSecret(tenant.clientId, tenant.secretKeyId);
+    // As when the token MSAL cached runs out (an hour at most): the next call asks Entra.
+    h.infra.entra.tokens.forget(tenant);
+    const picked = await failure(
+      h.gql(
+        c.admin,
+        `query($id:ID!){ entraGroups(connectorId:$id, search:"Password") { edges { node { id } } } }`,
+        { id: c.id },
+      ),
+    );
+    expect(picked).toMatchObject({
+      code: 'UPSTREAM_UNAUTHORIZED',
+      extensions: { reason: 'INVALID_SECRET', entraCode: 'AADSTS7000215' },
+    });
+    const seen = await waitFor(
+      () => c.watcher.events.slice(from).find((e) => e.status === 'UNAUTHORIZED'),
+      10_000,
+      'UNAUTHORIZED from the picker',
+    );
+    expect(seen.statusReason).toBe(picked.message);
+    // A sync meets the same refusal and records the same reason.
+    const syncAt = new Date();
+    await synchronizeNow(c.admin, c.id);
+    const recorded = await waitFor(async () => {
+      const doc = await h.infra.models.Connector.findById(c.id).lean();
+      return doc?.lastOutcomeAt && doc.lastOutcomeAt >= syncAt ? doc : null;
+    });
+    expect(recorded).toMatchObject({ status: 'UNAUTHORIZED', statusReason: picked.message });
     c.watcher.stop();
   });
 
@@ -218,10 +375,12 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
     const none = await seedTestTenant(h.emulator!, { permissions: [] });
     const c3 = await connectorFor(none);
     const v3 = await verifyConnection(h, c3.admin, c3.id);
-    expect(v3.error).toMatchObject({ missingPermissions: ['User.Read.All', 'Group.Read.All'] });
-    expect(v3.error!.message).toMatch(
-      /no application permissions.*User\.Read\.All and Group\.Read\.All/,
-    );
+    expect(v3.error).toMatchObject({
+      reason: 'CONSENT_REQUIRED',
+      missingPermissions: ['User.Read.All', 'Group.Read.All'],
+    });
+    expect(v3.error!.message).toMatch(/no admin consent.*User\.Read\.All and Group\.Read\.All/);
+    expect(v3.consentUrl).toContain('/adminconsent?');
   });
 
   it('permission removed from a live connector: UNAUTHORIZED, Verify names it', async () => {

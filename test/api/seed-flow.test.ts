@@ -33,8 +33,8 @@ describe('seed flow: install -> credentials -> consent -> groups -> rules -> CON
         await hub.registry.recordSyncOutcome(request.connectorId, { ok: true, at: new Date() });
       },
     });
-    // The app is registered but never consented in the tenant: Verify Connection must send the
-    // admin to Microsoft's admin-consent page first, as in the guide.
+    // The app is registered in the tenant (the guide's setup) but has no admin consent yet:
+    // Verify Connection must send the admin to Microsoft's admin-consent page first.
     tenant = await seedTestTenant(h.emulator!, { users: 12, groups: 2, consent: false });
     const control = h.emulator!.control;
     for (let i = 1; i <= 7; i++) {
@@ -106,7 +106,7 @@ describe('seed flow: install -> credentials -> consent -> groups -> rules -> CON
     expect(days).toBeGreaterThanOrEqual(729);
     expect(days).toBeLessThanOrEqual(731);
 
-    // 3. Verify: the app was never consented -> a consent URL.
+    // 3. Verify: no admin consent yet (a token without permissions) -> a consent URL.
     const verify = `mutation($id:ID!){ verifyConnection(connectorId:$id) {
       verified consentUrl error { code message reason } connector { verified lastError { code } } } }`;
     const first = await ok<{
@@ -118,9 +118,9 @@ describe('seed flow: install -> credentials -> consent -> groups -> rules -> CON
     }>(h.gql(admin, verify, { id }));
     expect(first.verifyConnection).toMatchObject({
       verified: false,
-      error: { code: 'UPSTREAM_UNAUTHORIZED', reason: 'APP_NOT_CONSENTED' },
+      error: { code: 'UPSTREAM_UNAUTHORIZED', reason: 'CONSENT_REQUIRED' },
     });
-    expect(first.verifyConnection.error!.message).toMatch(/AADSTS700016.*admin consent/);
+    expect(first.verifyConnection.error!.message).toMatch(/no admin consent.*Grant admin consent/);
     const consentUrl = new URL(first.verifyConnection.consentUrl!);
     expect(consentUrl.origin).toBe(new URL(h.emulator!.authorityHost).origin);
     expect(consentUrl.pathname).toBe(`/${tenant.tenantId}/v2.0/adminconsent`);

@@ -23,6 +23,7 @@ describe('identity platform: admin consent', () => {
     });
     tenantId = tenant.id;
     domain = tenant.defaultDomain;
+    // Registered in another tenant (multi-tenant): not in this one until an admin consents.
     const app = emulator.control.createApp({
       requiredPermissions: ['User.Read.All', 'Group.Read.All'],
     });
@@ -62,7 +63,7 @@ describe('identity platform: admin consent', () => {
     expect(params.get('state')).toBe('cr-state');
   });
 
-  it('before consent the app gets AADSTS700016; accept redirects with admin_consent=True&tenant&scope&state', async () => {
+  it('before consent a multi-tenant app gets AADSTS700016; accept installs it and redirects with admin_consent=True&tenant&scope&state', async () => {
     await expect(
       acquireGraphToken(emulator, { tenantId, clientId, clientSecret }),
     ).rejects.toMatchObject({

@@ -55,22 +55,27 @@ describe('Graph: $batch, resource units, throttling and faults', () => {
   }
 
   it('runs a batch through the Graph SDK, each step with its own status', async () => {
+    // The JS SDK 3.0.7 strips only scheme and host from a step's URL, so the URL must not carry
+    // the version (its maintainers' workaround, msgraph-sdk-javascript issue 1451); a step URL
+    // with it is refused, see graph-contract.test.ts.
     const content = new BatchRequestContent([
       {
         id: '1',
-        request: new Request(`${emulator.graphBaseUrl}/v1.0/users?$top=2`, { method: 'GET' }),
+        request: new Request(`${emulator.graphBaseUrl}/users?$top=2`, { method: 'GET' }),
       },
       {
         id: '2',
-        request: new Request(`${emulator.graphBaseUrl}/v1.0/groups/${tenant.syncGroupId}`, {
+        request: new Request(`${emulator.graphBaseUrl}/groups/${tenant.syncGroupId}`, {
           method: 'GET',
         }),
       },
       {
         id: '3',
         request: new Request(
-          `${emulator.graphBaseUrl}/v1.0/users/00000000-0000-0000-0000-000000000009`,
-          { method: 'GET' },
+          `${emulator.graphBaseUrl}/users/00000000-0000-0000-0000-000000000009`,
+          {
+            method: 'GET',
+          },
         ),
       },
     ]);
@@ -140,7 +145,7 @@ describe('Graph: $batch, resource units, throttling and faults', () => {
         if (response.status === 200) spent += 5;
         else {
           expect(response.status).toBe(429);
-          expect(Number(response.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+          expect(Number(response.headers['Retry-After'])).toBeGreaterThan(0);
           expect(Number(response.headers['Retry-After'])).toBeLessThanOrEqual(10);
           expect(response.body).toMatchObject({ error: { code: 'TooManyRequests' } });
           return spent;

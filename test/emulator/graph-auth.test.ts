@@ -124,13 +124,23 @@ describe('Graph: token validation and permissions', () => {
     expect(error.statusCode).toBe(403);
   });
 
-  it('removing permissions or consent applies at once to issued tokens', async () => {
+  it('removing permissions, consent or the service principal applies at once to issued tokens', async () => {
     const seeded = await seedTestTenant(emulator, { users: 1, groups: 0 });
     const token = await acquireGraphToken(emulator, seeded);
     expect((await get('/users', token)).status).toBe(200);
     emulator.control.setGrantedPermissions(seeded.tenantId, seeded.clientId, []);
     await expectGraphError(await get('/users', token), 403, 'Authorization_RequestDenied');
+    emulator.control.grantConsent(seeded.tenantId, seeded.clientId);
+    expect((await get('/users', token)).status).toBe(200);
+    // Revoked consent: the service principal stays, its permissions go.
     emulator.control.revokeConsent(seeded.tenantId, seeded.clientId);
+    await expectGraphError(await get('/users', token), 403, 'Authorization_RequestDenied');
+    emulator.control.grantConsent(seeded.tenantId, seeded.clientId);
+    emulator.control.setServicePrincipalEnabled(seeded.tenantId, seeded.clientId, false);
+    await expectGraphError(await get('/users', token), 401, 'InvalidAuthenticationToken');
+    emulator.control.setServicePrincipalEnabled(seeded.tenantId, seeded.clientId, true);
+    expect((await get('/users', token)).status).toBe(200);
+    emulator.control.deleteServicePrincipal(seeded.tenantId, seeded.clientId);
     await expectGraphError(await get('/users', token), 401, 'InvalidAuthenticationToken');
   });
 

@@ -222,8 +222,13 @@ describe('identity platform: client-credentials token endpoint', () => {
     expect(error.errorNo).toBe(90002);
   });
 
-  it('app not present or never consented in the tenant: 400 unauthorized_client AADSTS700016', async () => {
-    const unconsented = await seedTestTenant(emulator, { users: 1, groups: 0, consent: false });
+  it('app not present in the tenant (multi-tenant, never installed): 400 unauthorized_client AADSTS700016', async () => {
+    const unconsented = await seedTestTenant(emulator, {
+      users: 1,
+      groups: 0,
+      consent: false,
+      appModel: 'multi-tenant',
+    });
     const error = await msalError(unconsented);
     expect(error.errorCode).toBe('unauthorized_client');
     expect(error.errorNo).toBe(700016);

@@ -62,8 +62,18 @@ export interface SeedOptions {
   defaultDomain?: string;
   /** Application permissions granted by consent. Default User.Read.All + Group.Read.All. */
   permissions?: string[];
-  /** false: the app exists but was never consented in the tenant. Default true. */
+  /**
+   * false: no admin consent yet. With the default single-tenant app its service principal exists
+   * and tokens come without `roles` (Graph answers 403); with a multi-tenant app the app is not
+   * in the tenant at all (AADSTS700016). Default true.
+   */
   consent?: boolean;
+  /**
+   * `single-tenant` (default, the seed guide's setup): the app is registered in the tenant, so
+   * its service principal exists from the start. `multi-tenant`: registered elsewhere, present
+   * in the tenant only once consented.
+   */
+  appModel?: 'single-tenant' | 'multi-tenant';
   /** Reuse an app registration (multi-tenant app) instead of creating one. */
   app?: { clientId: string; clientSecret: string; secretKeyId?: string };
 }
@@ -95,7 +105,10 @@ export async function startTestEmulator(
   return emulator;
 }
 
-/** Creates a tenant, an app registration with a secret, consent, and generated directory data. */
+/**
+ * Creates a tenant, an app registration with a secret (single-tenant unless `appModel` says
+ * otherwise), admin consent, and generated directory data.
+ */
 export function seedTestTenant(
   emulator: RunningEmulator,
   options: SeedOptions = {},
@@ -107,7 +120,10 @@ export function seedTestTenant(
   });
   let app = options.app;
   if (!app) {
-    const created = control.createApp({ displayName: 'Entra connector hub (test)' });
+    const created = control.createApp({
+      displayName: 'Entra connector hub (test)',
+      ...(options.appModel === 'multi-tenant' ? {} : { homeTenantId: tenant.id }),
+    });
     const secret = control.addSecret(created.clientId);
     app = {
       clientId: created.clientId,

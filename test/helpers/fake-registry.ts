@@ -9,7 +9,11 @@ import { DEFAULT_SYNC_RULES } from '../../src/domain/sync-rules.js';
 /** An in-memory ConnectorRegistry: what the connector side answers, without its models. */
 export class FakeRegistry implements ConnectorRegistry {
   readonly configs = new Map<string, ConnectorSyncConfig>();
-  readonly outcomes: { connectorId: string; outcome: SyncOutcome }[] = [];
+  readonly outcomes: {
+    connectorId: string;
+    outcome: SyncOutcome;
+    options?: { backoff?: boolean } | undefined;
+  }[] = [];
   /** Connectors backing off, and until when (set by the test). */
   readonly deferredUntil = new Map<string, Date>();
 
@@ -56,8 +60,12 @@ export class FakeRegistry implements ConnectorRegistry {
     return Promise.resolve(until && until.getTime() > Date.now() ? until : null);
   }
 
-  recordSyncOutcome(connectorId: string, outcome: SyncOutcome): Promise<void> {
-    this.outcomes.push({ connectorId, outcome });
+  recordSyncOutcome(
+    connectorId: string,
+    outcome: SyncOutcome,
+    options?: { backoff?: boolean },
+  ): Promise<void> {
+    this.outcomes.push({ connectorId, outcome, options });
     return Promise.resolve();
   }
 }

@@ -120,7 +120,7 @@ describe('npm run dev: the demo stack end to end', () => {
       };
     }>('VerifyConnection', { connectorId });
     expect(verify.verifyConnection.verified).toBe(false);
-    expect(verify.verifyConnection.error?.reason).toBe('APP_NOT_CONSENTED');
+    expect(verify.verifyConnection.error?.reason).toBe('CONSENT_REQUIRED');
     const consentUrl = verify.verifyConnection.consentUrl!;
     expect(consentUrl.startsWith(s.emulatorUrl)).toBe(true);
 

@@ -3,6 +3,7 @@ import { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
 import { DirectoryUserStatus } from '../../src/domain/directory.js';
 import { SyncRunStatus } from '../../src/domain/sync-run.js';
+import { retryAfterGaps } from '../reliability/retry-after-gaps.js';
 
 describe('Graph throttling and failures', () => {
   let h: SyncHarness;
@@ -25,6 +26,22 @@ describe('Graph throttling and failures', () => {
     expect(run.graphRequests).toBe(log.length);
     expect(log.filter((r) => r.status === 429)).toHaveLength(2);
     expect(run.resourceUnits).toBeGreaterThan(0);
+    control.clearFaults(h.tenant.tenantId);
+  });
+
+  // https://learn.microsoft.com/en-us/graph/throttling#sample-response: "Retry-After: 2.128".
+  it('honours a fractional Retry-After: the retry of each throttled URL waits at least that long', async () => {
+    const control = h.t.emulator!.control;
+    control.clearRequestLog();
+    control.setFaults(h.tenant.tenantId, { throttleBurst: 2, retryAfterSeconds: 1.375 });
+    const run = await h.sync(SyncTrigger.RECONCILE, SyncMode.FULL);
+    expect(run.status).toBe(SyncRunStatus.SUCCEEDED);
+    const gaps = retryAfterGaps(control.requestLog(500), h.tenant.tenantId, (e) =>
+      e.status === 429 ? Number(e.retryAfter) * 1000 : null,
+    );
+    expect(gaps.map((g) => g.retryAfterMs)).toEqual([1375, 1375]);
+    // Observed on the emulator's request log: the same URL again, never before 1.375 s.
+    expect(gaps.every((g) => g.sameUrlMs !== null && g.sameUrlMs >= 1375)).toBe(true);
     control.clearFaults(h.tenant.tenantId);
   });
 

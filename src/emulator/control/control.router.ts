@@ -1,39 +1,12 @@
-import type { z } from 'zod';
 import { faultSettingsSchema } from '../faults/fault.service.js';
-import { empty, json } from '../http/responses.js';
+import { empty } from '../http/responses.js';
 import { Router } from '../http/router.js';
-import type { EmuRequest } from '../http/types.js';
-import { ControlErrorCode, EmulatorError } from '../util/errors.js';
 import * as schemas from './control.schemas.js';
-import type { EmulatorControl } from './control.service.js';
+import { registerIdentityControlRoutes } from './identity-control.routes.js';
+import { created, done, ok, readBody, type ControlDeps } from './control-http.js';
 
-export interface ControlDeps {
-  control: EmulatorControl;
-  info(): { authorityHost: string; graphBaseUrl: string; caCertPem: string };
-}
-
-/** Parses a JSON body with a zod schema; a bad body is a 400 `invalid_request`. */
-export function readBody<S extends z.ZodType>(request: EmuRequest, schema: S): z.infer<S> {
-  let value: unknown = {};
-  const text = request.body.toString('utf8').trim();
-  if (text !== '') {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new EmulatorError(ControlErrorCode.InvalidRequest, 'the body is not JSON');
-    }
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-    throw new EmulatorError(ControlErrorCode.InvalidRequest, detail.join('; '));
-  }
-  return parsed.data;
-}
-
-const ok = (value: unknown) => json(200, value);
-const created = (value: unknown) => json(201, value);
-const done = () => empty(204);
+export type { ControlDeps } from './control-http.js';
+export { readBody } from './control-http.js';
 
 /** `/_emulator/...`: JSON over the same HTTPS port. See docs/emulator.md for the reference. */
 export function createControlRouter(): Router<ControlDeps> {
@@ -68,24 +41,7 @@ export function createControlRouter(): Router<ControlDeps> {
     created(d.control.generateTenant(p['tenant']!, readBody(q, schemas.generateInput))),
   );
 
-  r.add('GET', `${T}/consents`, (_q, p, d) => ok({ value: d.control.listConsents(p['tenant']!) }));
-  r.add('PUT', `${T}/consents/:clientId`, (q, p, d) =>
-    ok(d.control.grantConsent(p['tenant']!, p['clientId']!, readBody(q, schemas.rolesInput).roles)),
-  );
-  r.add('PATCH', `${T}/consents/:clientId`, (q, p, d) =>
-    ok(
-      d.control.setGrantedPermissions(
-        p['tenant']!,
-        p['clientId']!,
-        readBody(q, schemas.rolesInput).roles ?? [],
-      ),
-    ),
-  );
-  r.add(
-    'DELETE',
-    `${T}/consents/:clientId`,
-    (_q, p, d) => (d.control.revokeConsent(p['tenant']!, p['clientId']!), done()),
-  );
+  registerIdentityControlRoutes(r, T);
 
   r.add('GET', `${T}/users`, (_q, p, d) => ok({ value: d.control.listUsers(p['tenant']!) }));
   r.add('POST', `${T}/users`, (q, p, d) =>
@@ -160,34 +116,6 @@ export function createControlRouter(): Router<ControlDeps> {
     (_q, p, d) => (d.control.forceDeltaReset(p['tenant']!), done()),
   );
 
-  r.add('GET', '/_emulator/apps', (_q, _p, d) => ok({ value: d.control.listApps() }));
-  r.add('POST', '/_emulator/apps', (q, _p, d) =>
-    created(d.control.createApp(readBody(q, schemas.appInput))),
-  );
-  r.add('GET', '/_emulator/apps/:clientId', (_q, p, d) => ok(d.control.getApp(p['clientId']!)));
-  r.add('PATCH', '/_emulator/apps/:clientId', (q, p, d) =>
-    ok(d.control.updateApp(p['clientId']!, readBody(q, schemas.appInput.omit({ clientId: true })))),
-  );
-  r.add(
-    'DELETE',
-    '/_emulator/apps/:clientId',
-    (_q, p, d) => (d.control.deleteApp(p['clientId']!), done()),
-  );
-  r.add('POST', '/_emulator/apps/:clientId/secrets', (q, p, d) =>
-    created(d.control.addSecret(p['clientId']!, readBody(q, schemas.secretInput))),
-  );
-  r.add('POST', '/_emulator/apps/:clientId/secrets/:keyId/expire', (_q, p, d) => {
-    d.control.expireSecret(p['clientId']!, p['keyId']!);
-    return done();
-  });
-  r.add('DELETE', '/_emulator/apps/:clientId/secrets/:keyId', (_q, p, d) => {
-    d.control.removeSecret(p['clientId']!, p['keyId']!);
-    return done();
-  });
-  r.add('PUT', '/_emulator/apps/:clientId/consent-decision', (q, p, d) => {
-    const body = readBody(q, schemas.consentDecisionInput);
-    return ok(d.control.setConsentDecision(p['clientId']!, body.decision, body.tenantId));
-  });
   r.add('GET', '/_emulator/subscriptions', (q, _p, d) => {
     const tenantId = q.url.searchParams.get('tenantId') ?? undefined;
     return ok({ value: d.control.listSubscriptions(tenantId) });

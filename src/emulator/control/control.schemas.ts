@@ -39,8 +39,11 @@ export const appInput = z
     displayName: z.string().optional(),
     requiredPermissions: z.array(z.string()).optional(),
     redirectUris: z.array(z.string()).optional(),
+    homeTenantId: z.string().optional(),
   })
   .strict();
+
+export const servicePrincipalPatchInput = z.object({ accountEnabled: z.boolean() }).strict();
 
 export const secretInput = z
   .object({ expiresAt: z.string().optional(), expiresInSeconds: z.number().optional() })

@@ -1,28 +1,23 @@
 import type { EmulatorContext } from '../emulator-context.js';
 import type { FaultSettings } from '../faults/fault.service.js';
 import type { RequestLogEntry } from '../observability/request-log.js';
-import type { GroupData, OtherObjectType, UserData } from '../store/directory-types.js';
 import type { ConsentDecision, TenantSettings } from '../store/identity-registry.js';
 import {
   generateTenant,
   type GenerateOptions,
   type GenerateResult,
 } from '../store/tenant-generator.js';
-import type { GroupInput, UserInput } from '../store/tenant-directory.js';
 import { ControlErrorCode, EmulatorError } from '../util/errors.js';
+import { DirectoryControl } from './directory-control.js';
 import {
   appView,
   consentView,
-  groupView,
   secretView,
   tenantView,
-  userView,
   type AppView,
   type ConsentView,
   type CreatedSecret,
-  type GroupView,
   type TenantView,
-  type UserView,
 } from './views.js';
 
 export type LifecycleEventName = 'reauthorizationRequired' | 'missed' | 'subscriptionRemoved';
@@ -54,17 +49,25 @@ export interface AppInput {
   displayName?: string;
   requiredPermissions?: string[];
   redirectUris?: string[];
+  /**
+   * Registers the app in this tenant (single-tenant, the seed guide's setup): its service
+   * principal exists there at once, without permissions until admin consent. Without it the app
+   * comes from another tenant and is in none until an admin consents (AADSTS700016 before).
+   */
+  homeTenantId?: string;
 }
 
 /**
  * The emulator's control surface, in-process. The HTTP control API (`/_emulator/...`) is a thin
  * layer over this class, so both stay identical; `RunningEmulator.control` is an instance.
  */
-export class EmulatorControl {
+export class EmulatorControl extends DirectoryControl {
   constructor(
-    private readonly ctx: EmulatorContext,
+    ctx: EmulatorContext,
     private readonly notifications: NotificationHooks,
-  ) {}
+  ) {
+    super(ctx);
+  }
 
   // ---- whole emulator ----
 
@@ -133,7 +136,7 @@ export class EmulatorControl {
     return this.ctx.registry.listApps().map((app) => appView(app, this.ctx.clock.now()));
   }
 
-  updateApp(clientId: string, patch: Omit<AppInput, 'clientId'>): AppView {
+  updateApp(clientId: string, patch: Omit<AppInput, 'clientId' | 'homeTenantId'>): AppView {
     const app = this.ctx.registry.requireApp(clientId);
     if (patch.displayName !== undefined) app.displayName = patch.displayName;
     if (patch.requiredPermissions !== undefined)
@@ -181,131 +184,42 @@ export class EmulatorControl {
     return appView(app, this.ctx.clock.now());
   }
 
-  /** Consent as if an admin accepted; `roles` defaults to the app's required permissions. */
+  /**
+   * Admin consent as if an admin accepted: installs the app in the tenant if it is not there
+   * (a multi-tenant app) and grants `roles` (default: the app's required permissions).
+   */
   grantConsent(tenantId: string, clientId: string, roles?: string[]): ConsentView {
-    const grant = this.ctx.registry.grantConsent(tenantId, clientId, roles);
-    return consentView(this.ctx.registry.requireTenant(tenantId).id, grant);
+    const sp = this.ctx.registry.grantConsent(tenantId, clientId, roles);
+    return consentView(this.ctx.registry.requireTenant(tenantId).id, sp);
   }
 
-  revokeConsent(tenantId: string, clientId: string): void {
-    this.ctx.registry.revokeConsent(tenantId, clientId);
+  /** Removes the granted permissions; the service principal stays (tokens come without roles). */
+  revokeConsent(tenantId: string, clientId: string): ConsentView {
+    const sp = this.ctx.registry.revokeConsent(tenantId, clientId);
+    return consentView(this.ctx.registry.requireTenant(tenantId).id, sp);
   }
 
-  /** Replaces the granted application permissions of a consented app (none: `[]`). */
+  /** Replaces the granted application permissions of the app in the tenant (none: `[]`). */
   setGrantedPermissions(tenantId: string, clientId: string, roles: string[]): ConsentView {
-    const tenant = this.ctx.registry.requireTenant(tenantId);
-    const grant = tenant.consents.get(clientId.toLowerCase());
-    if (!grant)
-      throw new EmulatorError(ControlErrorCode.NotFound, `app '${clientId}' is not consented`);
-    grant.roles = new Set(roles);
-    return consentView(tenant.id, grant);
+    const sp = this.ctx.registry.setGrantedPermissions(tenantId, clientId, roles);
+    return consentView(this.ctx.registry.requireTenant(tenantId).id, sp);
   }
 
+  /** Disables (AADSTS7000112) or enables the app's enterprise application in the tenant. */
+  setServicePrincipalEnabled(tenantId: string, clientId: string, enabled: boolean): ConsentView {
+    const sp = this.ctx.registry.setServicePrincipalEnabled(tenantId, clientId, enabled);
+    return consentView(this.ctx.registry.requireTenant(tenantId).id, sp);
+  }
+
+  /** Deletes the app's enterprise application from the tenant (AADSTS700016 afterwards). */
+  deleteServicePrincipal(tenantId: string, clientId: string): void {
+    this.ctx.registry.deleteServicePrincipal(tenantId, clientId);
+  }
+
+  /** Every app with a service principal in the tenant, with what was granted to it. */
   listConsents(tenantId: string): ConsentView[] {
     const tenant = this.ctx.registry.requireTenant(tenantId);
-    return [...tenant.consents.values()].map((grant) => consentView(tenant.id, grant));
-  }
-
-  // ---- users ----
-
-  createUser(tenantId: string, input: UserInput): UserView {
-    return userView(this.directory(tenantId).createUser(input));
-  }
-
-  getUser(tenantId: string, userId: string): UserView {
-    return userView(this.directory(tenantId).requireUser(userId, ['active', 'softDeleted']));
-  }
-
-  listUsers(tenantId: string): UserView[] {
-    const out: UserView[] = [];
-    for (const user of this.directory(tenantId).users.after(0)) {
-      if (user.state !== 'deleted') out.push(userView(user));
-    }
-    return out;
-  }
-
-  updateUser(tenantId: string, userId: string, patch: Partial<UserData>): UserView {
-    return userView(this.directory(tenantId).updateUser(userId, patch));
-  }
-
-  disableUser(tenantId: string, userId: string): UserView {
-    return this.updateUser(tenantId, userId, { accountEnabled: false });
-  }
-
-  enableUser(tenantId: string, userId: string): UserView {
-    return this.updateUser(tenantId, userId, { accountEnabled: true });
-  }
-
-  softDeleteUser(tenantId: string, userId: string): UserView {
-    return userView(this.directory(tenantId).softDeleteUser(userId));
-  }
-
-  restoreUser(tenantId: string, userId: string): UserView {
-    return userView(this.directory(tenantId).restoreUser(userId));
-  }
-
-  hardDeleteUser(tenantId: string, userId: string): void {
-    this.directory(tenantId).hardDeleteUser(userId);
-  }
-
-  // ---- groups and members ----
-
-  createGroup(tenantId: string, input: GroupInput): GroupView {
-    const directory = this.directory(tenantId);
-    const group = directory.createGroup(input);
-    return groupView(group, directory.memberships.membersOf(group.id).keys());
-  }
-
-  getGroup(tenantId: string, groupId: string): GroupView {
-    const directory = this.directory(tenantId);
-    const group = directory.requireGroup(groupId, ['active', 'softDeleted']);
-    return groupView(group, directory.memberships.membersOf(group.id).keys());
-  }
-
-  updateGroup(tenantId: string, groupId: string, patch: Partial<GroupData>): GroupView {
-    const directory = this.directory(tenantId);
-    const group = directory.updateGroup(groupId, patch);
-    return groupView(group, directory.memberships.membersOf(group.id).keys());
-  }
-
-  deleteGroup(tenantId: string, groupId: string, options: { soft?: boolean } = {}): void {
-    this.directory(tenantId).deleteGroup(groupId, options.soft ?? false);
-  }
-
-  restoreGroup(tenantId: string, groupId: string): GroupView {
-    const directory = this.directory(tenantId);
-    const group = directory.restoreGroup(groupId);
-    return groupView(group, directory.memberships.membersOf(group.id).keys());
-  }
-
-  /** Adds users, groups, devices or service principals; returns how many were new. */
-  addMembers(tenantId: string, groupId: string, memberIds: string[]): number {
-    const directory = this.directory(tenantId);
-    directory.requireGroup(groupId);
-    for (const id of memberIds) if (!directory.object(id)) directory.requireUser(id);
-    return memberIds.filter((id) => directory.addMember(groupId, id)).length;
-  }
-
-  removeMember(tenantId: string, groupId: string, memberId: string): void {
-    if (!this.directory(tenantId).removeMember(groupId, memberId)) {
-      throw new EmulatorError(
-        ControlErrorCode.NotFound,
-        `'${memberId}' is not a member of '${groupId}'`,
-      );
-    }
-  }
-
-  /** A device, service principal or contact: a member type consumers must skip. */
-  createDirectoryObject(
-    tenantId: string,
-    input: { type: OtherObjectType; displayName: string; externalId?: string },
-  ): { id: string; type: OtherObjectType; displayName: string } {
-    const record = this.directory(tenantId).createOther(
-      input.type,
-      input.displayName,
-      input.externalId ?? null,
-    );
-    return { id: record.id, type: record.type, displayName: record.displayName };
+    return [...tenant.servicePrincipals.values()].map((sp) => consentView(tenant.id, sp));
   }
 
   // ---- faults ----
@@ -362,9 +276,5 @@ export class EmulatorControl {
 
   counters(): ReturnType<EmulatorContext['counters']['snapshot']> {
     return this.ctx.counters.snapshot();
-  }
-
-  private directory(tenantId: string) {
-    return this.ctx.registry.requireTenant(tenantId).directory;
   }
 }

@@ -2,8 +2,8 @@ import type { GroupData, GroupRecord, UserData, UserRecord } from '../store/dire
 import type {
   AppRecord,
   ConsentDecision,
-  ConsentGrant,
   SecretRecord,
+  ServicePrincipalRecord,
   TenantRecord,
   TenantSettings,
 } from '../store/identity-registry.js';
@@ -35,18 +35,25 @@ export interface CreatedSecret extends SecretView {
 export interface AppView {
   clientId: string;
   displayName: string;
+  /** The tenant the app is registered in (single-tenant); null: from another tenant. */
+  homeTenantId: string | null;
   requiredPermissions: string[];
   redirectUris: string[];
   consentDecision: { decision: ConsentDecision; tenantId?: string };
   secrets: SecretView[];
 }
 
+/** An app's service principal in a tenant and the application permissions granted to it. */
 export interface ConsentView {
   tenantId: string;
   clientId: string;
+  /** Granted application permissions; empty: no admin consent (yet, or revoked). */
   roles: string[];
   servicePrincipalId: string;
-  grantedAt: string;
+  /** The enterprise application is enabled (false: AADSTS7000112 at the token endpoint). */
+  accountEnabled: boolean;
+  /** When admin consent last granted permissions; null: never, or revoked since. */
+  grantedAt: string | null;
 }
 
 export type UserView = UserData & { id: string; state: UserRecord['state'] };
@@ -85,6 +92,7 @@ export function appView(app: AppRecord, now: number): AppView {
   return {
     clientId: app.clientId,
     displayName: app.displayName,
+    homeTenantId: app.homeTenantId,
     requiredPermissions: [...app.requiredPermissions],
     redirectUris: [...app.redirectUris],
     consentDecision: { ...app.consentDecision },
@@ -92,13 +100,14 @@ export function appView(app: AppRecord, now: number): AppView {
   };
 }
 
-export function consentView(tenantId: string, grant: ConsentGrant): ConsentView {
+export function consentView(tenantId: string, sp: ServicePrincipalRecord): ConsentView {
   return {
     tenantId,
-    clientId: grant.clientId,
-    roles: [...grant.roles].sort(),
-    servicePrincipalId: grant.servicePrincipalId,
-    grantedAt: new Date(grant.grantedAt).toISOString(),
+    clientId: sp.clientId,
+    roles: [...sp.roles].sort(),
+    servicePrincipalId: sp.servicePrincipalId,
+    accountEnabled: sp.accountEnabled,
+    grantedAt: sp.grantedAt === null ? null : new Date(sp.grantedAt).toISOString(),
   };
 }
 

@@ -6,8 +6,12 @@ export const faultSettingsSchema = z
     throttleShare: z.number().min(0).max(1).optional(),
     /** The next N Graph requests answer 429. */
     throttleBurst: z.number().int().min(0).optional(),
-    /** Retry-After of injected 429s and 503s, in seconds (Graph sends whole seconds). */
-    retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+    /**
+     * Retry-After of injected 429s and 503s, in seconds; fractional values are sent as given
+     * (Graph's throttling guidance shows "Retry-After: 2.128",
+     * https://learn.microsoft.com/en-us/graph/throttling#sample-response). Default 1.
+     */
+    retryAfterSeconds: z.number().min(0).max(3600).optional(),
     /** Share (0..1) of Graph requests answered with `serverErrorStatus`. */
     serverErrorShare: z.number().min(0).max(1).optional(),
     /** The next N Graph requests answer `serverErrorStatus`. */

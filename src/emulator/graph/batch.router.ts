@@ -63,12 +63,14 @@ async function batch(
   if (items.length > MAX_BATCH_REQUESTS) {
     throw badRequest(`Number of batch request steps exceeds the maximum of ${MAX_BATCH_REQUESTS}.`);
   }
-  const ids = new Set(items.map((item) => item.id));
-  if (ids.size !== items.length) throw badRequest('Batch request ids must be unique.');
+  // "id ... Not case-sensitive. Must be unique in the batch, otherwise, the batch request fails
+  // with a 400 error code." (https://learn.microsoft.com/en-us/graph/json-batching)
+  const byId = new Map(items.map((item) => [item.id.toLowerCase(), item]));
+  if (byId.size !== items.length) throw badRequest('Batch request ids must be unique.');
   for (const item of items) {
     if (/^https?:/i.test(item.url)) throw badRequest('Batch request urls must be relative.');
     for (const dep of item.dependsOn ?? [])
-      if (!ids.has(dep)) throw badRequest(`Unknown dependsOn id '${dep}'.`);
+      if (!byId.has(dep.toLowerCase())) throw badRequest(`Unknown dependsOn id '${dep}'.`);
   }
   const results = new Map<string, Promise<EmuResponse>>();
   const execute = (item: BatchItem): Promise<EmuResponse> => {
@@ -76,7 +78,7 @@ async function batch(
     if (!pending) {
       pending = (async () => {
         const deps = await Promise.all(
-          (item.dependsOn ?? []).map((dep) => execute(items.find((i) => i.id === dep)!)),
+          (item.dependsOn ?? []).map((dep) => execute(byId.get(dep.toLowerCase())!)),
         );
         if (deps.some((dep) => dep.status >= 400)) {
           return graphJson(request, 424, {
@@ -105,10 +107,12 @@ async function batch(
 }
 
 function subRequest(outer: EmuRequest, call: GraphCall, item: BatchItem): EmuRequest {
-  let path = item.url.startsWith('/') ? item.url : `/${item.url}`;
-  // The Graph SDK's BatchRequestContent strips only scheme and host from absolute URLs, leaving
-  // "/v1.0/users": accept the version prefix (a lenient choice; the docs show "/users").
-  path = path.replace(/^\/v1\.0(?=\/)/i, '');
+  // Step URLs are relative to the version ("/users", json-batching.md). One that repeats it
+  // ("/v1.0/users") resolves to /v1.0/v1.0/users, which Graph answers 400 "Resource not found
+  // for the segment 'v1.0'" (https://github.com/microsoftgraph/msgraph-sdk-python/issues/1015;
+  // the JS SDK 3.0.7's BatchRequestContent sends such URLs for absolute `/v1.0/...` requests,
+  // https://github.com/microsoftgraph/msgraph-sdk-javascript/issues/1451).
+  const path = item.url.startsWith('/') ? item.url : `/${item.url}`;
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(item.headers ?? {}))
     headers[name.toLowerCase()] = value;

@@ -1,7 +1,25 @@
 import type { GroupRecord, UserRecord } from '../store/directory-types.js';
 import type { TenantDirectory } from '../store/tenant-directory.js';
 import type { DeltaCursor, DeltaState } from './delta-token.js';
-import { ODATA_TYPE, serializeGroup, serializeUser } from './serialize.js';
+import {
+  DEFAULT_GROUP_PROPERTIES,
+  DEFAULT_USER_PROPERTIES,
+  ODATA_TYPE,
+  serializeGroup,
+  serializeUser,
+} from './serialize.js';
+
+/**
+ * How one delta request reads its round. `minimal` is `Prefer: return=minimal`: on an
+ * incremental round an object that changed carries only the properties that changed (and `id`)
+ * instead of every tracked property (https://learn.microsoft.com/en-us/graph/api/user-delta,
+ * "Alternative: return only the changed properties"; the header may be added to any request of
+ * a round, so it is read per request, not baked into the token).
+ */
+export interface DeltaRead {
+  state: DeltaState;
+  minimal: boolean;
+}
 
 export interface DeltaPage {
   value: Record<string, unknown>[];
@@ -19,7 +37,8 @@ const removed = (id: string, reason: 'changed' | 'deleted') => ({ id, '@removed'
  * changed after `since` (created, restored, a tracked property changed) and removals, `changed`
  * for a soft delete (restorable) and `deleted` for a permanent one.
  */
-export function usersDeltaPage(directory: TenantDirectory, state: DeltaState): DeltaPage {
+export function usersDeltaPage(directory: TenantDirectory, read: DeltaRead): DeltaPage {
+  const { state } = read;
   const ids = state.ids ? new Set(state.ids) : null;
   const value: Record<string, unknown>[] = [];
   let scanned = 0;
@@ -30,7 +49,7 @@ export function usersDeltaPage(directory: TenantDirectory, state: DeltaState): D
     scanned++;
     lastOrd = user.ord;
     if (ids && !ids.has(user.id)) continue;
-    const entry = state.since === 0 ? fullUser(user, state) : changedUser(user, state);
+    const entry = state.since === 0 ? fullUser(user, state) : changedUser(user, read);
     if (entry) value.push(entry);
   }
   return { value, next: null };
@@ -42,7 +61,7 @@ function fullUser(user: UserRecord, state: DeltaState) {
     : null;
 }
 
-function changedUser(user: UserRecord, state: DeltaState) {
+function changedUser(user: UserRecord, { state, minimal }: DeltaRead) {
   if (user.lastSeq <= state.since) return null;
   if (user.state === 'deleted')
     return user.stateSeq > state.since ? removed(user.id, 'deleted') : null;
@@ -50,7 +69,18 @@ function changedUser(user: UserRecord, state: DeltaState) {
     return user.stateSeq > state.since ? removed(user.id, 'changed') : null;
   const fresh = user.ord > state.since || user.stateSeq > state.since;
   if (!fresh && !propertyChanged(user.propSeq, state)) return null;
-  return serializeUser(user, { select: state.sel, withType: false });
+  const select =
+    minimal && !fresh ? changedOnly(user.propSeq, state, DEFAULT_USER_PROPERTIES) : state.sel;
+  return serializeUser(user, { select, withType: false });
+}
+
+/** The returned properties (`$select`ed, else the default set) that changed in this round. */
+function changedOnly(
+  propSeq: Partial<Record<string, number>>,
+  state: DeltaState,
+  defaults: readonly string[],
+): string[] {
+  return (state.sel ?? defaults).filter((property) => (propSeq[property] ?? 0) > state.since);
 }
 
 /**
@@ -60,9 +90,10 @@ function changedUser(user: UserRecord, state: DeltaState) {
  */
 export function groupsDeltaPage(
   directory: TenantDirectory,
-  state: DeltaState,
+  read: DeltaRead,
   membersPerPage: number,
 ): DeltaPage {
+  const { state } = read;
   const ids = state.ids ? new Set(state.ids) : null;
   const value: Record<string, unknown>[] = [];
   let members = 0;
@@ -82,7 +113,11 @@ export function groupsDeltaPage(
       value.push(removed(group.id, plan.reason));
       continue;
     }
-    const entry = serializeGroup(group, { select: state.sel, withType: false });
+    const select =
+      read.minimal && plan.fresh === false
+        ? changedOnly(group.propSeq, state, DEFAULT_GROUP_PROPERTIES)
+        : state.sel;
+    const entry = serializeGroup(group, { select, withType: false });
     value.push(entry);
     if (!state.mem) continue;
     const after = resume && resume.m !== null && resume.o === group.ord ? resume.m : -1;
@@ -109,10 +144,11 @@ export function groupsDeltaPage(
 }
 
 type GroupPlan =
-  { kind: 'removed'; reason: 'changed' | 'deleted' } | { kind: 'emit'; membersSince: number };
+  | { kind: 'removed'; reason: 'changed' | 'deleted' }
+  | { kind: 'emit'; membersSince: number; fresh: boolean };
 
 function fullGroup(group: GroupRecord): GroupPlan | null {
-  return group.state === 'active' ? { kind: 'emit', membersSince: 0 } : null;
+  return group.state === 'active' ? { kind: 'emit', membersSince: 0, fresh: true } : null;
 }
 
 function changedGroup(group: GroupRecord, state: DeltaState): GroupPlan | null {
@@ -123,10 +159,10 @@ function changedGroup(group: GroupRecord, state: DeltaState): GroupPlan | null {
   }
   const fresh = group.ord > state.since || group.stateSeq > state.since;
   // A new or restored group reports its whole membership, not only recent changes.
-  if (fresh) return { kind: 'emit', membersSince: 0 };
+  if (fresh) return { kind: 'emit', membersSince: 0, fresh: true };
   const membersChanged = state.mem && group.memberSeq > state.since;
   if (!membersChanged && !propertyChanged(group.propSeq, state)) return null;
-  return { kind: 'emit', membersSince: state.since };
+  return { kind: 'emit', membersSince: state.since, fresh: false };
 }
 
 function propertyChanged(propSeq: Partial<Record<string, number>>, state: DeltaState): boolean {

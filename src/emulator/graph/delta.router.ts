@@ -13,7 +13,11 @@ const MAX_FILTER_IDS = 50;
 const UNSUPPORTED = ['$top', '$orderby', '$search', '$count', '$skip'];
 
 /**
- * `GET /users/delta` and `GET /groups/delta` (delta-query-*.md). Delta is "any identity path"
+ * `GET /users/delta` and `GET /groups/delta` (delta-query-*.md). Delta is an OData function, so
+ * the same round answers at `/delta`, `/delta()` (what Kiota-generated SDKs send) and the
+ * namespace-qualified `/microsoft.graph.delta()`
+ * (https://learn.microsoft.com/en-us/graph/api/user-delta, "delta function";
+ * https://learn.microsoft.com/en-us/graph/delta-query-overview). Delta is "any identity path"
  * for resource units (cost 1): the throttling table does not list it.
  */
 export function registerDeltaRoutes(router: Router<GraphCall, GraphRouteMeta>): void {
@@ -21,8 +25,9 @@ export function registerDeltaRoutes(router: Router<GraphCall, GraphRouteMeta>): 
     const meta = { permission: kind, baseCost: 1, pageable: true } as const;
     const handler = (request: EmuRequest, _params: RouteParams, call: GraphCall) =>
       delta(kind, request, call);
-    router.add('GET', `/v1.0/${kind}/delta`, handler, meta);
-    router.add('GET', `/v1.0/${kind}/microsoft.graph.delta()`, handler, meta);
+    for (const fn of ['delta', 'delta()', 'microsoft.graph.delta()']) {
+      router.add('GET', `/v1.0/${kind}/${fn}`, handler, meta);
+    }
   }
 }
 
@@ -65,10 +70,14 @@ function delta(kind: DeltaKind, request: EmuRequest, call: GraphCall): EmuRespon
       );
     }
   }
+  const read = {
+    state,
+    minimal: /(^|[\s,;])return=minimal\b/i.test(request.headers['prefer'] ?? ''),
+  };
   const page =
     kind === 'users'
-      ? usersDeltaPage(call.directory, state)
-      : groupsDeltaPage(call.directory, state, call.tenant.settings.deltaMembersPerPage);
+      ? usersDeltaPage(call.directory, read)
+      : groupsDeltaPage(call.directory, read, call.tenant.settings.deltaMembersPerPage);
   const link = page.next
     ? deltaLink(call.ctx, { ...state, cur: page.next, p: state.p + 1 }, '$skiptoken')
     : deltaLink(

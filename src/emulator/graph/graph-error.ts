@@ -14,7 +14,8 @@ export enum GraphErrorCode {
   ResyncRequired = 'resyncRequired',
   InvalidRequest = 'InvalidRequest',
   ExtensionError = 'ExtensionError',
-  MethodNotAllowed = 'Request_BadRequest',
+  /** Graph's code for a wrong method and for query options a directory API refuses. */
+  RequestBadRequest = 'Request_BadRequest',
   ServiceUnavailable = 'serviceNotAvailable',
   GeneralException = 'generalException',
   Forbidden = 'Forbidden',

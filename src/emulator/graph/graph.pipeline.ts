@@ -46,7 +46,11 @@ export class GraphPipeline {
       outcome.tenantId = call.tenant.id;
       outcome.appId = call.principal.appId;
       if (match.kind === 'not-found') {
-        const segment = request.url.pathname.split('/').filter(Boolean).slice(1).join('/');
+        // The first segment no route knows, as Graph names it: `/v1.0/v1.0/users` (a batch
+        // step URL with the version) is "Resource not found for the segment 'v1.0'".
+        const parts = request.url.pathname.split('/').filter(Boolean);
+        const known = this.router.matchedPrefixLength(request.url.pathname);
+        const segment = parts[Math.min(Math.max(known, 1), parts.length - 1)] ?? '';
         throw new GraphError(
           400,
           GraphErrorCode.BadRequest,
@@ -56,7 +60,7 @@ export class GraphPipeline {
       if (match.kind === 'method-not-allowed') {
         throw new GraphError(
           405,
-          GraphErrorCode.MethodNotAllowed,
+          GraphErrorCode.RequestBadRequest,
           'Specified HTTP method is not allowed for the request target.',
         );
       }
@@ -111,13 +115,14 @@ export class GraphPipeline {
     const tenant = ctx.registry.findTenant(principal.tenantId);
     if (!tenant) throw unauthenticated('Access token validation failure. Invalid tenant.');
     // Revocations apply at once (Entra honours a token until it expires): a documented choice
-    // so tests need not wait an hour for a revoked consent to bite.
-    const grant = tenant.consents.get(principal.appId);
-    if (!grant)
+    // so tests need not wait an hour for a revoked consent to bite. A deleted or disabled
+    // service principal makes the token invalid; revoked permissions make it insufficient.
+    const sp = ctx.registry.findServicePrincipal(tenant, principal.appId);
+    if (!sp || !sp.accountEnabled)
       throw unauthenticated(
-        'Access token validation failure. The application is no longer consented in this tenant.',
+        'Access token validation failure. The application is no longer present or enabled in this tenant.',
       );
-    const roles = new Set(principal.roles.filter((role) => grant.roles.has(role)));
+    const roles = new Set(principal.roles.filter((role) => sp.roles.has(role)));
     return { ctx, tenant, directory: tenant.directory, principal, roles };
   }
 

@@ -19,6 +19,7 @@ export const GROUP_SHAPE: EntityShape = {
     'securityEnabled',
     'description',
   ]),
+  sortable: { byDefault: new Set(['displayName']), advanced: new Set() },
 };
 
 export function registerGroupRoutes(router: Router<GraphCall, GraphRouteMeta>): void {

@@ -5,7 +5,7 @@ import { collectPage, countMatching } from './collect-page.js';
 import { evaluateFilter } from './filter-parser.js';
 import type { GraphCall } from './graph-call.js';
 import { graphJson } from './graph-error.js';
-import { matchesSearch, parseListQuery, type EntityShape } from './odata-query.js';
+import { matchesSearch, parseListQuery, type EntityShape, type OrderBy } from './odata-query.js';
 import { contextUrl, nextLinkFor, readListCursor } from './paging.js';
 import type { SerializeOptions } from './serialize.js';
 
@@ -32,19 +32,54 @@ export function listCollection<T extends UserRecord | GroupRecord>(
     (query.filter === null || evaluateFilter(query.filter, (p) => propertyOf(row, p))) &&
     (query.search === null || matchesSearch(row.data.displayName, query.search));
   const top = Math.min(query.top, call.tenant.settings.listPageSize);
-  const page = collectPage(spec.table.after(cursor.c), top, keep);
+  const page = query.orderBy
+    ? sortedPage(spec.table, keep, query.orderBy, cursor.c, top)
+    : collectPage(spec.table.after(cursor.c), top, keep);
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(call.ctx, spec.entitySet, query.select),
   };
   if (query.count) body['@odata.count'] = countMatching(spec.table.after(0), keep);
   const last = page.items[page.items.length - 1];
   if (page.hasMore && last) {
-    body['@odata.nextLink'] = nextLinkFor(call.ctx, request, { c: last.ord, p: cursor.p + 1 });
+    // Sorted: the cursor is an offset into the sorted list; else the last creation ordinal.
+    const c = query.orderBy ? cursor.c + page.items.length : last.ord;
+    body['@odata.nextLink'] = nextLinkFor(call.ctx, request, { c, p: cursor.p + 1 });
   }
   body['value'] = page.items.map((row) =>
     spec.serialize(row, { select: query.select, withType: false }),
   );
   return graphJson(request, 200, body);
+}
+
+/**
+ * A page of the matching rows sorted by one property, from `offset`. Strings compare without
+ * case (a choice: Graph does not document its collation), nulls first ascending, ties in
+ * creation order; the whole matching set is sorted per page, fine at emulator sizes.
+ */
+function sortedPage<T extends UserRecord | GroupRecord>(
+  table: OrderedTable<T>,
+  keep: (row: T) => boolean,
+  orderBy: OrderBy,
+  offset: number,
+  top: number,
+): { items: T[]; hasMore: boolean } {
+  const rows: T[] = [];
+  for (const row of table.after(0)) if (keep(row)) rows.push(row);
+  const key = (row: T) => {
+    // Sortable properties are strings (names, UPNs, ISO dates).
+    const value = propertyOf(row, orderBy.property);
+    return typeof value === 'string' ? value.toLowerCase() : null;
+  };
+  const sign = orderBy.descending ? -1 : 1;
+  rows.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === kb) return a.ord - b.ord;
+    if (ka === null) return -sign;
+    if (kb === null) return sign;
+    return ka < kb ? -sign : sign;
+  });
+  return { items: rows.slice(offset, offset + top), hasMore: offset + top < rows.length };
 }
 
 export function propertyOf(row: UserRecord | GroupRecord, property: string): unknown {

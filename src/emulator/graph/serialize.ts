@@ -8,7 +8,7 @@ import {
 } from '../store/directory-types.js';
 
 /** What `GET /users` returns without `$select` (v1.0): not accountEnabled, userType, department. */
-const DEFAULT_USER_PROPERTIES = [
+export const DEFAULT_USER_PROPERTIES = [
   'businessPhones',
   'displayName',
   'givenName',
@@ -21,7 +21,7 @@ const DEFAULT_USER_PROPERTIES = [
   'userPrincipalName',
 ] as const;
 
-const DEFAULT_GROUP_PROPERTIES = [
+export const DEFAULT_GROUP_PROPERTIES = [
   'deletedDateTime',
   'classification',
   'createdDateTime',

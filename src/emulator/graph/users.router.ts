@@ -23,6 +23,11 @@ export const USER_SHAPE: EntityShape = {
     'jobTitle',
     'department',
   ]),
+  sortable: {
+    byDefault: new Set(['displayName', 'userPrincipalName']),
+    // deletedDateTime is also listed; only deleted users carry one, and /users lists none.
+    advanced: new Set(['createdDateTime']),
+  },
 };
 
 export function registerUserRoutes(router: Router<GraphCall, GraphRouteMeta>): void {

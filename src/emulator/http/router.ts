@@ -57,6 +57,27 @@ export class Router<C, M = undefined> {
       ? { kind: 'method-not-allowed', pattern: wrongMethod }
       : { kind: 'not-found' };
   }
+
+  /**
+   * How many leading segments of `path` some route matches: the next one is where Graph says
+   * "Resource not found for the segment '...'".
+   */
+  matchedPrefixLength(path: string): number {
+    const parts = splitPath(path);
+    let best = 0;
+    for (const route of this.routes) {
+      let i = 0;
+      while (
+        i < parts.length &&
+        i < route.segments.length &&
+        matchSegments([route.segments[i]!], [parts[i]!]) !== null
+      ) {
+        i++;
+      }
+      best = Math.max(best, i);
+    }
+    return best;
+  }
 }
 
 function splitPath(path: string): string[] {

@@ -57,6 +57,15 @@ function adminConsent(request: EmuRequest, params: RouteParams, ctx: EmulatorCon
       error_description: `AADSTS90002: Tenant '${segment}' not found.`,
     });
   }
+  // A single-tenant app (registered in one tenant) cannot be installed in another one: Entra
+  // stops at an error page (AADSTS700016) instead of redirecting.
+  if (app.homeTenantId !== null && app.homeTenantId !== tenant.id) {
+    return errorPage(
+      400,
+      700016,
+      `Application with identifier '${app.clientId}' was not found in the directory '${tenant.displayName}'.`,
+    );
+  }
   switch (decision.decision) {
     case 'deny':
       return finish({

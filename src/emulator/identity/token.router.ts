@@ -2,6 +2,7 @@ import { json } from '../http/responses.js';
 import type { Router } from '../http/router.js';
 import type { EmuRequest, EmuResponse, RouteParams } from '../http/types.js';
 import type { EmulatorContext } from '../emulator-context.js';
+import type { AppRecord } from '../store/identity-registry.js';
 import { aadError, NO_STORE } from './aad-error.js';
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from './token.service.js';
 
@@ -58,8 +59,10 @@ async function issueToken(
   if (scopeError) return scopeError;
 
   const app = ctx.registry.findApp(clientId);
-  const grant = app ? tenant.consents.get(app.clientId) : undefined;
-  if (!app || !grant) {
+  const sp = app ? ctx.registry.findServicePrincipal(tenant, app.clientId) : undefined;
+  // No service principal here: an app from another tenant that no admin installed (consented
+  // to), or a client id that does not exist. A single-tenant app always has one at home.
+  if (!app || !sp) {
     return fail(
       ctx,
       request,
@@ -70,6 +73,43 @@ async function issueToken(
     );
   }
   const secret = form.get('client_secret') ?? basic?.clientSecret;
+  const credentialError = checkSecret(ctx, request, app, secret);
+  if (credentialError) return credentialError;
+  // A choice (the docs do not order the checks): the credentials first, so a wrong secret is
+  // reported as such whatever state the enterprise application is in.
+  if (!sp.accountEnabled) {
+    return fail(
+      ctx,
+      request,
+      400,
+      'unauthorized_client',
+      7000112,
+      `Application '${app.clientId}'(${app.displayName}) is disabled.`,
+    );
+  }
+  // The token's audience is the resource as the client named it (URI or app id), as Entra does.
+  const audience = scope.includes(GRAPH_APP_ID) ? GRAPH_APP_ID : GRAPH_RESOURCE;
+  const { accessToken, expiresIn } = await ctx.tokens.issue(tenant, app, sp, audience);
+  ctx.counters.tokensIssued++;
+  return json(
+    200,
+    {
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      ext_expires_in: expiresIn,
+      access_token: accessToken,
+    },
+    { ...NO_STORE },
+  );
+}
+
+/** AADSTS7000218 / 7000215 / 7000222: no secret, not one of the app's, or expired. */
+function checkSecret(
+  ctx: EmulatorContext,
+  request: EmuRequest,
+  app: AppRecord,
+  secret: string | null | undefined,
+): EmuResponse | null {
   if (!secret) {
     return fail(
       ctx,
@@ -101,20 +141,7 @@ async function issueToken(
       `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
     );
   }
-  // The token's audience is the resource as the client named it (URI or app id), as Entra does.
-  const audience = scope.includes(GRAPH_APP_ID) ? GRAPH_APP_ID : GRAPH_RESOURCE;
-  const { accessToken, expiresIn } = await ctx.tokens.issue(tenant, app, grant, audience);
-  ctx.counters.tokensIssued++;
-  return json(
-    200,
-    {
-      token_type: 'Bearer',
-      expires_in: expiresIn,
-      ext_expires_in: expiresIn,
-      access_token: accessToken,
-    },
-    { ...NO_STORE },
-  );
+  return null;
 }
 
 function checkScope(ctx: EmulatorContext, request: EmuRequest, scope: string, tenantName: string) {

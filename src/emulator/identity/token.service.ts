@@ -1,6 +1,10 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { EmulatorClock } from '../clock.js';
-import type { AppRecord, ConsentGrant, TenantRecord } from '../store/identity-registry.js';
+import type {
+  AppRecord,
+  ServicePrincipalRecord,
+  TenantRecord,
+} from '../store/identity-registry.js';
 import { newGuid } from '../util/guid.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -37,7 +41,7 @@ export class TokenService {
   async issue(
     tenant: TenantRecord,
     app: AppRecord,
-    grant: ConsentGrant,
+    grant: ServicePrincipalRecord,
     audience: typeof GRAPH_RESOURCE | typeof GRAPH_APP_ID = GRAPH_RESOURCE,
   ) {
     const now = Math.floor(this.clock.now() / 1000);

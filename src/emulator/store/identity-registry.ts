@@ -3,81 +3,15 @@ import type { EmulatorClock } from '../clock.js';
 import { ControlErrorCode, EmulatorError, notFound } from '../util/errors.js';
 import { isGuid, newGuid } from '../util/guid.js';
 import { TenantDirectory } from './tenant-directory.js';
+import type {
+  AppRecord,
+  ServicePrincipalRecord,
+  SecretRecord,
+  TenantRecord,
+  TenantSettings,
+} from './identity-types.js';
 
-export const GRAPH_APP_PERMISSIONS = [
-  'User.Read.All',
-  'User.ReadWrite.All',
-  'Group.Read.All',
-  'Group.ReadWrite.All',
-  'GroupMember.Read.All',
-  'Directory.Read.All',
-  'Directory.ReadWrite.All',
-] as const;
-
-export interface TenantSettings {
-  /** Objects per delta page (users and groups); `Prefer: odata.maxpagesize` overrides it. */
-  deltaPageSize: number;
-  /** `members@delta` entries per delta page; a larger group continues on the next page. */
-  deltaMembersPerPage: number;
-  /**
-   * Most objects per page of a listing (users, groups, members) whatever `$top` asks: Graph may
-   * page server-side and return fewer than `$top`, so clients must follow nextLink regardless.
-   * 999 (the largest `$top`) means `$top` is honoured as sent.
-   */
-  listPageSize: number;
-}
-
-export interface TenantRecord {
-  id: string;
-  displayName: string;
-  defaultDomain: string;
-  directory: TenantDirectory;
-  /** Client id -> what the tenant's admin consented to. */
-  consents: Map<string, ConsentGrant>;
-  settings: TenantSettings;
-  delta: DeltaEpochs;
-}
-
-/**
- * Delta tokens carry the generation they were issued in; the control API's "expire all delta
- * tokens" and "force a reset" raise the thresholds so older tokens get 400 or 410.
- */
-export interface DeltaEpochs {
-  generation: number;
-  expiredBelow: number;
-  resetBelow: number;
-}
-
-export interface ConsentGrant {
-  clientId: string;
-  /** Application permissions (app roles) granted; empty means consented without permissions. */
-  roles: Set<string>;
-  /** The app's service principal in this tenant: `oid`/`sub` of its tokens. */
-  servicePrincipalId: string;
-  grantedAt: number;
-}
-
-export interface SecretRecord {
-  keyId: string;
-  hint: string;
-  value: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export type ConsentDecision = 'accept' | 'deny' | 'consent_required';
-
-export interface AppRecord {
-  clientId: string;
-  displayName: string;
-  secrets: SecretRecord[];
-  /** Application permissions the registration asks for; admin consent grants these. */
-  requiredPermissions: string[];
-  /** Empty: any redirect URI is accepted (a choice; Entra requires registered ones). */
-  redirectUris: string[];
-  /** How the browserless admin-consent page answers, and for `organizations`, which tenant. */
-  consentDecision: { decision: ConsentDecision; tenantId?: string };
-}
+export * from './identity-types.js';
 
 const DEFAULT_SETTINGS: TenantSettings = {
   deltaPageSize: 100,
@@ -116,7 +50,7 @@ export class IdentityRegistry {
       displayName: input.displayName ?? defaultDomain.split('.')[0]!,
       defaultDomain,
       directory: new TenantDirectory(id, defaultDomain, this.clock),
-      consents: new Map(),
+      servicePrincipals: new Map(),
       settings: { ...DEFAULT_SETTINGS },
       delta: { generation: 1, expiredBelow: 0, resetBelow: 0 },
     };
@@ -153,21 +87,27 @@ export class IdentityRegistry {
     displayName?: string;
     requiredPermissions?: string[];
     redirectUris?: string[];
+    homeTenantId?: string;
   }): AppRecord {
     const clientId = (input.clientId ?? newGuid()).toLowerCase();
     if (!isGuid(clientId))
       throw new EmulatorError(ControlErrorCode.InvalidRequest, 'clientId must be a GUID');
     if (this.apps.has(clientId))
       throw new EmulatorError(ControlErrorCode.Conflict, `app '${clientId}' exists`);
+    const home = input.homeTenantId === undefined ? null : this.requireTenant(input.homeTenantId);
     const app: AppRecord = {
       clientId,
       displayName: input.displayName ?? 'Connector hub',
+      homeTenantId: home?.id ?? null,
       secrets: [],
       requiredPermissions: input.requiredPermissions ?? ['User.Read.All', 'Group.Read.All'],
       redirectUris: input.redirectUris ?? [],
       consentDecision: { decision: 'accept' },
     };
     this.apps.set(clientId, app);
+    // Registering an app in a tenant creates its service principal there, without permissions
+    // (https://learn.microsoft.com/en-us/entra/identity-platform/app-objects-and-service-principals).
+    if (home) this.ensureServicePrincipal(home, app);
     return app;
   }
 
@@ -188,7 +128,7 @@ export class IdentityRegistry {
   deleteApp(clientId: string): void {
     const app = this.requireApp(clientId);
     this.apps.delete(app.clientId);
-    for (const tenant of this.tenants.values()) tenant.consents.delete(app.clientId);
+    for (const tenant of this.tenants.values()) tenant.servicePrincipals.delete(app.clientId);
   }
 
   /** A new client secret; Entra shows its value once, so does this. */
@@ -221,23 +161,78 @@ export class IdentityRegistry {
     app.secrets = app.secrets.filter((secret) => secret.keyId !== keyId);
   }
 
-  grantConsent(tenantId: string, clientId: string, roles?: string[]): ConsentGrant {
-    const tenant = this.requireTenant(tenantId);
-    const app = this.requireApp(clientId);
-    const existing = tenant.consents.get(app.clientId);
-    const grant: ConsentGrant = {
-      clientId: app.clientId,
-      roles: new Set(roles ?? app.requiredPermissions),
-      servicePrincipalId: existing?.servicePrincipalId ?? newGuid(),
-      grantedAt: this.clock.now(),
-    };
-    tenant.consents.set(app.clientId, grant);
-    return grant;
+  /** The app's service principal in the tenant, if it has one. */
+  findServicePrincipal(tenant: TenantRecord, clientId: string) {
+    return tenant.servicePrincipals.get(clientId.toLowerCase());
   }
 
-  revokeConsent(tenantId: string, clientId: string): void {
+  requireServicePrincipal(tenantId: string, clientId: string): ServicePrincipalRecord {
     const tenant = this.requireTenant(tenantId);
-    if (!tenant.consents.delete(clientId.toLowerCase())) throw notFound('consent', clientId);
+    const sp = this.findServicePrincipal(tenant, clientId);
+    if (!sp) throw notFound('service principal of app', clientId);
+    return sp;
+  }
+
+  /**
+   * Admin consent: installs the app in the tenant if it is not there yet (a multi-tenant app)
+   * and grants `roles` (default: the app's required permissions) as application permissions.
+   */
+  grantConsent(tenantId: string, clientId: string, roles?: string[]): ServicePrincipalRecord {
+    const tenant = this.requireTenant(tenantId);
+    const app = this.requireApp(clientId);
+    const sp = this.ensureServicePrincipal(tenant, app);
+    sp.roles = new Set(roles ?? app.requiredPermissions);
+    sp.grantedAt = this.clock.now();
+    return sp;
+  }
+
+  /**
+   * Revoking admin consent removes the granted application permissions; the service principal
+   * stays, so tokens are still issued, without `roles`.
+   */
+  revokeConsent(tenantId: string, clientId: string): ServicePrincipalRecord {
+    const sp = this.requireServicePrincipal(tenantId, clientId);
+    sp.roles = new Set();
+    sp.grantedAt = null;
+    return sp;
+  }
+
+  /** Replaces the granted application permissions (`[]`: none). */
+  setGrantedPermissions(tenantId: string, clientId: string, roles: string[]) {
+    const sp = this.requireServicePrincipal(tenantId, clientId);
+    sp.roles = new Set(roles);
+    sp.grantedAt = roles.length > 0 ? this.clock.now() : null;
+    return sp;
+  }
+
+  /** Disables (AADSTS7000112) or enables the app's service principal in the tenant. */
+  setServicePrincipalEnabled(tenantId: string, clientId: string, enabled: boolean) {
+    const sp = this.requireServicePrincipal(tenantId, clientId);
+    sp.accountEnabled = enabled;
+    return sp;
+  }
+
+  /** Deletes the enterprise application: the app is no longer in the tenant (AADSTS700016). */
+  deleteServicePrincipal(tenantId: string, clientId: string): void {
+    const tenant = this.requireTenant(tenantId);
+    this.requireServicePrincipal(tenant.id, clientId);
+    tenant.servicePrincipals.delete(clientId.toLowerCase());
+  }
+
+  private ensureServicePrincipal(tenant: TenantRecord, app: AppRecord): ServicePrincipalRecord {
+    let sp = tenant.servicePrincipals.get(app.clientId);
+    if (!sp) {
+      sp = {
+        clientId: app.clientId,
+        servicePrincipalId: newGuid(),
+        accountEnabled: true,
+        roles: new Set(),
+        createdAt: this.clock.now(),
+        grantedAt: null,
+      };
+      tenant.servicePrincipals.set(app.clientId, sp);
+    }
+    return sp;
   }
 
   clear(): void {

@@ -22,7 +22,7 @@ export class VerificationError {
   @Field(() => String, {
     nullable: true,
     description:
-      'INVALID_SECRET, EXPIRED_SECRET, MISSING_SECRET, UNKNOWN_TENANT, APP_NOT_CONSENTED, MISSING_PERMISSIONS, TOKEN_REJECTED, UNKNOWN',
+      'INVALID_SECRET, EXPIRED_SECRET, MISSING_SECRET, UNKNOWN_TENANT, APP_NOT_CONSENTED (AADSTS700016: the app is not in the tenant), APP_DISABLED, CONSENT_REQUIRED (no admin consent, or revoked), MISSING_PERMISSIONS, TOKEN_REJECTED, UNKNOWN',
   })
   reason!: string | null;
 

@@ -1,7 +1,10 @@
-import { decodeJwt } from 'jose';
-import type { AppError } from '../../domain/errors.js';
-import { ErrorCode } from '../../domain/errors.js';
-import { EntraAuthReason, entraAuthError, entraReasonOf } from './entra-auth-error.js';
+import { AppError, ErrorCode } from '../../domain/errors.js';
+import {
+  CONSENT_FIXES,
+  EntraAuthReason,
+  entraAuthError,
+  entraReasonOf,
+} from './entra-auth-error.js';
 import type { EntraClientFactory } from './graph-client.factory.js';
 import { toGraphAppError } from './graph-errors.js';
 import type { EntraCredentials } from './token-provider.js';
@@ -15,7 +18,7 @@ export type VerificationResult =
       ok: false;
       /** UPSTREAM_UNAUTHORIZED (with `details.reason`) or UPSTREAM_UNAVAILABLE. */
       error: AppError;
-      /** True when granting admin consent is the fix (not consented, no or missing permissions). */
+      /** True when the admin-consent round trip is the fix (see CONSENT_FIXES). */
       consentRequired: boolean;
       missingPermissions: RequiredPermission[];
     };
@@ -27,9 +30,15 @@ const PROBES: Record<RequiredPermission, string> = {
 };
 
 /**
- * "Verify Connection": gets a token with the entered credentials, then proves each required
- * application permission with a one-item read. The roles claim is not trusted on its own (Graph
- * tokens are opaque by contract); the probes are what count.
+ * "Verify Connection": gets a token with the entered credentials (the token endpoint judges the
+ * secret, the tenant and whether the app is there and enabled), then proves each required
+ * application permission with a one-item read. Permissions are judged by what Graph allows, not
+ * by the token's claims: Microsoft treats access tokens as opaque to clients
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens).
+ *
+ * With the app registered in the customer's tenant, a token is issued before admin consent too,
+ * without permissions: every probe is then denied, which is CONSENT_REQUIRED; some denied is
+ * MISSING_PERMISSIONS (the registration lacks one, or it was removed).
  */
 export class ConnectionVerifier {
   constructor(private readonly entra: EntraClientFactory) {}
@@ -37,13 +46,10 @@ export class ConnectionVerifier {
   async verify(credentials: EntraCredentials): Promise<VerificationResult> {
     // Admin consent may just have changed what the tenant grants: never reuse a cached token.
     this.entra.tokens.forget(credentials);
-    let accessToken: string;
     try {
-      accessToken = (await this.entra.tokens.getToken(credentials)).accessToken;
+      await this.entra.tokens.getToken(credentials);
     } catch (error) {
-      const appError = error as AppError;
-      const notConsented = entraReasonOf(appError) === EntraAuthReason.APP_NOT_CONSENTED;
-      return { ok: false, error: appError, consentRequired: notConsented, missingPermissions: [] };
+      return failed(error instanceof AppError ? error : toGraphAppError(error, 'get a token'));
     }
 
     const client = this.entra.graphClient(credentials);
@@ -53,34 +59,38 @@ export class ConnectionVerifier {
         await client.api(PROBES[permission]).top(1).select('id').get();
       } catch (error) {
         const appError = toGraphAppError(error, `read ${PROBES[permission].slice(1)}`);
-        if (appError.code !== ErrorCode.UPSTREAM_UNAUTHORIZED) {
-          return { ok: false, error: appError, consentRequired: false, missingPermissions: [] };
-        }
-        // 401: Graph refused the token itself (consent revoked since it was issued), not one
-        // permission; consenting again is the fix.
-        if (entraReasonOf(appError) === EntraAuthReason.TOKEN_REJECTED) {
-          return { ok: false, error: appError, consentRequired: true, missingPermissions: [] };
+        if (entraReasonOf(appError) !== EntraAuthReason.MISSING_PERMISSIONS) {
+          return failed(appError);
         }
         missing.push(permission);
       }
     }
     if (missing.length === 0) return { ok: true };
-
-    const noRoles = !hasRolesClaim(accessToken);
-    const message = noRoles
-      ? 'The app has no application permissions in this tenant. Add User.Read.All and Group.Read.All (Microsoft Graph, Application) and grant admin consent.'
-      : `The app is missing the ${missing.join(' and ')} application permission${missing.length > 1 ? 's' : ''}. Add ${missing.length > 1 ? 'them' : 'it'} (Microsoft Graph, Application) and grant admin consent.`;
-    const error = entraAuthError(EntraAuthReason.MISSING_PERMISSIONS, message);
+    const list = missing.join(' and ');
+    const error =
+      missing.length === REQUIRED_PERMISSIONS.length
+        ? entraAuthError(
+            EntraAuthReason.CONSENT_REQUIRED,
+            `The app has no admin consent in this tenant: it was never granted, or it was revoked. Grant admin consent (the consent link) as a Global Administrator; the app registration must list ${list} (Microsoft Graph, Application permissions).`,
+          )
+        : entraAuthError(
+            EntraAuthReason.MISSING_PERMISSIONS,
+            `The app is missing the ${list} application permission${missing.length > 1 ? 's' : ''}. Add ${missing.length > 1 ? 'them' : 'it'} (Microsoft Graph, Application) to the app registration and grant admin consent.`,
+          );
     error.details!['missingPermissions'] = missing;
-    return { ok: false, error, consentRequired: true, missingPermissions: missing };
+    return failed(error, missing);
   }
 }
 
-function hasRolesClaim(accessToken: string): boolean {
-  try {
-    const roles = decodeJwt(accessToken)['roles'];
-    return Array.isArray(roles) && roles.length > 0;
-  } catch {
-    return true;
-  }
+function failed(error: AppError, missing: RequiredPermission[] = []): VerificationResult {
+  const reason = entraReasonOf(error);
+  return {
+    ok: false,
+    error,
+    consentRequired:
+      error.code === ErrorCode.UPSTREAM_UNAUTHORIZED &&
+      reason !== undefined &&
+      CONSENT_FIXES.has(reason),
+    missingPermissions: missing,
+  };
 }

@@ -13,13 +13,16 @@ export interface ConnectorGraphDeps {
 /** A GraphReader on the connector's credentials, counting into `usage`. */
 export function connectorGraph(
   deps: ConnectorGraphDeps,
-  config: Pick<ConnectorSyncConfig, 'tenantId' | 'clientId' | 'clientSecret'>,
+  config: Pick<
+    ConnectorSyncConfig,
+    'tenantId' | 'clientId' | 'clientSecret' | 'clientSecretExpiresAt'
+  >,
   usage: GraphUsage,
   logger: Logger,
 ): GraphReader {
-  const { tenantId, clientId, clientSecret } = config;
+  const { tenantId, clientId, clientSecret, clientSecretExpiresAt } = config;
   return new GraphReader(
-    deps.entra.graphClient({ tenantId, clientId, clientSecret }),
+    deps.entra.graphClient({ tenantId, clientId, clientSecret, clientSecretExpiresAt }),
     tenantId,
     deps.gate,
     deps.retry,

@@ -1,22 +1,39 @@
+import { GraphClientError } from '@microsoft/microsoft-graph-client';
 import { AppError, ErrorCode, isAppError } from '../../domain/errors.js';
 
 /**
- * Why Entra refused a token, in the terms an admin acts on. The AADSTS numbers are documented in
- * entra-docs reference-error-codes.md; everything else is UNKNOWN with Entra's own code attached.
+ * Why Entra or Graph refused the connector, in the terms an admin acts on. The AADSTS numbers
+ * are documented in https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes;
+ * anything else is UNKNOWN with Entra's own code attached.
  */
 export enum EntraAuthReason {
   INVALID_SECRET = 'INVALID_SECRET',
   EXPIRED_SECRET = 'EXPIRED_SECRET',
   MISSING_SECRET = 'MISSING_SECRET',
   UNKNOWN_TENANT = 'UNKNOWN_TENANT',
-  /** The app is not registered in, or was never consented in, the tenant. */
+  /**
+   * AADSTS700016: no app with this client id in the tenant (a multi-tenant app no admin has
+   * installed, or a wrong client or tenant id). Admin consent installs an app from elsewhere.
+   */
   APP_NOT_CONSENTED = 'APP_NOT_CONSENTED',
-  /** Consent exists but the token carries no application permissions (or a probe got 403). */
+  /** AADSTS7000112: the app's enterprise application is disabled in the tenant. */
+  APP_DISABLED = 'APP_DISABLED',
+  /** The app has no admin consent in the tenant (never granted, or revoked): no permissions. */
+  CONSENT_REQUIRED = 'CONSENT_REQUIRED',
+  /** Graph denied a read: an application permission the connector needs is not granted. */
   MISSING_PERMISSIONS = 'MISSING_PERMISSIONS',
-  /** Graph refused a token Entra issued (consent revoked, app removed since the token was issued). */
+  /** Graph refused a token Entra issued (the app was removed or disabled since). */
   TOKEN_REJECTED = 'TOKEN_REJECTED',
   UNKNOWN = 'UNKNOWN',
 }
+
+/** The reasons whose fix is the admin-consent round trip (Verify Connection offers its URL). */
+export const CONSENT_FIXES: ReadonlySet<EntraAuthReason> = new Set([
+  EntraAuthReason.APP_NOT_CONSENTED,
+  EntraAuthReason.CONSENT_REQUIRED,
+  EntraAuthReason.MISSING_PERMISSIONS,
+  EntraAuthReason.TOKEN_REJECTED,
+]);
 
 const BY_AADSTS: Record<string, { reason: EntraAuthReason; message: string }> = {
   '7000215': {
@@ -42,7 +59,12 @@ const BY_AADSTS: Record<string, { reason: EntraAuthReason; message: string }> = 
   '700016': {
     reason: EntraAuthReason.APP_NOT_CONSENTED,
     message:
-      'The application is not registered or has not been consented in this tenant (AADSTS700016). Check the Application (client) ID, then grant admin consent.',
+      'Entra found no application with this Application (client) ID in the tenant (AADSTS700016). Check the Application (client) ID and the Directory (tenant) ID on the app registration Overview page; an app registered in another tenant must first be installed here by granting admin consent.',
+  },
+  '7000112': {
+    reason: EntraAuthReason.APP_DISABLED,
+    message:
+      "The app is disabled in this tenant (AADSTS7000112). In Entra, open Enterprise applications, select the app, and under Properties set 'Enabled for users to sign-in?' to Yes.",
   },
 };
 
@@ -52,19 +74,26 @@ export interface EntraAuthDetails extends Record<string, unknown> {
   entraCode?: string;
 }
 
-/** Reads the AADSTS number from an MSAL error (`errorNo`, or the `AADSTSnnn:` message prefix). */
+/** What the hub knows about the credentials that makes a message more precise. */
+export interface EntraAuthContext {
+  /** The client secret's expiry date as entered, when it has passed. */
+  secretExpiredOn?: Date | null;
+}
+
+/**
+ * The AADSTS number of an MSAL error: `errorNo`, else the `AADSTSnnn:` prefix Entra puts on its
+ * error_description (MSAL's `errorMessage`).
+ */
 export function aadstsCode(error: unknown): string | undefined {
   if (!error || typeof error !== 'object') return undefined;
-  const record = error as { errorNo?: unknown; errorMessage?: unknown; message?: unknown };
+  const record = error as { errorNo?: unknown; errorMessage?: unknown };
   if (typeof record.errorNo === 'number' || typeof record.errorNo === 'string') {
     const value = String(record.errorNo);
     if (/^\d+$/.test(value)) return value;
   }
-  for (const text of [record.errorMessage, record.message]) {
-    const match = typeof text === 'string' ? /AADSTS(\d+)/.exec(text) : null;
-    if (match) return match[1];
-  }
-  return undefined;
+  const match =
+    typeof record.errorMessage === 'string' ? /^AADSTS(\d+):/.exec(record.errorMessage) : null;
+  return match?.[1];
 }
 
 export function entraAuthError(reason: EntraAuthReason, message: string, entraCode?: string) {
@@ -73,14 +102,21 @@ export function entraAuthError(reason: EntraAuthReason, message: string, entraCo
 }
 
 /**
- * Maps what MSAL threw to an AppError. Entra's own error text is not passed through: it can echo
- * request values, and our messages say what to do instead.
+ * Maps what MSAL threw at the token endpoint to an AppError. Entra's own error text is not
+ * passed through: it can echo request values, and our messages say what to do instead.
  */
-export function toEntraAuthError(error: unknown): AppError {
+export function toEntraAuthError(error: unknown, context: EntraAuthContext = {}): AppError {
   if (isAppError(error)) return error;
   const code = aadstsCode(error);
   const known = code ? BY_AADSTS[code] : undefined;
-  if (known) return entraAuthError(known.reason, known.message, `AADSTS${code}`);
+  if (known) {
+    const expiredOn = context.secretExpiredOn;
+    const message =
+      known.reason === EntraAuthReason.EXPIRED_SECRET && expiredOn
+        ? `The client secret expired on ${expiredOn.toISOString().slice(0, 10)} (AADSTS7000222). Create a new client secret in the app registration and enter its Value here.`
+        : known.message;
+    return entraAuthError(known.reason, message, `AADSTS${code}`);
+  }
   const errorCode = (error as { errorCode?: unknown } | null)?.errorCode;
   if (
     code &&
@@ -99,6 +135,24 @@ export function toEntraAuthError(error: unknown): AppError {
     'Microsoft Entra could not be reached to get a token. Try again in a few minutes.',
     { cause: error, ...(code ? { details: { entraCode: `AADSTS${code}` } } : {}) },
   );
+}
+
+/**
+ * A token failure on its way through the Graph SDK. The SDK re-wraps whatever an auth provider
+ * throws into a GraphError (status -1) keeping only the message, except a GraphClientError,
+ * which it passes on as is: so the AppError rides in `customError` and arrives intact.
+ */
+export function graphTokenFailure(error: AppError): GraphClientError {
+  const carrier = new GraphClientError(error.message);
+  carrier.customError = error;
+  return carrier;
+}
+
+/** The AppError a token failure carried through the Graph SDK, if that is what `error` is. */
+export function tokenFailureOf(error: unknown): AppError | undefined {
+  if (isAppError(error)) return error;
+  if (error instanceof GraphClientError && isAppError(error.customError)) return error.customError;
+  return undefined;
 }
 
 /** The reason of an UPSTREAM_UNAUTHORIZED AppError, if it carries one. */

@@ -1,5 +1,7 @@
 import { Client, type ClientOptions } from '@microsoft/microsoft-graph-client';
 import type { Dispatcher } from 'undici';
+import { isAppError } from '../../domain/errors.js';
+import { graphTokenFailure } from './entra-auth-error.js';
 import type { EntraCredentials, TokenProvider } from './token-provider.js';
 
 export type { EntraCredentials } from './token-provider.js';
@@ -22,8 +24,9 @@ const MICROSOFT_GRAPH_HOSTS = new Set(['graph.microsoft.com']);
  *   await client.api('/users').select('id').get();
  *
  * Tokens come from the shared TokenProvider (MSAL, cached per credentials). Errors: wrap calls
- * with `toGraphAppError` (graph-errors.ts); a token failure surfaces as UPSTREAM_UNAUTHORIZED
- * with the Entra reason. Use `tokens` directly to test credentials without a Graph call.
+ * with `toGraphAppError` (graph-errors.ts); a token failure surfaces as the token provider's own
+ * AppError (UPSTREAM_UNAUTHORIZED with the Entra reason), wherever the client is used. Use
+ * `tokens` directly to test credentials without a Graph call.
  */
 export class EntraClientFactory {
   private readonly customHosts: Set<string> | undefined;
@@ -42,7 +45,14 @@ export class EntraClientFactory {
     const tokens = this.options.tokens;
     return Client.initWithMiddleware({
       authProvider: {
-        getAccessToken: async () => (await tokens.getToken(credentials)).accessToken,
+        getAccessToken: async () => {
+          try {
+            return (await tokens.getToken(credentials)).accessToken;
+          } catch (error) {
+            // Reaches the caller intact (tokenFailureOf), not re-wrapped as a GraphError -1.
+            throw isAppError(error) ? graphTokenFailure(error) : error;
+          }
+        },
       },
       baseUrl: this.options.graphBaseUrl,
       defaultVersion: 'v1.0',

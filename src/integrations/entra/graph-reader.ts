@@ -141,6 +141,10 @@ interface GraphErrorBody {
   error?: { code?: string; message?: string };
 }
 
+/**
+ * Retry-After in ms: decimal seconds (Graph sends fractional ones, "Retry-After: 2.128",
+ * https://learn.microsoft.com/en-us/graph/throttling#sample-response) or an HTTP date.
+ */
 function retryAfter(header: string | null): number | null {
   if (!header) return null;
   const seconds = Number(header);

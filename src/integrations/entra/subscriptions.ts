@@ -1,5 +1,7 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { AppError, ErrorCode } from '../../domain/errors.js';
+import { tokenFailureOf } from './entra-auth-error.js';
+import { toGraphAppError } from './graph-errors.js';
 
 /** A subscription as Graph returns it (the fields the hub reads). */
 export interface GraphSubscription {
@@ -76,6 +78,10 @@ async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
 }
 
 function toAppError(operation: string, error: unknown): AppError {
+  // A token failure (wrong or expired secret, app gone, ...) is named as everywhere else, not
+  // as a failed subscription call.
+  const tokenFailure = tokenFailureOf(error);
+  if (tokenFailure) return tokenFailure;
   if (!(error instanceof GraphError)) {
     return new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, `Graph subscription ${operation} failed`, {
       cause: error,
@@ -86,7 +92,15 @@ function toAppError(operation: string, error: unknown): AppError {
   if (error.statusCode === 404) {
     return new AppError(ErrorCode.NOT_FOUND, 'Graph subscription not found', options);
   }
-  if (error.statusCode === 401 || error.statusCode === 403) {
+  if (error.code === 'Authorization_RequestDenied' || error.statusCode === 401) {
+    const refused = toGraphAppError(error, `subscription ${operation}`);
+    return new AppError(refused.code, refused.message, {
+      cause: error,
+      details: { ...details, ...refused.details },
+    });
+  }
+  if (error.statusCode === 403) {
+    // Over the subscription quota (403 ExtensionError): not the credentials' fault.
     return new AppError(
       ErrorCode.UPSTREAM_UNAUTHORIZED,
       `Graph refused the subscription ${operation} (${error.statusCode})`,

@@ -15,6 +15,12 @@ export interface EntraCredentials {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * When the client secret expires, as entered with it (or assumed). Once it has passed, a token
+   * cached before it is not used: Entra is asked again, and its answer (AADSTS7000222) names the
+   * date. Entra stays the judge: a secret that still works keeps working.
+   */
+  clientSecretExpiresAt?: Date | null;
 }
 
 export interface AccessToken {
@@ -29,6 +35,12 @@ export interface TokenProviderOptions {
   logger: Logger;
   /** Applications kept (each holds its own token cache). */
   maxApplications?: number;
+  now?: () => Date;
+}
+
+interface CachedApplication {
+  app: ConfidentialClientApplication;
+  createdAt: number;
 }
 
 /** Hosts MSAL knows; anything else gets explicit metadata so MSAL makes no discovery calls. */
@@ -47,22 +59,28 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
  * a new application (and never a token cached under the old one).
  */
 export class TokenProvider {
-  private readonly apps = new Map<string, ConfidentialClientApplication>();
+  private readonly apps = new Map<string, CachedApplication>();
   private readonly maxApplications: number;
+  private readonly now: () => Date;
 
   constructor(private readonly options: TokenProviderOptions) {
     this.maxApplications = options.maxApplications ?? 500;
+    this.now = options.now ?? (() => new Date());
   }
 
   /** Throws an AppError (UPSTREAM_UNAUTHORIZED with an Entra reason, or UPSTREAM_UNAVAILABLE). */
   async getToken(credentials: EntraCredentials): Promise<AccessToken> {
-    const app = this.application(credentials);
+    const now = this.now();
+    const app = this.application(credentials, now.getTime());
     try {
       const result = await app.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT_SCOPE] });
       if (!result?.accessToken) throw new Error('MSAL returned no access token');
       return { accessToken: result.accessToken, expiresOn: result.expiresOn };
     } catch (error) {
-      throw toEntraAuthError(error);
+      const expiresAt = credentials.clientSecretExpiresAt;
+      throw toEntraAuthError(error, {
+        secretExpiredOn: expiresAt && expiresAt <= now ? expiresAt : null,
+      });
     }
   }
 
@@ -71,17 +89,22 @@ export class TokenProvider {
     this.apps.delete(cacheKey(credentials));
   }
 
-  private application(credentials: EntraCredentials): ConfidentialClientApplication {
+  private application(credentials: EntraCredentials, now: number): ConfidentialClientApplication {
     const key = cacheKey(credentials);
     const cached = this.apps.get(key);
-    if (cached) {
+    const expiresAt = credentials.clientSecretExpiresAt?.getTime() ?? Infinity;
+    // A token cached before the secret's known expiry is not used after it (MSAL would serve it
+    // for up to an hour): a new application has an empty cache, so Entra is asked.
+    const stale = cached !== undefined && expiresAt <= now && cached.createdAt < expiresAt;
+    if (cached && !stale) {
       // Re-insert to keep the Map in least-recently-used order.
       this.apps.delete(key);
       this.apps.set(key, cached);
-      return cached;
+      return cached.app;
     }
+    this.apps.delete(key);
     const app = new ConfidentialClientApplication(this.configuration(credentials));
-    this.apps.set(key, app);
+    this.apps.set(key, { app, createdAt: now });
     if (this.apps.size > this.maxApplications) {
       const oldest = this.apps.keys().next().value;
       if (oldest !== undefined) this.apps.delete(oldest);
