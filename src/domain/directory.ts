@@ -57,3 +57,20 @@ export interface DirectoryUserFields {
 export const entraKeyOf = (companyId: string, entraId: string): string => `${companyId}:${entraId}`;
 export const emailKeyOf = (companyId: string, email: string): string =>
   `${companyId}:${email.trim().toLowerCase()}`;
+
+/** A directory user as the API shows it. */
+export interface DirectoryUserRecord extends DirectoryUserFields {
+  id: string;
+  updatedAt: Date;
+}
+
+/** A directory group (a selected Entra group with members in scope) as the API shows it. */
+export interface DirectoryGroupRecord {
+  id: string;
+  companyId: string;
+  entraId: string;
+  name: string;
+  memberCount: number;
+  managedBy: ManagedBy | null;
+  connectorId: string | null;
+}

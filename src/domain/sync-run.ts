@@ -1,3 +1,4 @@
+import type { SyncMode, SyncTrigger } from './connector.js';
 import type { ErrorCode } from './errors.js';
 
 /** A sync run as the API and the engine see it: statuses, approval, counts. */
@@ -71,4 +72,28 @@ export interface SyncRunApproval {
   state: ApprovalState;
   decidedAt: Date | null;
   decidedBy: string | null;
+}
+
+/** A sync run as the API shows it: what ran, how it ended, what it did. */
+export interface SyncRunRecord {
+  id: string;
+  connectorId: string;
+  companyId: string;
+  partnerId: string;
+  trigger: SyncTrigger;
+  /** What ran (a DELTA request can become FULL: no delta state, or the token expired). */
+  mode: SyncMode;
+  status: SyncRunStatus;
+  /** Triggers folded into this run while it was queued. */
+  coalesced: number;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  counts: SyncRunCounts;
+  graphRequests: number;
+  resourceUnits: number;
+  changeCount: number;
+  error: SyncRunError | null;
+  notes: string[];
+  approval: SyncRunApproval | null;
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { requestLog } from '../logging/request-log.js';
+import { requestLog } from '../server/request-log.js';
 import type { ReadinessCheck } from '../server/health.router.js';
 import type { PlainHandler } from '../server/http-app.js';
 import { listen, pathOf } from '../server/http-app.js';

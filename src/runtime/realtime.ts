@@ -18,7 +18,7 @@ import { createGraphWebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import type { EnginePorts } from './engine.js';
 import type { Infrastructure } from './infrastructure.js';
-import type { RuntimeTuning } from './start-hub-runtime.js';
+import type { RuntimeTuning } from './tuning.js';
 
 export interface RealtimeOptions {
   infra: Infrastructure;

@@ -13,7 +13,7 @@ import { AgendaWakeupChannel } from '../jobs/agenda-wakeup-channel.js';
 import { AgendaNotificationScheduler } from '../jobs/notification-scheduler.js';
 import { releaseOrphanedLocksAfterOutages } from '../jobs/orphaned-locks.js';
 import { pollTickMs } from '../jobs/poll-connectors.job.js';
-import type { RealtimeJobs, RealtimeJobTiming } from '../jobs/register-jobs.js';
+import type { RealtimeJobs } from '../jobs/register-jobs.js';
 import { agendaJobExists, createScheduler } from '../jobs/scheduler.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
 import type { Operability } from '../observability/operability.js';
@@ -25,30 +25,10 @@ import { buildApi, listenApi, type Api } from './api.js';
 import { buildEngine, enginePorts, type EnginePorts, type EnginePortsOverride } from './engine.js';
 import { buildInfrastructure, type Infrastructure } from './infrastructure.js';
 import { startRealtime } from './realtime.js';
-import type { SyncEngine, SyncEngineOptions } from '../sync/create-sync-engine.js';
+import type { SyncEngine } from '../sync/create-sync-engine.js';
+import type { RuntimeTuning } from './tuning.js';
 
-/** Knobs production leaves at their defaults; tests and benchmarks shorten them. */
-export interface RuntimeTuning {
-  /** How often Agenda scans for due jobs (the bus wakes it for queued ones). Default: 5 s or the poll tick. */
-  processEveryMs?: number;
-  /** A job whose lock is older than this may run elsewhere (crashed instance). Default 10 min. */
-  lockLifetimeMs?: number;
-  /** In-process coalescing of the receiver's hand-offs per connector. Default 1 s. */
-  coalesceMs?: number;
-  /** How long one tailable getMore of the Mongo bus waits. Default 1 s. */
-  busMaxAwaitMs?: number;
-  /** Graceful shutdown: how long running jobs may finish before their locks are released. */
-  drainTimeoutMs?: number;
-  /**
-   * After a database outage, how long to wait before releasing the job locks whose replies
-   * were lost (longer than server selection plus a round trip). Default 10 s.
-   */
-  lockRecoverySettleMs?: number;
-  /** Real-time job timings (sweep, settle, renew, ...). */
-  jobs?: Partial<RealtimeJobTiming>;
-  /** Sync engine options beyond the configuration's (queue poll, lock TTL, page size). */
-  engine?: Partial<SyncEngineOptions>;
-}
+export type { RuntimeTuning };
 
 export interface HubRuntimeOptions {
   config: Readonly<Config>;

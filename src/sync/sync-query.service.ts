@@ -12,7 +12,14 @@ import { AppError, ErrorCode, notFound } from '../domain/errors.js';
 import { LiveTopic, type LiveEvents } from '../events/live-events.js';
 import type { ApprovalService } from './run/approval.service.js';
 import type { SyncPreview, SyncPreviewService } from './sync-preview.service.js';
-import type { ManagedBy, DirectoryUserStatus } from '../domain/directory.js';
+import type {
+  DirectoryGroupRecord,
+  DirectoryUserRecord,
+  DirectoryUserStatus,
+  ManagedBy,
+} from '../domain/directory.js';
+import type { SyncRunRecord } from '../domain/sync-run.js';
+import { directoryGroupRecord, directoryUserRecord, syncRunRecord } from './records.js';
 import type { ChangeEntry } from '../domain/change.js';
 
 export interface Page<T> {
@@ -52,7 +59,7 @@ export class SyncQueryService {
     connectorId: string,
     first: number,
     after?: string | null,
-  ): Promise<Page<SyncRunDoc>> {
+  ): Promise<Page<SyncRunRecord>> {
     await this.requireConnector(caller, connectorId);
     const limit = pageSize(first);
     const filter = { connectorId, ...(after ? { _id: { $lt: decodeId(after) } } : {}) };
@@ -63,16 +70,16 @@ export class SyncQueryService {
         .lean<SyncRunDoc[]>(),
       this.deps.models.SyncRun.countDocuments({ connectorId }),
     ]);
-    return pageOf(docs, limit, totalCount, (doc) => doc._id.toHexString());
+    return pageOf(docs.map(syncRunRecord), limit, totalCount, (run) => run.id);
   }
 
-  async run(caller: Caller, runId: string): Promise<SyncRunDoc> {
+  async run(caller: Caller, runId: string): Promise<SyncRunRecord> {
     const run = await this.deps.models.SyncRun.findById(
       parseId(runId, 'Sync run'),
     ).lean<SyncRunDoc>();
     if (!run) throw notFound('Sync run');
     await this.requireConnector(caller, run.connectorId, 'Sync run');
-    return run;
+    return syncRunRecord(run);
   }
 
   /** The run's change log from `after` (an opaque offset), `first` entries. */
@@ -111,7 +118,7 @@ export class SyncQueryService {
     filter: DirectoryUserFilter,
     first: number,
     after?: string | null,
-  ): Promise<Page<DirectoryUserDoc>> {
+  ): Promise<Page<DirectoryUserRecord>> {
     await this.requireCompany(caller, companyId);
     const limit = pageSize(first);
     const query: Record<string, unknown> = { companyId };
@@ -130,14 +137,15 @@ export class SyncQueryService {
         .lean<DirectoryUserDoc[]>(),
       this.deps.models.DirectoryUser.countDocuments(query),
     ]);
-    return pageOf(docs, limit, totalCount, (doc) => doc._id.toHexString());
+    return pageOf(docs.map(directoryUserRecord), limit, totalCount, (user) => user.id);
   }
 
-  async directoryGroups(caller: Caller, companyId: string): Promise<DirectoryGroupDoc[]> {
+  async directoryGroups(caller: Caller, companyId: string): Promise<DirectoryGroupRecord[]> {
     await this.requireCompany(caller, companyId);
-    return this.deps.models.DirectoryGroup.find({ companyId })
+    const docs = await this.deps.models.DirectoryGroup.find({ companyId })
       .sort({ name: 1 })
       .lean<DirectoryGroupDoc[]>();
+    return docs.map(directoryGroupRecord);
   }
 
   /** The Entra ids of a directory group's members (its in-scope memberships), sorted. */
@@ -155,28 +163,28 @@ export class SyncQueryService {
     return this.deps.preview.preview(connectorId);
   }
 
-  async decide(caller: Caller, runId: string, approve: boolean): Promise<SyncRunDoc> {
+  async decide(caller: Caller, runId: string, approve: boolean): Promise<SyncRunRecord> {
     const portal = requirePortal(caller);
     await this.run(portal, runId);
-    return this.deps.approvals.decide(runId, approve, portal.subject);
+    return syncRunRecord(await this.deps.approvals.decide(runId, approve, portal.subject));
   }
 
   /** Run updates of one connector (access checked first), each as the run's current state. */
   async runUpdates(
     caller: Caller,
     connectorId: string,
-  ): Promise<AsyncIterableIterator<SyncRunDoc>> {
+  ): Promise<AsyncIterableIterator<SyncRunRecord>> {
     await this.requireConnector(caller, connectorId);
     const events = this.deps.live.subscribe(
       LiveTopic.SYNC_RUN_UPDATED,
       (event) => event.connectorId === connectorId,
     );
     const models = this.deps.models;
-    async function* runs(): AsyncGenerator<SyncRunDoc> {
+    async function* runs(): AsyncGenerator<SyncRunRecord> {
       try {
         for await (const event of events) {
           const run = await models.SyncRun.findById(event.runId).lean<SyncRunDoc>();
-          if (run) yield run;
+          if (run) yield syncRunRecord(run);
         }
       } finally {
         await events.return?.();

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger, SECRET_KEYS } from '../../src/logging/logger.js';
-import { requestLog } from '../../src/logging/request-log.js';
+import { requestLog } from '../../src/server/request-log.js';
 
 function memoryLogger(level = 'debug') {
   const lines: string[] = [];

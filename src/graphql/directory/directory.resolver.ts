@@ -1,6 +1,4 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
-import { type DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import {
   DirectoryGroup,
@@ -9,7 +7,11 @@ import {
   DirectoryUserConnection,
   DirectoryUserStatus,
 } from './directory.type.js';
-import { ManagedBy } from '../../domain/directory.js';
+import {
+  ManagedBy,
+  type DirectoryGroupRecord,
+  type DirectoryUserRecord,
+} from '../../domain/directory.js';
 import { PORTAL } from '../access.js';
 
 /** The company directory the sync engine writes. Thin: the service applies the scope. */
@@ -66,9 +68,9 @@ export class DirectoryResolver {
   }
 }
 
-function userView(doc: DirectoryUserDoc): DirectoryUser {
+function userView(doc: DirectoryUserRecord): DirectoryUser {
   return {
-    id: doc._id.toHexString(),
+    id: doc.id,
     entraId: doc.entraId,
     email: doc.email,
     displayName: doc.displayName,
@@ -85,9 +87,9 @@ function userView(doc: DirectoryUserDoc): DirectoryUser {
   };
 }
 
-function groupView(doc: DirectoryGroupDoc): DirectoryGroup {
+function groupView(doc: DirectoryGroupRecord): DirectoryGroup {
   return {
-    id: doc._id.toHexString(),
+    id: doc.id,
     entraId: doc.entraId,
     companyId: doc.companyId,
     name: doc.name,

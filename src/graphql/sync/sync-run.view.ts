@@ -1,10 +1,10 @@
-import type { SyncRunDoc } from '../../db/models/sync-run.model.js';
+import type { SyncRunRecord } from '../../domain/sync-run.js';
 import type { SyncRun } from './sync-run.type.js';
 
 /** A stored run as the API shows it. */
-export function syncRunView(doc: SyncRunDoc): SyncRun {
+export function syncRunView(doc: SyncRunRecord): SyncRun {
   return {
-    id: doc._id.toHexString(),
+    id: doc.id,
     connectorId: doc.connectorId,
     companyId: doc.companyId,
     trigger: doc.trigger,

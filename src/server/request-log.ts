@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { PlainHandler } from '../server/http-app.js';
-import { pathOf } from '../server/http-app.js';
+import type { PlainHandler } from './http-app.js';
+import { pathOf } from './http-app.js';
 
 const GIVEN_ID = /^[\w.-]{1,64}$/;
 
