@@ -79,120 +79,120 @@ export interface HubRuntime {
  * src/main.ts is this plus signal handling; tests start several in one process.
  */
 export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRuntime> {
-  const { config, logger } = options;
-  const tuning = options.tuning ?? {};
-  const instanceName = options.instanceName ?? defaultInstanceName();
   const ownsConnection = options.connection === undefined;
-  const connection = options.connection ?? (await connectDatabase({ uri: config.mongodbUri }));
+  const connection =
+    options.connection ?? (await connectDatabase({ uri: options.config.mongodbUri }));
+  // Undone in reverse order when a later step fails, so a failed start leaves nothing running.
   const cleanup: (() => Promise<unknown>)[] = [];
   if (ownsConnection) cleanup.push(() => connection.close());
   try {
-    const db = connection.db!;
-    const bus = await startBus(config, db, logger, tuning);
-    cleanup.unshift(() => bus.close());
-    const agenda = createScheduler({
-      db,
-      instanceName,
-      // Recurring ticks are found by scans only: scan at least as often as the poll ticks.
-      processEveryMs:
-        tuning.processEveryMs ?? Math.min(5_000, pollTickMs(config.sync.pollIntervalMs)),
-      defaultLockLifetimeMs: tuning.lockLifetimeMs ?? 10 * 60_000,
-      notificationChannel: new AgendaWakeupChannel(bus),
-    });
-    const noticeActivity = new NoticeActivity();
-    const scheduler = new AgendaNotificationScheduler(agenda, logger, {
-      ...(tuning.coalesceMs === undefined ? {} : { coalesceMs: tuning.coalesceMs }),
-      activity: noticeActivity,
-      jobExists: agendaJobExists(db),
-    });
-    cleanup.unshift(() => Promise.resolve(scheduler.close()));
-
-    const live = new EventBusLiveEvents(bus);
-    const infra = await buildInfrastructure({
-      config,
-      connection,
-      logger,
-      live,
-      upkeep: scheduler,
-    });
-    cleanup.unshift(() => infra.close());
-    const engine = await buildEngine(infra, tuning.engine);
-    if (options.startEngine !== false) {
-      await engine.start();
-      cleanup.unshift(() => engine.stop());
-    }
-    const ports = enginePorts(engine, options.engine);
-    const api = await buildApi(infra, ports, scheduler);
-
-    const realtime = await startRealtime({
-      infra,
-      ports,
-      agenda,
-      bus,
-      scheduler,
-      noticeActivity,
-      tuning,
-      defaultMetrics: options.defaultMetrics ?? true,
-    });
-    cleanup.unshift(() => realtime.ops.close());
-    // The receiver must answer Graph's validation handshake before any job creates a subscription.
-    const server = await listenApi(infra, api, {
-      ...(options.port === undefined ? {} : { port: options.port }),
-      handlers: realtime.handlers,
-      readiness: realtime.ops.readiness,
-    });
-    cleanup.unshift(() => server.close());
-    await agenda.start();
-    const stopLockRecovery = releaseOrphanedLocksAfterOutages({
-      client: connection.getClient(),
-      agenda,
-      db,
-      settleMs: tuning.lockRecoverySettleMs ?? 10_000,
-      logger,
-    });
-    logStarted(logger, config, server.url, instanceName);
-
-    let stopping: Promise<void> | undefined;
-    const stop = async () => {
-      // Stop taking requests first (Graph redelivers what it could not hand over), then let
-      // running jobs finish and release what this instance holds, then close the rest.
-      await server.close();
-      stopLockRecovery();
-      scheduler.close();
-      const drainStarted = Date.now();
-      const drained = await shutdownScheduler(agenda, {
-        db,
-        drainTimeoutMs: tuning.drainTimeoutMs ?? 25_000,
-      });
-      logger.info({ ...drained, ms: Date.now() - drainStarted }, 'scheduler drained');
-      await engine.stop();
-      await realtime.ops.close();
-      await live.close();
-      await infra.close();
-      await bus.close();
-      if (ownsConnection) await connection.close();
-    };
-    return {
-      config,
-      instanceName,
-      infra,
-      engine,
-      ports,
-      api,
-      server,
-      url: server.url,
-      bus,
-      agenda,
-      jobs: realtime.jobs,
-      subscriptions: realtime.subscriptions,
-      webhookStats: realtime.webhookStats,
-      ops: realtime.ops,
-      stop: () => (stopping ??= stop()),
-    };
+    return await compose(options, connection, ownsConnection, cleanup);
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);
     throw error;
   }
+}
+
+async function compose(
+  options: HubRuntimeOptions,
+  connection: Connection,
+  ownsConnection: boolean,
+  cleanup: (() => Promise<unknown>)[],
+): Promise<HubRuntime> {
+  const { config, logger } = options;
+  const tuning = options.tuning ?? {};
+  const instanceName = options.instanceName ?? defaultInstanceName();
+  const db = connection.db!;
+  const bus = await startBus(config, db, logger, tuning);
+  cleanup.unshift(() => bus.close());
+  const scheduling = createScheduling(config, db, bus, instanceName, logger, tuning);
+  const { agenda, scheduler } = scheduling;
+  cleanup.unshift(() => Promise.resolve(scheduler.close()));
+
+  const live = new EventBusLiveEvents(bus);
+  const infra = await buildInfrastructure({ config, connection, logger, live, upkeep: scheduler });
+  cleanup.unshift(() => infra.close());
+  const engine = await buildEngine(infra, tuning.engine);
+  if (options.startEngine !== false) {
+    await engine.start();
+    cleanup.unshift(() => engine.stop());
+  }
+  const ports = enginePorts(engine, options.engine);
+  const api = await buildApi(infra, ports, scheduler);
+  const realtime = await startRealtime({
+    infra,
+    ports,
+    agenda,
+    bus,
+    scheduler,
+    noticeActivity: scheduling.noticeActivity,
+    tuning,
+    defaultMetrics: options.defaultMetrics ?? true,
+  });
+  cleanup.unshift(() => realtime.ops.close());
+  const { server, stopLockRecovery } = await serve(options, infra, api, realtime, agenda, cleanup);
+  logStarted(logger, config, server.url, instanceName);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopRuntime({
+      server,
+      stopLockRecovery,
+      scheduler,
+      agenda,
+      db,
+      engine,
+      ops: realtime.ops,
+      live,
+      infra,
+      bus,
+      connection: ownsConnection ? connection : null,
+      drainTimeoutMs: tuning.drainTimeoutMs ?? 25_000,
+      logger,
+    });
+  return {
+    config,
+    instanceName,
+    infra,
+    engine,
+    ports,
+    api,
+    server,
+    url: server.url,
+    bus,
+    agenda,
+    jobs: realtime.jobs,
+    subscriptions: realtime.subscriptions,
+    webhookStats: realtime.webhookStats,
+    ops: realtime.ops,
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+/** HTTP first (Graph's validation handshake must be answered before a job subscribes), then jobs. */
+async function serve(
+  options: HubRuntimeOptions,
+  infra: Infrastructure,
+  api: Api,
+  realtime: Awaited<ReturnType<typeof startRealtime>>,
+  agenda: Agenda,
+  cleanup: (() => Promise<unknown>)[],
+) {
+  const server = await listenApi(infra, api, {
+    ...(options.port === undefined ? {} : { port: options.port }),
+    handlers: realtime.handlers,
+    readiness: realtime.ops.readiness,
+  });
+  cleanup.unshift(() => server.close());
+  await agenda.start();
+  const stopLockRecovery = releaseOrphanedLocksAfterOutages({
+    client: infra.connection.getClient(),
+    agenda,
+    db: infra.connection.db!,
+    settleMs: options.tuning?.lockRecoverySettleMs ?? 10_000,
+    logger: infra.logger,
+  });
+  return { server, stopLockRecovery };
 }
 
 async function startBus(
@@ -228,4 +228,67 @@ function logStarted(logger: Logger, config: Readonly<Config>, url: string, insta
 
 function defaultInstanceName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+function createScheduling(
+  config: Readonly<Config>,
+  db: NonNullable<Connection['db']>,
+  bus: EventBus,
+  instanceName: string,
+  logger: Logger,
+  tuning: RuntimeTuning,
+) {
+  const agenda = createScheduler({
+    db,
+    instanceName,
+    // Recurring ticks are found by scans only: scan at least as often as the poll ticks.
+    processEveryMs:
+      tuning.processEveryMs ?? Math.min(5_000, pollTickMs(config.sync.pollIntervalMs)),
+    defaultLockLifetimeMs: tuning.lockLifetimeMs ?? 10 * 60_000,
+    notificationChannel: new AgendaWakeupChannel(bus),
+  });
+  const noticeActivity = new NoticeActivity();
+  const scheduler = new AgendaNotificationScheduler(agenda, logger, {
+    ...(tuning.coalesceMs === undefined ? {} : { coalesceMs: tuning.coalesceMs }),
+    activity: noticeActivity,
+    jobExists: agendaJobExists(db),
+  });
+  return { agenda, scheduler, noticeActivity };
+}
+
+/**
+ * Graceful: stop taking requests first (Graph redelivers what it could not hand over), then let
+ * running jobs finish and release what this instance holds, then close the rest.
+ */
+async function stopRuntime(parts: {
+  server: RunningHubServer;
+  stopLockRecovery: () => void;
+  scheduler: AgendaNotificationScheduler;
+  agenda: Agenda;
+  db: NonNullable<Connection['db']>;
+  engine: SyncEngine;
+  ops: Operability;
+  live: EventBusLiveEvents;
+  infra: Infrastructure;
+  bus: EventBus;
+  /** Closed only when the runtime opened it. */
+  connection: Connection | null;
+  drainTimeoutMs: number;
+  logger: Logger;
+}): Promise<void> {
+  await parts.server.close();
+  parts.stopLockRecovery();
+  parts.scheduler.close();
+  const drainStarted = Date.now();
+  const drained = await shutdownScheduler(parts.agenda, {
+    db: parts.db,
+    drainTimeoutMs: parts.drainTimeoutMs,
+  });
+  parts.logger.info({ ...drained, ms: Date.now() - drainStarted }, 'scheduler drained');
+  await parts.engine.stop();
+  await parts.ops.close();
+  await parts.live.close();
+  await parts.infra.close();
+  await parts.bus.close();
+  await parts.connection?.close();
 }

@@ -15,6 +15,8 @@ import {
   type SyncRules,
 } from '../../domain/sync-rules.js';
 import { deprovisionFor, planScheduledDeletes } from './deprovision.js';
+import type { SeatCounter } from './seats.js';
+import { inScopeNow } from './scope.js';
 import {
   errorChange,
   sameFacts,
@@ -32,22 +34,8 @@ import {
 } from './plan.types.js';
 
 export { planScheduledDeletes };
-
-/** Seats of the company: ACTIVE users count against the seat limit (null = unlimited). */
-export interface SeatCounter {
-  readonly limit: number | null;
-  free(): boolean;
-  take(): void;
-}
-
-export function seatCounter(limit: number | null, used: number): SeatCounter {
-  let taken = used;
-  return {
-    limit,
-    free: () => limit === null || taken < limit,
-    take: () => void (taken += 1),
-  };
-}
+export { seatCounter, type SeatCounter } from './seats.js';
+export { inScopeNow } from './scope.js';
 
 export interface UserPlanInput {
   companyId: string;
@@ -295,16 +283,6 @@ function planAttributes(
   if (Object.keys(before).length > 0) {
     plan.changes.push(userChange(existing, ChangeAction.UPDATE, 'attributesChanged', set, before));
   }
-}
-
-/** Synced by this connector, in the sync group and not deleted: a member of its groups. */
-export function inScopeNow(user: ExistingUser, connectorId: string): boolean {
-  return (
-    user.managedBy === ManagedBy.AZURE_AD &&
-    user.connectorId === connectorId &&
-    user.entra?.inScope === true &&
-    user.status !== Status.DELETED
-  );
 }
 
 function noEmail(user: { guest: boolean; displayName: string }): string {

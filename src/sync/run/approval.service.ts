@@ -6,8 +6,8 @@ import { countApplied } from '../apply/run-log.js';
 import type { RunLock } from './run-lock.js';
 import type { RunPublisher } from './run-publisher.js';
 import type { DirectoryUserStatus } from '../../domain/directory.js';
-import { ApprovalState, SyncRunStatus } from '../../domain/sync-run.js';
-import { ChangeState, type ChangeEntry } from '../../domain/change.js';
+import { ApprovalState, SyncRunStatus, type SyncRunCounts } from '../../domain/sync-run.js';
+import { ChangeAction, ChangeState, type ChangeEntry } from '../../domain/change.js';
 
 const LOCK_WAIT_MS = 10_000;
 
@@ -52,42 +52,13 @@ export class ApprovalService {
       );
     }
     try {
-      const counts = { ...run.counts };
-      const chunks = await this.models.SyncChangeChunk.find({ runId, staged: { $gt: 0 } }).lean();
       const now = new Date();
-      for (const chunk of chunks) {
-        const entries: ChangeEntry[] = [];
-        for (const entry of chunk.entries) {
-          if (entry.state !== ChangeState.STAGED) {
-            entries.push(entry);
-            continue;
-          }
-          if (!approve || !entry.pending) {
-            entries.push({ ...entry, state: ChangeState.REJECTED, pending: null });
-            continue;
-          }
-          const result = await this.models.DirectoryUser.updateOne(
-            {
-              _id: new Types.ObjectId(entry.pending.userId),
-              status: entry.pending.expectStatus as DirectoryUserStatus,
-            },
-            { $set: { ...entry.pending.set, updatedAt: now } },
-          );
-          if (result.matchedCount === 1) {
-            countApplied(counts, entry);
-            entries.push({ ...entry, state: ChangeState.APPLIED, pending: null });
-          } else {
-            entries.push({
-              ...entry,
-              state: ChangeState.SKIPPED,
-              pending: null,
-              message: 'The user changed after the run was planned; nothing was done.',
-            });
-          }
-        }
-        await this.models.SyncChangeChunk.updateOne(
-          { _id: chunk._id },
-          { $set: { entries, staged: 0 } },
+      const { counts, deleted } = await this.settleStaged(runId, run.counts, approve, now);
+      if (deleted > 0) {
+        // The guard's base (managed users not deleted) the runs keep in the sync state.
+        await this.models.SyncState.updateOne(
+          { _id: run.connectorId, managedUsers: { $ne: null } },
+          { $inc: { managedUsers: -deleted } },
         );
       }
       counts.staged = 0;
@@ -121,5 +92,53 @@ export class ApprovalService {
     } finally {
       await this.lock.release(run.connectorId);
     }
+  }
+
+  /** Applies (or rejects) each staged entry, chunk by chunk; returns the counts that result. */
+  private async settleStaged(
+    runId: string,
+    before: SyncRunCounts,
+    approve: boolean,
+    now: Date,
+  ): Promise<{ counts: SyncRunCounts; deleted: number }> {
+    const counts = { ...before };
+    let deleted = 0;
+    const chunks = await this.models.SyncChangeChunk.find({ runId, staged: { $gt: 0 } }).lean();
+    for (const chunk of chunks) {
+      const entries: ChangeEntry[] = [];
+      for (const entry of chunk.entries) {
+        const decided = await this.decideEntry(entry, approve, now);
+        if (decided.state === ChangeState.APPLIED && entry.state === ChangeState.STAGED) {
+          countApplied(counts, entry);
+          if (entry.action === ChangeAction.DELETE) deleted += 1;
+        }
+        entries.push(decided);
+      }
+      await this.models.SyncChangeChunk.updateOne(
+        { _id: chunk._id },
+        { $set: { entries, staged: 0 } },
+      );
+    }
+    return { counts, deleted };
+  }
+
+  /** One entry: untouched unless STAGED; applied only if the user is as it was planned from. */
+  private async decideEntry(entry: ChangeEntry, approve: boolean, now: Date): Promise<ChangeEntry> {
+    if (entry.state !== ChangeState.STAGED) return entry;
+    if (!approve || !entry.pending) return { ...entry, state: ChangeState.REJECTED, pending: null };
+    const result = await this.models.DirectoryUser.updateOne(
+      {
+        _id: new Types.ObjectId(entry.pending.userId),
+        status: entry.pending.expectStatus as DirectoryUserStatus,
+      },
+      { $set: { ...entry.pending.set, updatedAt: now } },
+    );
+    if (result.matchedCount === 1) return { ...entry, state: ChangeState.APPLIED, pending: null };
+    return {
+      ...entry,
+      state: ChangeState.SKIPPED,
+      pending: null,
+      message: 'The user changed after the run was planned; nothing was done.',
+    };
   }
 }
