@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
@@ -6,15 +6,16 @@ import {
   validate,
   type ExecutionArgs,
   type GraphQLSchema,
+  type ValidationRule,
 } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { CallerRole, type Caller } from '../domain/caller.js';
+import { WebSocketServer } from 'ws';
+import type { Caller } from '../domain/caller.js';
 import { ErrorCode, isAppError } from '../domain/errors.js';
-import { LiveTopic, type CredentialRevokedEvent } from '../events/live-events.js';
-import { callerKey, type AbuseLimits } from './abuse-limits.js';
+import { LiveTopic } from '../events/live-events.js';
+import type { AbuseLimits } from './abuse-limits.js';
 import type { GraphqlSettings } from './apollo.js';
 import type { Authenticator } from './auth.js';
 import type { RequestContext } from './context.js';
@@ -22,26 +23,11 @@ import type { ErrorFormatter } from './format-error.js';
 import { limitRules, parseWithinLimits } from './graphql-limits.js';
 import { logRefusal, refusalCodes } from './refusals.js';
 import type { Services } from './services.js';
+import { CLOSE_FORBIDDEN, WsSessions, type WsExtra, type WsSession } from './ws-sessions.js';
 
-/** graphql-ws close codes (4401 Unauthorized, 4403 Forbidden are the library's conventions). */
-const CLOSE_UNAUTHORIZED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-/** How long a socket's credential counts as checked; revocation events close sockets sooner. */
-export const CREDENTIAL_RECHECK_MS = 15_000;
+export { CREDENTIAL_RECHECK_MS } from './ws-sessions.js';
 
-interface Connection {
-  socket: WebSocket;
-  caller: Caller;
-  /** The credential as sent, kept in memory only, to check it again. */
-  header: string;
-  checkedAt: number;
-  expiryTimer?: NodeJS.Timeout;
-  /** graphql-ws's running operations of this socket. */
-  operations: () => number;
-}
-
-type Extra = { request: IncomingMessage; socket: WebSocket };
-type WsContext = Context<Record<string, unknown>, Extra>;
+type WsContext = Context<Record<string, unknown>, WsExtra>;
 
 export interface GraphqlWsOptions {
   server: Server;
@@ -66,186 +52,37 @@ export interface GraphqlWsOptions {
  * re-check closes the socket with 4403; a JWT that expires closes it with 4401.
  */
 export function attachGraphqlWs(options: GraphqlWsOptions): { close(): Promise<void> } {
-  const { abuse, logger } = options;
-  const recheckMs = options.recheckMs ?? CREDENTIAL_RECHECK_MS;
   const wss = new WebSocketServer({
     server: options.server,
     path: options.path,
     maxPayload: options.maxPayloadBytes,
   });
-  const connections = new Map<object, Connection>();
-  const rules = [
-    ...specifiedRules,
-    ...limitRules(options.settings),
-    ...(options.settings.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
-  ];
-  const ofCaller = (caller: Caller) =>
-    [...connections.values()].filter((c) => callerKey(c.caller) === callerKey(caller));
-  const refuse = (ctx: WsContext, caller: Caller | null, code: string, reason: string) =>
-    logRefusal(logger, {
-      code,
-      transport: 'ws',
-      caller,
-      ...(caller ? {} : { ip: abuse.clientIp(ctx.extra.request) }),
-      reason,
-    });
-
+  const gateway = new WsGateway(options);
   const revocations = options.services.live.subscribe(LiveTopic.CREDENTIAL_REVOKED);
   void (async () => {
-    for await (const event of revocations) {
-      for (const connection of connections.values()) {
-        if (revokes(event, connection.caller)) {
-          connection.socket.close(CLOSE_FORBIDDEN, 'Credential revoked');
-        }
-      }
-    }
-  })().catch((error: unknown) => logger.error({ err: error }, 'revocation listener stopped'));
-
-  const onConnect = async (ctx: WsContext): Promise<boolean> => {
-    const params = ctx.connectionParams ?? {};
-    const raw = params['authorization'] ?? params['Authorization'];
-    const header = typeof raw === 'string' ? raw : null;
-    try {
-      const auth = await options.authenticator.authenticate(header);
-      if (!auth || !header) throw new Error('no credential');
-      const cap = abuse.settings.wsConnectionsPerCaller;
-      if (cap > 0 && ofCaller(auth.caller).length >= cap) {
-        refuse(ctx, auth.caller, ErrorCode.RATE_LIMITED, `more than ${cap} connections`);
-        ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Too many connections');
-        return false;
-      }
-      const connection: Connection = {
-        socket: ctx.extra.socket,
-        caller: auth.caller,
-        header,
-        checkedAt: Date.now(),
-        operations: () => Object.keys(ctx.subscriptions).length,
-      };
-      if (auth.expiresAt) {
-        const ms = Math.max(0, auth.expiresAt.getTime() - Date.now());
-        connection.expiryTimer = setTimeout(
-          () => ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Session expired'),
-          Math.min(ms, 2_147_000_000),
-        );
-        connection.expiryTimer.unref();
-      }
-      connections.set(ctx.extra, connection);
-      return true;
-    } catch (error) {
-      if (isAppError(error) || (error instanceof Error && error.message === 'no credential')) {
-        // Guessing credentials is anonymous traffic: it spends the client IP's budget.
-        await abuse.admitAnonymous(ctx.extra.request);
-        refuse(ctx, null, ErrorCode.UNAUTHENTICATED, 'connection_init');
-      } else {
-        logger.error({ err: error }, 'websocket authentication failed');
-      }
-      ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
-      return false;
-    }
-  };
-
-  /** The credential is still valid (checked again once `recheckMs` has passed). */
-  const stillValid = async (connection: Connection): Promise<boolean> => {
-    if (Date.now() - connection.checkedAt < recheckMs) return true;
-    try {
-      const auth = await options.authenticator.authenticate(connection.header);
-      if (!auth || callerKey(auth.caller) !== callerKey(connection.caller)) return false;
-      if (auth.caller.role === CallerRole.COMPANY_ADMIN) {
-        if (!(await options.services.companies.exists(auth.caller.companyId))) return false;
-      }
-      connection.checkedAt = Date.now();
-      return true;
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      return false;
-    }
-  };
-
-  const onSubscribe = async (
-    ctx: WsContext,
-    id: string,
-    payload: SubscribePayload,
-  ): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-    const connection = connections.get(ctx.extra);
-    if (!connection || !(await stillValid(connection))) {
-      refuse(ctx, connection?.caller ?? null, ErrorCode.FORBIDDEN, 'credential no longer valid');
-      ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Credential revoked');
-      return [
-        new GraphQLError('The credential is no longer valid', {
-          extensions: { code: ErrorCode.UNAUTHENTICATED },
-        }),
-      ];
-    }
-    const { caller } = connection;
-    const cap = abuse.settings.wsSubscriptionsPerCaller;
-    const running = ofCaller(caller).reduce((sum, c) => sum + c.operations(), 0);
-    const admission =
-      cap > 0 && running > cap
-        ? { allowed: false as const, retryAfterSeconds: 60 }
-        : await abuse.admitCaller(caller);
-    if (!admission.allowed) {
-      const why = cap > 0 && running > cap ? `more than ${cap} operations` : 'operation budget';
-      refuse(ctx, caller, ErrorCode.RATE_LIMITED, why);
-      return [
-        new GraphQLError(`Too many requests (${why}); retry later`, {
-          extensions: {
-            code: ErrorCode.RATE_LIMITED,
-            retryAfterSeconds: admission.retryAfterSeconds,
-          },
-        }),
-      ];
-    }
-    const parsed = parseWithinLimits(payload.query, options.settings);
-    if (!parsed.ok) {
-      if (parsed.tooComplex) refuse(ctx, caller, ErrorCode.QUERY_TOO_COMPLEX, parsed.error.message);
-      return [parsed.error];
-    }
-    const errors = validate(options.schema, parsed.document, rules);
-    if (errors.length > 0) {
-      const codes = refusalCodes(errors);
-      if (codes.length > 0) refuse(ctx, caller, codes.join(','), 'validation');
-      return errors;
-    }
-    const requestId = `ws-${id.slice(0, 64)}`;
-    const contextValue: RequestContext = {
-      caller,
-      authError: null,
-      services: options.services,
-      logger: logger.child({ requestId }),
-      requestId,
-    };
-    return {
-      schema: options.schema,
-      document: parsed.document,
-      operationName: payload.operationName ?? null,
-      variableValues: payload.variables ?? null,
-      contextValue,
-    };
-  };
-
+    for await (const event of revocations) gateway.sessions.revoke(event);
+  })().catch((error: unknown) =>
+    options.logger.error({ err: error }, 'revocation listener stopped'),
+  );
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((e) => options.formatError(e.toJSON(), e));
-  const disposable = useServer<Record<string, unknown>, Extra>(
+  const disposable = useServer<Record<string, unknown>, WsExtra>(
     {
       schema: options.schema,
-      onConnect,
-      onSubscribe,
-      onClose: (ctx) => {
-        clearTimeout(connections.get(ctx.extra)?.expiryTimer);
-        connections.delete(ctx.extra);
-      },
+      onConnect: (ctx) => gateway.connect(ctx),
+      onSubscribe: (ctx, id, payload) => gateway.subscribe(ctx, id, payload),
+      onClose: (ctx) => gateway.sessions.close(ctx.extra),
       onNext: (ctx, _id, _payload, _args, result) => {
         if (!result.errors) return undefined;
         const codes = refusalCodes(result.errors);
-        const caller = connections.get(ctx.extra)?.caller ?? null;
-        if (codes.length > 0) refuse(ctx, caller, codes.join(','), 'operation');
+        const caller = gateway.sessions.get(ctx.extra)?.caller ?? null;
+        if (codes.length > 0) gateway.refuse(ctx, caller, codes.join(','), 'operation');
         return { ...result, errors: format(result.errors) };
       },
       onError: (_ctx, _id, _payload, errors) => format(errors),
     },
     wss,
   );
-
   return {
     async close() {
       await revocations.return?.();
@@ -256,20 +93,132 @@ export function attachGraphqlWs(options: GraphqlWsOptions): { close(): Promise<v
   };
 }
 
-/** Whether a revocation covers the credential a socket was opened with. */
-function revokes(event: CredentialRevokedEvent, caller: Caller): boolean {
-  switch (caller.role) {
-    case CallerRole.CONNECTOR:
-      return event.connectorId === ''
-        ? event.companyId === caller.companyId
-        : event.connectorId === caller.connectorId;
-    case CallerRole.COMPANY_ADMIN:
-      return event.connectorId === '' && event.companyId === caller.companyId;
-    case CallerRole.PARTNER_ADMIN:
+/** What each graphql-ws message passes through: authentication, budgets, limits, context. */
+class WsGateway {
+  readonly sessions: WsSessions;
+  private readonly rules: ValidationRule[];
+
+  constructor(private readonly options: GraphqlWsOptions) {
+    this.sessions = new WsSessions(options.authenticator, options.services, options.recheckMs);
+    this.rules = [
+      ...specifiedRules,
+      ...limitRules(options.settings),
+      ...(options.settings.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    ];
+  }
+
+  refuse(ctx: WsContext, caller: Caller | null, code: string, reason: string): void {
+    logRefusal(this.options.logger, {
+      code,
+      transport: 'ws',
+      caller,
+      ...(caller ? {} : { ip: this.options.abuse.clientIp(ctx.extra.request) }),
+      reason,
+    });
+  }
+
+  async connect(ctx: WsContext): Promise<boolean> {
+    const params = ctx.connectionParams ?? {};
+    const raw = params['authorization'] ?? params['Authorization'];
+    const header = typeof raw === 'string' ? raw : null;
+    const { abuse } = this.options;
+    try {
+      const auth = header ? await this.options.authenticator.authenticate(header) : null;
+      if (!auth || !header) throw new MissingCredential();
+      const cap = abuse.settings.wsConnectionsPerCaller;
+      if (cap > 0 && this.sessions.ofCaller(auth.caller).length >= cap) {
+        this.refuse(ctx, auth.caller, ErrorCode.RATE_LIMITED, `more than ${cap} connections`);
+        ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Too many connections');
+        return false;
+      }
+      this.sessions.open(ctx.extra, auth, header, () => Object.keys(ctx.subscriptions).length);
+      return true;
+    } catch (error) {
+      if (isAppError(error) || error instanceof MissingCredential) {
+        // Guessing credentials is anonymous traffic: it spends the client IP's budget.
+        await abuse.admitAnonymous(ctx.extra.request);
+        this.refuse(ctx, null, ErrorCode.UNAUTHENTICATED, 'connection_init');
+      } else {
+        this.options.logger.error({ err: error }, 'websocket authentication failed');
+      }
+      ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
       return false;
-    default: {
-      const unreachable: never = caller;
-      return unreachable;
     }
+  }
+
+  async subscribe(
+    ctx: WsContext,
+    id: string,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const session = this.sessions.get(ctx.extra);
+    if (!session || !(await this.sessions.stillValid(session))) {
+      this.refuse(ctx, session?.caller ?? null, ErrorCode.FORBIDDEN, 'credential no longer valid');
+      ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Credential revoked');
+      return [
+        new GraphQLError('The credential is no longer valid', {
+          extensions: { code: ErrorCode.UNAUTHENTICATED },
+        }),
+      ];
+    }
+    const refused = await this.admit(ctx, session);
+    if (refused) return refused;
+    const { caller } = session;
+    const parsed = parseWithinLimits(payload.query, this.options.settings);
+    if (!parsed.ok) {
+      if (parsed.tooComplex) {
+        this.refuse(ctx, caller, ErrorCode.QUERY_TOO_COMPLEX, parsed.error.message);
+      }
+      return [parsed.error];
+    }
+    const errors = validate(this.options.schema, parsed.document, this.rules);
+    if (errors.length > 0) {
+      const codes = refusalCodes(errors);
+      if (codes.length > 0) this.refuse(ctx, caller, codes.join(','), 'validation');
+      return errors;
+    }
+    const requestId = `ws-${id.slice(0, 64)}`;
+    const contextValue: RequestContext = {
+      caller,
+      authError: null,
+      services: this.options.services,
+      logger: this.options.logger.child({ requestId }),
+      requestId,
+    };
+    return {
+      schema: this.options.schema,
+      document: parsed.document,
+      operationName: payload.operationName ?? null,
+      variableValues: payload.variables ?? null,
+      contextValue,
+    };
+  }
+
+  /** The caller's operation budget and subscription cap; errors when the operation is refused. */
+  private async admit(ctx: WsContext, session: WsSession): Promise<readonly GraphQLError[] | null> {
+    const { abuse } = this.options;
+    const cap = abuse.settings.wsSubscriptionsPerCaller;
+    const running = this.sessions.ofCaller(session.caller).reduce((n, s) => n + s.operations(), 0);
+    const overCap = cap > 0 && running > cap;
+    const admission = overCap
+      ? { allowed: false as const, retryAfterSeconds: 60 }
+      : await abuse.admitCaller(session.caller);
+    if (admission.allowed) return null;
+    const why = overCap ? `more than ${cap} operations` : 'operation budget';
+    this.refuse(ctx, session.caller, ErrorCode.RATE_LIMITED, why);
+    return [
+      new GraphQLError(`Too many requests (${why}); retry later`, {
+        extensions: {
+          code: ErrorCode.RATE_LIMITED,
+          retryAfterSeconds: admission.retryAfterSeconds,
+        },
+      }),
+    ];
+  }
+}
+
+class MissingCredential extends Error {
+  constructor() {
+    super('no credential');
   }
 }
