@@ -1,20 +1,21 @@
 import type { Logger } from 'pino';
-import { Types, type QueryFilter } from 'mongoose';
 import { generateOpaqueToken, hashToken } from '../crypto/opaque-token.js';
 import { installKeyFor, type ConnectorDoc } from '../db/models/connector.model.js';
 import type { Models } from '../db/models/index.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
 import { ConnectorStatus, SyncMode, SyncTrigger, ConnectorKind } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
-import { AppError, ErrorCode, badInput, notFound } from '../domain/errors.js';
-import { connectorScope, parseId, requirePortal } from '../db/access-scope.js';
+import { AppError, ErrorCode, notFound } from '../domain/errors.js';
+import { requirePortal } from '../db/access-scope.js';
 import type { CompanyService } from './company.service.js';
 import type { ConnectorStatusPublisher } from './connector-status.js';
 import type { ConnectorStore } from './connector-store.js';
 import { isActiveConnector } from './connector-registry.service.js';
 import { toConnectorView, type ConnectorView } from './connector.view.js';
 import type { ConnectorSyncRequests } from './sync-requests.js';
-import { displayName, intInRange } from './input-rules.js';
+import type { ConnectorTokens } from './connector-tokens.js';
+import { displayName } from './input-rules.js';
+import { listConnectors, type ListConnectorsFilter } from './connector-list.js';
 import {
   LiveTopic,
   RevocationReason,
@@ -22,8 +23,7 @@ import {
   type LiveEvents,
 } from '../events/live-events.js';
 
-/** Prefix of connector authentication tokens, so a leaked one is recognisable by scanners. */
-export const CONNECTOR_TOKEN_PREFIX = 'ehct';
+export { CONNECTOR_TOKEN_PREFIX } from './connector-tokens.js';
 
 export interface ConnectorWithToken {
   connector: ConnectorView;
@@ -31,19 +31,7 @@ export interface ConnectorWithToken {
   authenticationToken: string;
 }
 
-export interface ListConnectorsFilter {
-  companyId?: string | null;
-  status?: ConnectorStatus | null;
-  /** Connectors whose client secret expires within this many days (or has expired). */
-  secretExpiresWithinDays?: number | null;
-  /** Page size, 1..MAX_CONNECTOR_PAGE (default MAX_CONNECTOR_PAGE). */
-  first?: number | null;
-  /** The id of the last connector of the previous page. */
-  after?: string | null;
-}
-
-export const MAX_CONNECTOR_PAGE = 1_000;
-const DAY_MS = 86_400_000;
+export { MAX_CONNECTOR_PAGE, type ListConnectorsFilter } from './connector-list.js';
 
 export interface ConnectorServiceDeps {
   models: Pick<Models, 'Connector'>;
@@ -53,6 +41,7 @@ export interface ConnectorServiceDeps {
   syncRequests: ConnectorSyncRequests;
   directoryReleaser: DirectoryReleaser;
   live: LiveEvents;
+  tokens: ConnectorTokens;
   logger: Logger;
   webhooksEnabled: boolean;
   now?: () => Date;
@@ -83,7 +72,7 @@ export class ConnectorService {
       input.companyId,
     );
     const name = displayName('name', input.name);
-    const token = generateOpaqueToken(CONNECTOR_TOKEN_PREFIX);
+    const token = this.deps.tokens.issue();
     try {
       const created = await this.deps.models.Connector.create({
         companyId: company._id,
@@ -111,30 +100,12 @@ export class ConnectorService {
 
   /** Replaces the authentication token; the old one stops working at once. */
   async rotateToken(caller: Caller, id: string): Promise<ConnectorWithToken> {
-    const token = generateOpaqueToken(CONNECTOR_TOKEN_PREFIX);
+    const token = this.deps.tokens.issue();
     const { after } = await this.deps.store.update(requirePortal(caller), id, {
       $set: { authTokenHash: hashToken(token) },
     });
-    await this.revoke(after, RevocationReason.TOKEN_ROTATED);
+    await this.deps.tokens.revoke(after, RevocationReason.TOKEN_ROTATED);
     return { connector: this.view(after), authenticationToken: token };
-  }
-
-  /**
-   * Tells every instance that the connector's token stopped working, so sockets opened with it
-   * close at once. HTTP needs no event: each request authenticates against the database. A
-   * failed publish is logged: sockets then find out at their next credential re-check.
-   */
-  private async revoke(doc: ConnectorDoc, reason: RevocationReason): Promise<void> {
-    const connectorId = doc._id.toHexString();
-    try {
-      await this.deps.live.publish(LiveTopic.CREDENTIAL_REVOKED, {
-        connectorId,
-        companyId: doc.companyId.toHexString(),
-        reason,
-      });
-    } catch (error) {
-      this.deps.logger.warn({ err: error, connectorId, reason }, 'could not publish a revocation');
-    }
   }
 
   async get(caller: Caller, id: string): Promise<ConnectorView> {
@@ -142,27 +113,7 @@ export class ConnectorService {
   }
 
   async list(caller: Caller, filter: ListConnectorsFilter = {}): Promise<ConnectorView[]> {
-    // A connector token reads its own connector by id (`connector(id)`), nothing wider.
-    const portal = requirePortal(caller);
-    const and: QueryFilter<ConnectorDoc>[] = [connectorScope(portal), { uninstalledAt: null }];
-    if (filter.companyId != null) and.push({ companyId: parseId(filter.companyId, 'Company') });
-    if (filter.status != null) and.push({ status: filter.status });
-    if (filter.secretExpiresWithinDays != null) {
-      const days = intInRange('secretExpiresWithinDays', filter.secretExpiresWithinDays, 0, 3650);
-      const until = new Date(this.now().getTime() + days * DAY_MS);
-      and.push({ clientSecretExpiresAt: { $ne: null, $lte: until } });
-    }
-    if (filter.after != null) {
-      const after = /^[0-9a-f]{24}$/i.test(filter.after) ? filter.after : null;
-      if (!after) throw badInput('after', 'not a connector id from a previous page');
-      and.push({ _id: { $gt: new Types.ObjectId(after) } });
-    }
-    const first = intInRange('first', filter.first ?? MAX_CONNECTOR_PAGE, 1, MAX_CONNECTOR_PAGE);
-    // By id: ObjectIds grow with creation time, and `after` continues exactly where a page ended.
-    const docs = await this.deps.models.Connector.find({ $and: and })
-      .sort({ _id: 1 })
-      .limit(first)
-      .lean<ConnectorDoc[]>();
+    const docs = await listConnectors(this.deps.models.Connector, caller, filter, this.now());
     return docs.map((doc) => this.view(doc));
   }
 
@@ -248,7 +199,7 @@ export class ConnectorService {
       { precondition: { enabled: !enabled } },
     );
     await this.deps.status.changed(before, after, at);
-    if (!enabled) await this.revoke(after, RevocationReason.CONNECTOR_DISABLED);
+    if (!enabled) await this.deps.tokens.revoke(after, RevocationReason.CONNECTOR_DISABLED);
     if (enabled && after.activatedAt) {
       await this.deps.syncRequests.request(after, SyncTrigger.MANUAL);
     }
@@ -275,7 +226,7 @@ export class ConnectorService {
       $unset: { installKey: 1 },
     });
     await this.deps.status.changed(before, after, at);
-    await this.revoke(after, RevocationReason.CONNECTOR_UNINSTALLED);
+    await this.deps.tokens.revoke(after, RevocationReason.CONNECTOR_UNINSTALLED);
     const { released } = await this.deps.directoryReleaser.releaseConnectorUsers(id);
     this.deps.logger.info({ connectorId: id, released }, 'connector uninstalled');
     return this.view(after);
@@ -298,45 +249,28 @@ export class ConnectorService {
         await this.deps.companies.requireCompany(caller, companyId);
       }
     }
-    const inScope = (event: ConnectorStatusChangedEvent): boolean => {
-      switch (caller.role) {
-        case CallerRole.PARTNER_ADMIN:
-          return event.partnerId === caller.partnerId;
-        case CallerRole.COMPANY_ADMIN:
-          return event.companyId === caller.companyId;
-        case CallerRole.CONNECTOR:
-          return event.connectorId === caller.connectorId;
-        default: {
-          const unreachable: never = caller;
-          return unreachable;
-        }
-      }
-    };
     return this.deps.live.subscribe(
       LiveTopic.CONNECTOR_STATUS_CHANGED,
       (event) =>
-        inScope(event) &&
+        visibleTo(caller, event) &&
         (companyId == null || event.companyId === companyId) &&
         (connectorId == null || event.connectorId === connectorId),
     );
   }
+}
 
-  /**
-   * The principal of a connector's own authentication token (see server/auth.ts): only while
-   * the connector is installed and enabled (disabling it revokes the token until re-enabled).
-   */
-  async authenticateConnectorToken(token: string): Promise<Caller | null> {
-    if (!token.startsWith(`${CONNECTOR_TOKEN_PREFIX}_`) || token.length > 200) return null;
-    const doc = await this.deps.models.Connector.findOne({
-      authTokenHash: hashToken(token),
-      uninstalledAt: null,
-      enabled: true,
-    }).lean<ConnectorDoc>();
-    if (!doc) return null;
-    return {
-      role: CallerRole.CONNECTOR,
-      connectorId: doc._id.toHexString(),
-      companyId: doc.companyId.toHexString(),
-    };
+/** Whether a status change is within what the caller may see. */
+function visibleTo(caller: Caller, event: ConnectorStatusChangedEvent): boolean {
+  switch (caller.role) {
+    case CallerRole.PARTNER_ADMIN:
+      return event.partnerId === caller.partnerId;
+    case CallerRole.COMPANY_ADMIN:
+      return event.companyId === caller.companyId;
+    case CallerRole.CONNECTOR:
+      return event.connectorId === caller.connectorId;
+    default: {
+      const unreachable: never = caller;
+      return unreachable;
+    }
   }
 }

@@ -6,6 +6,7 @@ import { ConnectorService } from '../connectors/connector.service.js';
 import { ConsentStateStore } from '../connectors/consent-state.store.js';
 import { ConsentService } from '../connectors/consent.service.js';
 import { ConnectorSyncRequests } from '../connectors/sync-requests.js';
+import { ConnectorTokens } from '../connectors/connector-tokens.js';
 import type { SubscriptionUpkeep } from '../domain/connector.js';
 import { buildHubSchema } from '../graphql/schema.js';
 import { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';
@@ -40,6 +41,7 @@ export async function buildApi(
   const store = new ConnectorStore(models.Connector);
   const companies = new CompanyService(models);
   const syncRequests = new ConnectorSyncRequests(engine.syncRequester, upkeep, logger);
+  const tokens = new ConnectorTokens({ models, live, logger });
   const connectors = new ConnectorService({
     models,
     store,
@@ -48,6 +50,7 @@ export async function buildApi(
     syncRequests,
     directoryReleaser: engine.directoryReleaser,
     live,
+    tokens,
     logger,
     webhooksEnabled: config.http.publicBaseUrl !== undefined,
   });
@@ -68,7 +71,7 @@ export async function buildApi(
   const consent = new ConsentService({ Connector: models.Connector, consentStates, setup, logger });
   return {
     services: { companies, connectors, setup, consent, live, sync: engine.queries },
-    authenticator: new Authenticator(config.auth, connectors),
+    authenticator: new Authenticator(config.auth, tokens),
     schema: await buildHubSchema(live),
   };
 }

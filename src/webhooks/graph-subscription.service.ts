@@ -12,9 +12,8 @@ import {
 } from '../domain/connector.js';
 import { AppError, ErrorCode, isAppError } from '../domain/errors.js';
 import type { GraphSubscriptionsApi } from '../integrations/entra/subscriptions.js';
-import { hashClientState, newClientState } from './client-state.js';
-import { desiredSubscriptions, renewAfter, type DesiredSubscription } from './subscription-plan.js';
-import { LIFECYCLE_PATH, WEBHOOK_PATH } from './webhook.router.js';
+import { SubscriptionSteps } from './graph-subscription.steps.js';
+import { desiredSubscriptions } from './subscription-plan.js';
 
 /** Whether a connector hears about changes in seconds (webhooks) or within a poll interval. */
 export type RealtimeMode = 'WEBHOOKS' | 'POLLING_ONLY';
@@ -77,9 +76,17 @@ export class GraphSubscriptionService {
   private readonly log: Logger;
   private readonly now: () => Date;
 
+  private readonly steps: SubscriptionSteps;
+
   constructor(private readonly deps: GraphSubscriptionServiceDeps) {
     this.log = deps.logger.child({ component: 'subscription-service' });
     this.now = deps.now ?? (() => new Date());
+    this.steps = new SubscriptionSteps(
+      deps.subscriptions,
+      deps.lifetimeMinutes,
+      this.log,
+      this.now,
+    );
   }
 
   /** Hub-wide: webhooks need PUBLIC_BASE_URL. */
@@ -131,7 +138,7 @@ export class GraphSubscriptionService {
           (await this.deps.inactiveCredentials?.(connectorId)) ??
           null;
         const graph = creds ? this.deps.graphFor(creds) : undefined;
-        for (const doc of docs) await this.deleteOne(doc, graph);
+        for (const doc of docs) await this.steps.deleteOne(doc, graph);
         return docs.length;
       },
     );
@@ -165,7 +172,7 @@ export class GraphSubscriptionService {
       if (existing.length === 0) return result;
       const creds = config ?? (await this.deps.inactiveCredentials?.(connectorId)) ?? null;
       const graph = creds ? this.deps.graphFor(creds) : undefined;
-      for (const doc of existing) await this.guard(result, () => this.deleteOne(doc, graph));
+      for (const doc of existing) await this.guard(result, () => this.steps.deleteOne(doc, graph));
       result.deleted = existing.length - result.failed;
       return result;
     }
@@ -177,13 +184,14 @@ export class GraphSubscriptionService {
       const wanted = desired.some((d) => d.resource === doc.resource);
       const stale = doc.tenantId !== config.tenantId || keep.has(doc.resource);
       if (wanted && !stale) keep.set(doc.resource, doc);
-      else if (await this.guard(result, () => this.deleteOne(doc, graph))) result.deleted += 1;
+      else if (await this.guard(result, () => this.steps.deleteOne(doc, graph)))
+        result.deleted += 1;
     }
 
     for (const want of desired) {
       const doc = keep.get(want.resource);
       await this.guard(result, async () => {
-        const outcome = await this.maintainOne(graph, config, want, doc, baseUrl);
+        const outcome = await this.steps.maintainOne(graph, config, want, doc, baseUrl);
         if (outcome !== 'unchanged') result[outcome] += 1;
       });
       if (result.errorCode === ErrorCode.UPSTREAM_UNAUTHORIZED) break;
@@ -205,105 +213,6 @@ export class GraphSubscriptionService {
     }
     result.mode = (await this.getRealtimeStatus(connectorId)).mode;
     return result;
-  }
-
-  private async maintainOne(
-    graph: GraphSubscriptionsApi,
-    config: ConnectorSyncConfig,
-    want: DesiredSubscription,
-    doc: GraphSubscriptionRecord | undefined,
-    baseUrl: string,
-  ): Promise<'created' | 'renewed' | 'reauthorized' | 'unchanged'> {
-    const now = this.now();
-    const recreate = async () => {
-      if (doc) await this.deleteOne(doc, graph);
-      await this.create(graph, config, want, baseUrl);
-      return 'created' as const;
-    };
-    if (!doc || doc.removedAt !== null || doc.expiresAt <= now) return recreate();
-    try {
-      if (doc.reauthorizationRequestedAt !== null) {
-        await this.reauthorize(graph, doc);
-        if (doc.renewAfter > now) return 'reauthorized';
-      }
-      if (doc.renewAfter <= now) {
-        await this.renew(graph, doc);
-        return 'renewed';
-      }
-      return 'unchanged';
-    } catch (error) {
-      if (isAppError(error) && error.code === ErrorCode.NOT_FOUND) return recreate();
-      throw error;
-    }
-  }
-
-  private async create(
-    graph: GraphSubscriptionsApi,
-    config: ConnectorSyncConfig,
-    want: DesiredSubscription,
-    baseUrl: string,
-  ): Promise<void> {
-    const now = this.now();
-    const clientState = newClientState();
-    const created = await graph.create({
-      resource: want.resource,
-      changeType: want.changeType,
-      notificationUrl: `${baseUrl}${WEBHOOK_PATH}`,
-      lifecycleNotificationUrl: `${baseUrl}${LIFECYCLE_PATH}`,
-      expirationDateTime: new Date(now.getTime() + this.deps.lifetimeMinutes * 60_000),
-      clientState,
-    });
-    const expiresAt = new Date(created.expirationDateTime);
-    await this.deps.subscriptions.create({
-      _id: created.id,
-      connectorId: config.connectorId,
-      tenantId: config.tenantId,
-      resource: want.resource,
-      changeType: want.changeType,
-      clientStateHash: hashClientState(clientState),
-      expiresAt,
-      renewAfter: renewAfter(now, expiresAt),
-      reauthorizationRequestedAt: null,
-      removedAt: null,
-    });
-    this.log.info(
-      { connectorId: config.connectorId, subscriptionId: created.id, resource: want.resource },
-      'Graph subscription created',
-    );
-  }
-
-  private async renew(graph: GraphSubscriptionsApi, doc: GraphSubscriptionRecord): Promise<void> {
-    const now = this.now();
-    const renewed = await graph.renew(
-      doc._id,
-      new Date(now.getTime() + this.deps.lifetimeMinutes * 60_000),
-    );
-    const expiresAt = new Date(renewed.expirationDateTime);
-    await this.deps.subscriptions.updateOne(
-      { _id: doc._id },
-      {
-        $set: {
-          expiresAt,
-          renewAfter: renewAfter(now, expiresAt),
-          reauthorizationRequestedAt: null,
-        },
-      },
-    );
-  }
-
-  private async reauthorize(graph: GraphSubscriptionsApi, doc: GraphSubscriptionRecord) {
-    await graph.reauthorize(doc._id);
-    // Only clear the flag we handled: a newer lifecycle event keeps it set.
-    await this.deps.subscriptions.updateOne(
-      { _id: doc._id, reauthorizationRequestedAt: doc.reauthorizationRequestedAt },
-      { $set: { reauthorizationRequestedAt: null } },
-    );
-  }
-
-  private async deleteOne(doc: GraphSubscriptionRecord, graph?: GraphSubscriptionsApi) {
-    // An expired or Graph-removed subscription is already gone there.
-    if (graph && doc.removedAt === null && doc.expiresAt > this.now()) await graph.delete(doc._id);
-    await this.deps.subscriptions.deleteOne({ _id: doc._id });
   }
 
   /** Runs one Graph step; a failure is counted and logged, and the others still run. */
