@@ -146,7 +146,8 @@ export async function createHub(
         logger,
         graphql: { ...config.graphql, maxFields: config.api.maxFields },
         maxBodyBytes: config.api.maxBodyBytes,
-        portalUrl: config.http.portalUrl,
+        ...(config.http.portalUrl ? { portalUrl: config.http.portalUrl } : {}),
+        portal: config.portal,
         ready: async () => {
           const report = await runReadinessChecks([
             { name: 'database', check: () => databaseReachable(connection) },

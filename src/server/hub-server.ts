@@ -8,6 +8,7 @@ import { createErrorFormatter } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { healthRouter } from './health.router.js';
 import { createHttpServer, GRAPHQL_PATH, listen, type PlainHandler } from './http-app.js';
+import { PORTAL_PATH, portalRouter, type PortalSettings } from './portal.router.js';
 import type { Services } from './services.js';
 
 export interface HubServerOptions {
@@ -18,7 +19,9 @@ export interface HubServerOptions {
   authenticator: Authenticator;
   logger: Logger;
   graphql: GraphqlSettings;
-  portalUrl: string;
+  /** An external portal's page for the consent outcome; the built-in portal's when unset. */
+  portalUrl?: string;
+  portal: PortalSettings;
   /** Largest accepted request body (HTTP) or message (WebSocket). Default 1 MiB. */
   maxBodyBytes?: number;
   /** Database ping for /readyz. */
@@ -52,8 +55,9 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
 
   const handlers: PlainHandler[] = [
     healthRouter(options.ready),
-    consentCallbackRouter(options.services.consent, options.portalUrl, options.logger),
+    consentCallbackRouter(options.services.consent, consentLanding(options), options.logger),
     ...(options.handlers ?? []),
+    ...[portalRouter(options.portal, options.logger)].filter((h) => h !== null),
   ];
   const server = createHttpServer({
     apollo,
@@ -91,4 +95,9 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
       await apollo.stop();
     },
   };
+}
+
+function consentLanding(options: HubServerOptions) {
+  if (options.portalUrl) return { portalUrl: options.portalUrl };
+  return options.portal.enabled ? { builtInPortalPath: `${PORTAL_PATH}/consent` } : {};
 }
