@@ -89,10 +89,7 @@ export function createOperability(deps: OperabilityDeps): Operability {
 
   return {
     metrics,
-    handlers: [
-      requestLog(deps.logger.child({ component: 'http' })),
-      metricsHandler,
-    ],
+    handlers: [requestLog(deps.logger.child({ component: 'http' })), metricsHandler],
     readiness,
     instrumentWebhooks: (router) => instrumentWebhookRouter(metrics, router),
     async close() {

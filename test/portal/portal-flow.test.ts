@@ -159,10 +159,11 @@ describe('the reference portal in Chromium, against the dev stack', () => {
       15_000,
       'the sync group to be selected',
     );
+    await screenshot(page, '06-sync-group');
     await page.getByLabel('Search Entra groups').fill('Sales');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByLabel('Also sync Sales').check();
-    await screenshot(page, '06-users-and-groups');
+    await screenshot(page, '06-optional-group');
     await page.getByRole('button', { name: 'Next' }).click();
   }, 60_000);
 
@@ -198,11 +199,15 @@ describe('the reference portal in Chromium, against the dev stack', () => {
   }, 60_000);
 
   it('Actions > Synchronize Now shows the run live until it ends', async () => {
-    await actions('Synchronize Now');
+    await page.getByLabel('Select Azure AD').check();
+    await page.getByRole('button', { name: /Actions/ }).click();
+    await page.getByRole('menuitem', { name: 'Synchronize Now' }).waitFor();
+    await screenshot(page, '10-actions-menu');
+    await page.getByRole('menuitem', { name: 'Synchronize Now' }).click();
     await page
       .locator('section[data-run-id] .badge[data-status="SUCCEEDED"]')
       .waitFor({ timeout: 60_000 });
-    await screenshot(page, '10-synchronize-now');
+    await screenshot(page, '10-synchronize-now-run');
   }, 90_000);
 
   it('a member removed in Entra (emulator control API) shows up as a live run', async () => {
