@@ -31,6 +31,9 @@ export default defineConfig({
     },
   },
   worker: { format: 'es' },
+  // The dev server is for the portal; GraphiQL's worker imports (`?worker`) do not go through
+  // the dependency pre-bundler (GraphiQL itself is served by the hub from the build).
+  optimizeDeps: { entries: ['index.html'] },
   server: {
     proxy: {
       '/graphql': { target: hub, ws: true },
