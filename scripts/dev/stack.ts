@@ -3,13 +3,12 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { loadProvisionConfig } from '../../src/config.js';
 import { mintPortalJwt } from '../../src/cli/portal-jwt.js';
 import { withDatabase } from '../../src/db/provision/mongo-server.js';
-import { provisionMongo } from '../../src/db/provision/provision.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { seedDemoTenant, stableGuid } from './demo-tenant.js';
 import { ensureDemoConnector, type DemoState } from './demo-setup.js';
+import { provisionDatabase } from './database.js';
 import { startHubProcess, type EchoLevel } from './hub-process.js';
 
 export interface DevStackOptions {
@@ -246,37 +245,6 @@ function hubEnv(o: {
     GRAPH_BASE_URL: o.emulatorUrl,
     ENTRA_CA_FILE: o.caFile,
   };
-}
-
-/**
- * The database, as the tests get it. The provisioner's notes (e.g. that no mongod binary exists
- * here, so the offline FerretDB fallback is used) go to the dev log: they are expected on most
- * machines, not errors. The console gets one line saying which database runs.
- */
-async function provisionDatabase(
-  dir: string,
-  log: (line: string) => void,
-  detail: (line: string) => void,
-): Promise<Awaited<ReturnType<typeof provisionMongo>>> {
-  // A first run without mongod builds FerretDB through the Go module proxy (about 45 s).
-  const slow = setTimeout(
-    () => log('database: still starting (a first run builds the offline FerretDB fallback, ~45 s)'),
-    5_000,
-  );
-  try {
-    const db = await provisionMongo({
-      ...loadProvisionConfig(),
-      dataDir: path.join(dir, 'db'),
-      log: detail,
-    });
-    detail(`using ${db.provider}: ${db.description}`);
-    log(
-      `database: ${db.description}${db.provider === 'ferretdb' ? ' (the offline fallback; README "The database")' : ''}`,
-    );
-    return db;
-  } finally {
-    clearTimeout(slow);
-  }
 }
 
 /** The demo admins the portal's sign-in page offers in development (PORTAL_DEV_SIGN_IN_FILE). */

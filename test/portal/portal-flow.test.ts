@@ -7,8 +7,9 @@ import { loadProvisionConfig } from '../../src/config.js';
 import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../../src/db/provision/provision.js';
 import { waitFor } from '../helpers/wait.js';
-import { fetchWithCa, gql, spawnDevStack, type SpawnedDevStack } from '../ops/dev-stack.helpers.js';
+import { gql, spawnDevStack, type SpawnedDevStack } from '../ops/dev-stack.helpers.js';
 import { launchBrowser, screenshot, type Browser } from './browser.helpers.js';
+import { activeMembers, fullSyncEnded, removeFromSyncGroup } from './seed-flow.helpers.js';
 
 /**
  * The seed guide in a real browser (Debian's Chromium through Playwright) against `npm run dev`:
@@ -66,22 +67,6 @@ describe('the reference portal in Chromium, against the dev stack', () => {
     await page.getByRole('button', { name: /Actions/ }).click();
     await page.getByRole('menuitem', { name: item }).click();
   };
-  /** Entra ids of users the connector manages and keeps active (direct members of the group). */
-  const activeMembers = async (count: number) => {
-    const answer = await hub<{ directoryUsers: { nodes: { entraId: string | null }[] } }>(
-      `query($c: ID!) { directoryUsers(companyId: $c, status: ACTIVE, first: 20) { nodes { entraId } } }`,
-      { c: companyId },
-    );
-    const ids = answer.data!.directoryUsers.nodes.flatMap((u) => (u.entraId ? [u.entraId] : []));
-    expect(ids.length).toBeGreaterThanOrEqual(count);
-    return ids.slice(0, count);
-  };
-  const removeFromSyncGroup = async (entraId: string) => {
-    const url = `${s().emulatorControlUrl}/tenants/${s().tenantId}/groups/${s().syncGroupId}/members/${entraId}`;
-    const removed = await fetchWithCa(url, s().emulatorCaFile, { method: 'DELETE' });
-    expect(removed.status).toBeLessThan(300);
-  };
-
   it('opens signed in from the printed URL; in development one click signs in either demo admin', async () => {
     expect(stack.output.join('')).toContain(s().portalUrl);
     await page.goto(s().portalUrl);
@@ -214,8 +199,8 @@ describe('the reference portal in Chromium, against the dev stack', () => {
     await actions('Sync runs');
     await page.getByRole('heading', { name: 'Sync runs' }).waitFor();
     const navigations = browser.navigations();
-    const [leaver] = await activeMembers(1);
-    await removeFromSyncGroup(leaver!);
+    const [leaver] = await activeMembers(s(), companyId, 1);
+    await removeFromSyncGroup(s(), leaver!);
     const liveRun = page
       .locator('tbody.live-rows tr[data-run-status="SUCCEEDED"]')
       .filter({ has: page.locator('td[data-label="Disabled"]', { hasText: /^1$/ }) });
@@ -231,23 +216,11 @@ describe('the reference portal in Chromium, against the dev stack', () => {
     await page.getByRole('button', { name: 'Save Changes' }).click();
     await badge().waitFor();
     // Saving again runs a full sync: let it end first, so the two leavers land in one later run.
-    await waitFor(
-      async () => {
-        const runs = await hub<{ syncRuns: { nodes: { mode: string; status: string }[] } }>(
-          `query($c: ID!) { syncRuns(connectorId: $c, first: 1) { nodes { mode status } } }`,
-          { c: connectorId },
-        );
-        const last = runs.data?.syncRuns.nodes[0];
-        return last?.mode === 'FULL' && !['QUEUED', 'RUNNING'].includes(last.status);
-      },
-      60_000,
-      'the full sync after saving to end',
-      250,
-    );
+    await fullSyncEnded(s(), connectorId);
     await page.goto(`${s().hubUrl}/portal/connectors/${connectorId}/runs`);
     await page.getByRole('heading', { name: 'Sync runs' }).waitFor();
-    const leavers = await activeMembers(2);
-    for (const leaver of leavers) await removeFromSyncGroup(leaver);
+    const leavers = await activeMembers(s(), companyId, 2);
+    for (const leaver of leavers) await removeFromSyncGroup(s(), leaver);
     const guarded = page.locator('tbody.live-rows tr[data-run-status="NEEDS_APPROVAL"]');
     await guarded.first().waitFor({ timeout: 60_000 });
     await guarded.first().getByRole('link').click();
@@ -308,8 +281,17 @@ describe('the reference portal in Chromium, against the dev stack', () => {
 
   it('GraphiQL at /graphql: a query with the Authorization header, a subscription over graphql-ws', async () => {
     await page.goto(s().graphqlUrl);
-    const run = page.getByRole('button', { name: /Execute/ });
-    await run.waitFor({ timeout: 30_000 });
+    // GraphiQL opens its socket at the first subscription, after this.
+    const subscribed = new Promise<void>((resolve) => {
+      page.on('websocket', (socket) =>
+        socket.on('framesent', (frame) => {
+          if (String(frame.payload).includes('"type":"subscribe"')) resolve();
+        }),
+      );
+    });
+    // With two operations in the editor, Execute is a menu once GraphiQL has parsed them.
+    const run = page.locator('button.graphiql-execute-button[aria-haspopup="menu"]');
+    await run.waitFor({ timeout: 60_000 });
     await run.click();
     await page.getByRole('menuitem', { name: 'ConnectorList' }).click();
     const response = page.locator('.graphiql-response');
@@ -320,27 +302,39 @@ describe('the reference portal in Chromium, against the dev stack', () => {
     );
     await run.click();
     await page.getByRole('menuitem', { name: 'ConnectorStatus' }).click();
-    await page.waitForTimeout(1_000); // the socket is open before the change is made
-    const toggled = await hub(
-      `mutation($c: ID!) { setConnectorEnabled(connectorId: $c, enabled: false) { id } }`,
-      { c: connectorId },
-    );
-    expect(toggled.errors).toBeUndefined();
+    await subscribed;
+    // The subscribe message is sent; the hub may take a moment to register it, so the change is
+    // made again (enable, disable) until GraphiQL shows the event.
+    const setEnabled = (enabled: boolean) =>
+      hub(
+        `mutation($c: ID!, $e: Boolean!) { setConnectorEnabled(connectorId: $c, enabled: $e) { id } }`,
+        {
+          c: connectorId,
+          e: enabled,
+        },
+      );
     await waitFor(
-      async () => (await response.textContent())?.includes('DISABLED'),
+      async () => {
+        if ((await response.textContent())?.includes('DISABLED')) return true;
+        await setEnabled(true);
+        await setEnabled(false);
+        return false;
+      },
       30_000,
-      'the live event',
+      'the live event in GraphiQL',
+      2_000,
     );
     await screenshot(page, '15-graphiql');
-  }, 90_000);
+    expect((await setEnabled(true)).errors).toBeUndefined();
+  }, 120_000);
 
-  it('Actions: Enable, Rotate token (shown once), Uninstall only after confirmation', async () => {
+  it('Actions: Disable, Enable, Rotate token (shown once), Uninstall only after confirmation', async () => {
     await page.goto(`${s().hubUrl}/portal/companies/${companyId}`);
+    await badge().and(page.locator(':not([data-status="DISABLED"])')).waitFor();
+    await actions('Disable');
     await badge().and(page.locator('[data-status="DISABLED"]')).waitFor();
     await actions('Enable');
-    await page
-      .locator(`tr[data-connector-id="${connectorId}"] .badge:not([data-status="DISABLED"])`)
-      .waitFor();
+    await badge().and(page.locator(':not([data-status="DISABLED"])')).waitFor();
 
     await actions('Rotate token');
     const dialog = page.getByRole('dialog');

@@ -1,7 +1,7 @@
 import { useQuery, useSubscription } from 'urql';
 import { Link } from 'wouter';
 import type { SyncRunFieldsFragment } from '../gql/graphql';
-import { SyncRunQuery, SyncRunUpdatedSubscription } from '../lib/operations';
+import { SyncRunQuery, SyncRunUpdatedSubscription } from '../lib/sync-operations';
 import { RunStatusBadge } from './badges';
 import { ErrorNotice } from './error-notice';
 

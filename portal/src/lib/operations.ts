@@ -1,7 +1,8 @@
 import { graphql } from '../gql';
 
 /**
- * Every operation the portal sends, in one place for a portal team to copy. Types come from
+ * The operations of the companies, connectors and connector-setup screens, for a portal team to
+ * copy (sync runs, approvals and users: sync-operations.ts). Types come from
  * `schema/schema.graphql` through GraphQL Code Generator (`portal/codegen.ts`).
  */
 
@@ -224,127 +225,6 @@ export const UninstallConnectorMutation = graphql(`
   mutation UninstallConnector($connectorId: ID!) {
     uninstallConnector(connectorId: $connectorId) {
       id
-    }
-  }
-`);
-
-export const SyncRunFields = graphql(`
-  fragment SyncRunFields on SyncRun {
-    id
-    connectorId
-    status
-    trigger
-    mode
-    requestedAt
-    startedAt
-    finishedAt
-    durationMs
-    changeCount
-    coalesced
-    graphRequests
-    notes
-    error {
-      code
-      message
-    }
-    approval {
-      state
-      decidedAt
-      decidedBy
-    }
-    counts {
-      usersCreated
-      usersUpdated
-      usersDisabled
-      usersEnabled
-      usersDeleted
-      usersPending
-      groupsCreated
-      groupsUpdated
-      groupsRemoved
-      membershipsAdded
-      membershipsRemoved
-      staged
-      errors
-    }
-  }
-`);
-
-export const SyncRunsQuery = graphql(`
-  query SyncRuns($connectorId: ID!, $after: String) {
-    syncRuns(connectorId: $connectorId, first: 20, after: $after) {
-      nodes {
-        ...SyncRunFields
-      }
-      totalCount
-      hasNextPage
-      endCursor
-    }
-  }
-`);
-
-export const SyncRunUpdatedSubscription = graphql(`
-  subscription SyncRunUpdated($connectorId: ID!) {
-    syncRunUpdated(connectorId: $connectorId) {
-      ...SyncRunFields
-    }
-  }
-`);
-
-export const SyncRunQuery = graphql(`
-  query SyncRun($id: ID!, $after: String) {
-    syncRun(id: $id) {
-      ...SyncRunFields
-      changes(first: 100, after: $after) {
-        nodes {
-          seq
-          action
-          objectType
-          objectId
-          label
-          rule
-          state
-          message
-        }
-        totalCount
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-`);
-
-export const ApproveSyncRunMutation = graphql(`
-  mutation ApproveSyncRun($runId: ID!) {
-    approveSyncRun(runId: $runId) {
-      ...SyncRunFields
-    }
-  }
-`);
-
-export const RejectSyncRunMutation = graphql(`
-  mutation RejectSyncRun($runId: ID!) {
-    rejectSyncRun(runId: $runId) {
-      ...SyncRunFields
-    }
-  }
-`);
-
-export const DirectoryUsersQuery = graphql(`
-  query DirectoryUsers($companyId: ID!, $search: String, $after: String) {
-    directoryUsers(companyId: $companyId, search: $search, first: 50, after: $after) {
-      nodes {
-        id
-        displayName
-        email
-        status
-        statusReason
-        managedBy
-        updatedAt
-      }
-      totalCount
-      hasNextPage
-      endCursor
     }
   }
 `);

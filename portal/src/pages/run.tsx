@@ -10,7 +10,7 @@ import {
   RejectSyncRunMutation,
   SyncRunQuery,
   SyncRunUpdatedSubscription,
-} from '../lib/operations';
+} from '../lib/sync-operations';
 
 /**
  * One run: its counts, notes and per-object change log. A run the mass-change guard stopped

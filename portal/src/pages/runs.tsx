@@ -5,12 +5,8 @@ import { RunStatusBadge } from '../components/badges';
 import { ErrorNotice } from '../components/error-notice';
 import { RunProgress } from '../components/run-progress';
 import type { SyncRunFieldsFragment } from '../gql/graphql';
-import {
-  ConnectorQuery,
-  SyncRunsQuery,
-  SyncRunUpdatedSubscription,
-  SynchronizeNowMutation,
-} from '../lib/operations';
+import { ConnectorQuery, SynchronizeNowMutation } from '../lib/operations';
+import { SyncRunsQuery, SyncRunUpdatedSubscription } from '../lib/sync-operations';
 
 /**
  * A connector's sync runs, newest first, with runs appearing and changing live

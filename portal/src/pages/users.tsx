@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { ErrorNotice } from '../components/error-notice';
-import { DirectoryUsersQuery } from '../lib/operations';
+import { DirectoryUsersQuery } from '../lib/sync-operations';
 
 /** The company's users; those the connector manages show "Azure AD" in Managed By. */
 export function UsersPanel({ companyId }: { companyId: string }) {
