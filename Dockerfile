@@ -17,6 +17,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY bench ./bench
+# The reference portal and GraphiQL (dist/web/portal), built from the committed schema.
+COPY schema ./schema
+COPY portal ./portal
 RUN npm run build
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime

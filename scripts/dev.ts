@@ -1,13 +1,16 @@
 /**
- * `npm run dev [-- --reset] [--port N] [--emulator-port N] [--users N] [--dir PATH] [--quiet]`:
+ * `npm run dev [-- --reset] [--port N] [--emulator-port N] [--users N] [--dir PATH] [--quiet|--verbose]`:
  * the whole product on one machine with no configuration. Provisions the database (data kept in
  * .dev/), starts the Entra/Graph emulator with a seeded demo tenant, runs the hub
- * (`node dist/src/main.js`) with webhooks pointed at itself, creates a demo partner, company and
- * an installed (not yet verified) connector, and writes .dev/stack.json. Ctrl-C stops it all.
+ * (`node dist/src/main.js`) with webhooks pointed at itself and the portal on, creates a demo
+ * partner, company and an installed (not yet verified) connector, writes .dev/stack.json and
+ * prints a short summary; then one line per connector status change and sync run, from the
+ * hub's live events. Ctrl-C stops it all.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.js';
+import { followLiveEvents } from './dev/live-log.js';
 import { startDevStack, type StackInfo } from './dev/stack.js';
 
 const USAGE = `usage: npm run dev -- [options]
@@ -16,7 +19,8 @@ const USAGE = `usage: npm run dev -- [options]
   --emulator-port N    emulator HTTPS port (default 8443; 0 = any free port)
   --users N            people in the demo tenant (default 300)
   --dir PATH           where data, secrets, logs and stack.json live (default .dev)
-  --quiet              only warnings and errors from the hub
+  --quiet              only the summary and the hub's errors (no live event lines)
+  --verbose            also the hub's info lines (request lines stay in hub.log)
 `;
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -28,25 +32,35 @@ function int(value: string | undefined, fallback: number, name: string): number 
 
 function print(info: StackInfo, dir: string): void {
   const rows: [string, string][] = [
-    ['GraphQL (explorer)', info.graphqlUrl],
+    ['Portal', `${info.portalUrl}`],
+    ['', '(signed in as the demo partner admin; open it in a browser)'],
+    ['GraphQL / GraphiQL', info.graphqlUrl],
     ['partner-admin JWT', info.partnerAdminJwt],
     ['company-admin JWT', info.companyAdminJwt],
-    ['company id', info.companyId],
-    ['connector id', info.connectorId],
+    ['company', info.companyId],
+    ['connector', info.connectorId],
+    ['connector token', info.connectorToken ?? '(shown at the first install only)'],
     ['tenant id', info.tenantId],
     ['client id', info.clientId],
     ['client secret', info.clientSecret],
-    ['sync group id', `${info.syncGroupId} (Password Boss Users)`],
+    ['sync group', `${info.syncGroupId} (Password Boss Users)`],
+    ['nested group', `${info.nestedGroupId} (Password Boss Admins)`],
+    ['other groups', info.extraGroupIds.join(' ')],
     ['emulator control', info.emulatorControlUrl],
     ['health', `${info.hubUrl}/readyz  ${info.hubUrl}/metrics`],
-    ['hub log', info.logFile],
+    ['logs', `${info.logFile}  ${info.devLogFile}`],
   ];
   console.log('\nEntra connector hub: dev stack ready');
   for (const [name, value] of rows) console.log(`  ${name.padEnd(20)}${value}`);
-  console.log(`\nWritten to ${path.join(dir, 'stack.json')}. Next: the README's "Try it" section`);
-  console.log('(enter the credentials, verify, consent, pick the group, save), or the CLI:');
+  console.log(`\nAll of it is in ${path.join(dir, 'stack.json')}. Open the portal and follow the`);
   console.log(
-    '`npm run hub -- connectors`, `npm run hub -- sync <connector id>`. Ctrl-C to stop.\n',
+    'seed guide: Edit the connector, enter the credentials, Verify Connection, pick the group,',
+  );
+  console.log(
+    'Save Changes. Or the README\'s "Try it" operations, or `npm run hub -- connectors`.',
+  );
+  console.log(
+    'Connector status changes and sync runs appear below as they happen. Ctrl-C to stop.\n',
   );
 }
 
@@ -59,6 +73,7 @@ async function main(): Promise<void> {
       users: { type: 'string' },
       dir: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -75,26 +90,37 @@ async function main(): Promise<void> {
     hubPort: int(values.port, 4000, 'port'),
     emulatorPort: int(values['emulator-port'], 8443, 'emulator-port'),
     users: int(values.users, 300, 'users'),
-    quiet: values.quiet,
+    echoLevel: values.quiet ? 'error' : values.verbose ? 'info' : 'warn',
     log: (line) => console.log(line),
   });
   print(stack.info, dir);
+  const events = values.quiet
+    ? null
+    : followLiveEvents({
+        graphqlUrl: stack.info.graphqlUrl,
+        partnerAdminJwt: stack.info.partnerAdminJwt,
+        connectorIds: [stack.info.connectorId],
+        print: (line) => console.log(line),
+      });
 
   let stopping = false;
   const shutdown = (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${reason}: stopping the hub, the emulator and the database`);
-    stack.stop().then(
-      () => {
-        console.log('stopped');
-        process.exit(code);
-      },
-      (error: unknown) => {
-        console.error(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    const stopEvents = events ? events.stop().catch(() => undefined) : Promise.resolve();
+    stopEvents
+      .then(() => stack.stop())
+      .then(
+        () => {
+          console.log('stopped');
+          process.exit(code);
+        },
+        (error: unknown) => {
+          console.error(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => shutdown('SIGINT', 0));
   process.once('SIGTERM', () => shutdown('SIGTERM', 0));

@@ -32,8 +32,21 @@ const schema = z.object({
 
   /** Where Microsoft can reach this hub (webhooks) and where admin consent returns. */
   PUBLIC_BASE_URL: httpsOrHttpUrl.optional(),
-  /** Where the browser lands after admin consent; the outcome is appended as query params. */
-  PORTAL_URL: httpsOrHttpUrl.default('http://localhost:3000/connectors'),
+  /**
+   * An external portal's page where the browser lands after admin consent (the outcome is
+   * appended as query params). Unset: the built-in portal's page when it is on, else a small
+   * outcome page served by the hub.
+   */
+  PORTAL_URL: httpsOrHttpUrl.optional(),
+  /** The reference admin portal at /portal (default: on in development, off otherwise). */
+  PORTAL_ENABLED: bool.optional(),
+  /** GraphiQL at /graphql for browsers (default: on unless production). */
+  GRAPHIQL_ENABLED: bool.optional(),
+  /**
+   * Development only: a JSON file of demo sign-ins (`npm run dev` writes it) that the portal
+   * offers as one-click buttons. Refused in production.
+   */
+  PORTAL_DEV_SIGN_IN_FILE: z.string().optional(),
 
   /** `kid:base64key` pairs (32-byte keys), comma separated; the first one encrypts. */
   ENCRYPTION_KEYS: z.string().min(1),
@@ -169,6 +182,9 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if (Number.isFinite(base) && Number.isFinite(max) && max < base) {
     problems.push('SYNC_FAILURE_BACKOFF_MAX_MS: must be at least SYNC_FAILURE_BACKOFF_BASE_MS');
   }
+  if (env['PORTAL_DEV_SIGN_IN_FILE'] && env['NODE_ENV'] === 'production') {
+    problems.push('PORTAL_DEV_SIGN_IN_FILE: demo sign-ins are for development only');
+  }
   return problems;
 }
 
@@ -179,7 +195,9 @@ export interface EncryptionKey {
 
 export interface Config {
   env: 'development' | 'test' | 'production';
-  http: { host: string; port: number; publicBaseUrl?: string; portalUrl: string };
+  http: { host: string; port: number; publicBaseUrl?: string; portalUrl?: string };
+  /** The built-in portal and GraphiQL: static files built by `npm run build` into `webDir`. */
+  portal: { enabled: boolean; graphiql: boolean; webDir: string; devSignInFile?: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   mongodbUri: string;
   encryption: { activeKey: EncryptionKey; keys: readonly EncryptionKey[] };
@@ -256,7 +274,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       host: e.HOST,
       port: e.PORT,
       ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, '') } : {}),
-      portalUrl: e.PORTAL_URL,
+      ...(e.PORTAL_URL ? { portalUrl: e.PORTAL_URL } : {}),
+    },
+    portal: {
+      enabled: e.PORTAL_ENABLED ?? e.NODE_ENV === 'development',
+      graphiql: e.GRAPHIQL_ENABLED ?? e.NODE_ENV !== 'production',
+      webDir: path.join(projectRoot(), 'dist', 'web'),
+      ...(e.PORTAL_DEV_SIGN_IN_FILE ? { devSignInFile: e.PORTAL_DEV_SIGN_IN_FILE } : {}),
     },
     logLevel: e.LOG_LEVEL,
     mongodbUri: e.MONGODB_URI,

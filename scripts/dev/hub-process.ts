@@ -21,16 +21,21 @@ const LEVELS: Record<number, string> = {
   60: 'FATAL',
 };
 
+/** What reaches the console; everything is in the log file. */
+export type EchoLevel = 'error' | 'warn' | 'info';
+const MIN_LEVEL: Record<EchoLevel, number> = { error: 50, warn: 40, info: 30 };
+
 /**
  * Runs `node dist/src/main.js` with the given environment. Its JSON log lines go to `logFile`
- * in full, and in a short form to `echo` (info and up, or warn and up when quiet).
+ * in full, and in a short form to `echo` from `echoLevel` up. Request logs (one per HTTP request,
+ * hundreds while the portal is open) stay in the file.
  */
 export function startHubProcess(options: {
   mainPath: string;
   env: NodeJS.ProcessEnv;
   logFile: string;
   echo: (line: string) => void;
-  quiet: boolean;
+  echoLevel: EchoLevel;
 }): HubProcess {
   // Its own process group: Ctrl-C reaches the launcher only, which stops the hub first and the
   // database last, instead of everything at once.
@@ -45,7 +50,7 @@ export function startHubProcess(options: {
     recent.push(line);
     if (recent.length > 30) recent.shift();
   };
-  const minLevel = options.quiet ? 40 : 30;
+  const minLevel = MIN_LEVEL[options.echoLevel];
   createInterface({ input: child.stdout }).on('line', (line) => {
     log.write(`${line}\n`);
     remember(line);
@@ -94,6 +99,7 @@ function summarize(line: string, minLevel: number): string | null {
   }
   const level = entry.level ?? 30;
   if (level < minLevel) return null;
+  if (entry['component'] === 'http' && level < 40) return null;
   const extras = ['url', 'connectorId', 'runId', 'status', 'err']
     .filter((key) => entry[key] !== undefined)
     .map((key) => {

@@ -1,16 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { loadProvisionConfig } from '../../src/config.js';
 import { mintPortalJwt } from '../../src/cli/portal-jwt.js';
 import { withDatabase } from '../../src/db/provision/mongo-server.js';
-import { provisionMongo } from '../../src/db/provision/provision.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { seedDemoTenant, stableGuid } from './demo-tenant.js';
 import { ensureDemoConnector, type DemoState } from './demo-setup.js';
-import { startHubProcess } from './hub-process.js';
+import { provisionDatabase } from './database.js';
+import { startHubProcess, type EchoLevel } from './hub-process.js';
 
 export interface DevStackOptions {
   root: string;
@@ -20,12 +19,15 @@ export interface DevStackOptions {
   hubPort: number;
   emulatorPort: number;
   users: number;
-  quiet: boolean;
+  /** The hub's log lines on the console from this level up (all of them are in hub.log). */
+  echoLevel: EchoLevel;
   log: (line: string) => void;
 }
 
 /** Written to .dev/stack.json: everything needed to follow the README against the stack. */
 export interface StackInfo {
+  /** The portal, signed in as the demo partner admin (the JWT is in the fragment). */
+  portalUrl: string;
   graphqlUrl: string;
   hubUrl: string;
   partnerAdminJwt: string;
@@ -46,6 +48,8 @@ export interface StackInfo {
   jwt: { secret: string; issuer: string; audience: string };
   database: { provider: string; description: string };
   logFile: string;
+  /** The launcher's own details (how the database was provisioned). */
+  devLogFile: string;
   pid: number;
   hubPid: number;
 }
@@ -91,14 +95,14 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
     stops.length = 0;
   };
 
+  const devLogFile = path.join(dir, 'dev.log');
+  const devLog = createWriteStream(devLogFile, { flags: 'a' });
+  stops.push(() => new Promise<void>((resolve) => devLog.end(resolve)));
   try {
-    const db = await provisionMongo({
-      ...loadProvisionConfig(),
-      dataDir: path.join(dir, 'db'),
-      log: (line) => log(`[db] ${line}`),
-    });
+    const db = await provisionDatabase(dir, log, (line) =>
+      devLog.write(`${new Date().toISOString()} [db] ${line}\n`),
+    );
     stops.push(() => db.stop());
-    log(`[db] ${db.description}`);
 
     const hubPort = options.hubPort === 0 ? await freePort() : options.hubPort;
     const hubUrl = `http://127.0.0.1:${hubPort}`;
@@ -124,10 +128,11 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
     );
 
     const logFile = path.join(dir, 'hub.log');
+    const signInFile = path.join(dir, 'portal-sign-in.json');
     const hub = startHubProcess({
       mainPath: path.join(options.root, 'dist', 'src', 'main.js'),
       logFile,
-      quiet: options.quiet,
+      echoLevel: options.echoLevel,
       echo: log,
       env: hubEnv({
         hubPort,
@@ -136,6 +141,7 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
         emulatorUrl: emulator.url,
         caFile,
         secrets,
+        signInFile,
       }),
     });
     stops.push(() => hub.stop());
@@ -171,7 +177,11 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
       expiresInSeconds: lifetime,
     });
 
+    await writeDevSignIns(signInFile, partnerAdminJwt, companyAdminJwt);
+    stops.splice(1, 0, () => rm(signInFile, { force: true }));
+
     const info: StackInfo = {
+      portalUrl: `${hubUrl}/portal/#token=${partnerAdminJwt}`,
       graphqlUrl,
       hubUrl,
       partnerAdminJwt,
@@ -192,6 +202,7 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
       jwt,
       database: { provider: db.provider, description: db.description },
       logFile,
+      devLogFile,
       pid: process.pid,
       hubPid: hub.child.pid ?? -1,
     };
@@ -212,6 +223,7 @@ function hubEnv(o: {
   emulatorUrl: string;
   caFile: string;
   secrets: DevSecrets;
+  signInFile: string;
 }): NodeJS.ProcessEnv {
   return {
     PATH: process.env['PATH'],
@@ -222,8 +234,11 @@ function hubEnv(o: {
     MONGODB_URI: o.mongodbUri,
     // Graph (the emulator, in dev mode) posts change notifications to the hub itself.
     PUBLIC_BASE_URL: o.hubUrl,
-    // After admin consent the browser lands on the explorer, with the outcome in the query.
-    PORTAL_URL: `${o.hubUrl}/graphql`,
+    // The built-in portal at /portal (also where admin consent lands) and GraphiQL at /graphql;
+    // the portal offers the demo admins as one-click sign-ins.
+    PORTAL_ENABLED: 'true',
+    GRAPHIQL_ENABLED: 'true',
+    PORTAL_DEV_SIGN_IN_FILE: o.signInFile,
     ENCRYPTION_KEYS: o.secrets.encryptionKeys,
     AUTH_JWT_SECRET: o.secrets.authJwtSecret,
     AUTH_JWT_ISSUER: ISSUER,
@@ -232,6 +247,15 @@ function hubEnv(o: {
     GRAPH_BASE_URL: o.emulatorUrl,
     ENTRA_CA_FILE: o.caFile,
   };
+}
+
+/** The demo admins the portal's sign-in page offers in development (PORTAL_DEV_SIGN_IN_FILE). */
+async function writeDevSignIns(file: string, partnerJwt: string, companyJwt: string) {
+  const signIns = [
+    { label: 'demo partner admin', authorization: `Bearer ${partnerJwt}` },
+    { label: 'demo company admin', authorization: `Bearer ${companyJwt}` },
+  ];
+  await writeFile(file, `${JSON.stringify({ signIns }, null, 2)}\n`, { mode: 0o600 });
 }
 
 async function loadOrCreate<T>(file: string, create: () => T): Promise<T> {

@@ -11,7 +11,6 @@ import { sendJson } from '../server/http-io.js';
 import type { LiveEvents } from '../events/live-events.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import { collectFromDatabase } from './database.collector.js';
-import { explorerPage } from './explorer.page.js';
 import { collectGraphRequests } from './graph-requests.collector.js';
 import { HubMetrics } from './hub-metrics.js';
 import { collectLiveEvents } from './live-events.collector.js';
@@ -36,8 +35,7 @@ export interface OperabilityDeps {
 export interface Operability {
   metrics: HubMetrics;
   /**
-   * Mount first with `hub.listen({ handlers })`: request ids and access lines, GET /metrics, and
-   * the explorer page in dev.
+   * Mount first with `hub.listen({ handlers })`: request ids and access lines, GET /metrics.
    */
   handlers: PlainHandler[];
   /** Pass to `hub.listen({ readiness })`: joins the database ping of /readyz. */
@@ -51,7 +49,7 @@ export interface Operability {
 }
 
 /**
- * /metrics, readiness and the dev explorer, collected from what the service already has: the
+ * /metrics and readiness, collected from what the service already has: the
  * database at scrape time, the receiver's counters, the live events, undici's diagnostics
  * channels. The runtime calls this once and mounts the result; nothing else is hooked.
  */
@@ -106,7 +104,6 @@ export function createOperability(deps: OperabilityDeps): Operability {
     handlers: [
       requestLog(deps.logger.child({ component: 'http' })),
       ...(port === undefined ? [metricsHandler] : []),
-      ...(deps.config.explorer ? [explorerPage()] : []),
     ],
     readiness,
     async listen() {

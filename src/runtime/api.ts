@@ -102,7 +102,8 @@ export async function listenApi(
     logger,
     graphql: config.graphql,
     maxBodyBytes: config.api.maxBodyBytes,
-    portalUrl: config.http.portalUrl,
+    ...(config.http.portalUrl ? { portalUrl: config.http.portalUrl } : {}),
+    portal: config.portal,
     ready: async () => {
       const report = await runReadinessChecks([
         { name: 'database', check: () => databaseReachable(connection) },

@@ -9,6 +9,7 @@ import { createErrorFormatter } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { healthRouter } from './health.router.js';
 import { createHttpServer, GRAPHQL_PATH, listen, type PlainHandler } from './http-app.js';
+import { PORTAL_PATH, portalRouter, type PortalSettings } from './portal.router.js';
 import type { Services } from './services.js';
 
 export interface HubServerOptions {
@@ -21,7 +22,9 @@ export interface HubServerOptions {
   graphql: GraphqlSettings;
   /** Request budgets per IP and per caller, WebSocket caps (src/server/abuse-limits.ts). */
   abuse: AbuseLimits;
-  portalUrl: string;
+  /** An external portal's page for the consent outcome; the built-in portal's when unset. */
+  portalUrl?: string;
+  portal: PortalSettings;
   /** Largest accepted request body (HTTP) or message (WebSocket). Default 1 MiB. */
   maxBodyBytes?: number;
   /** Database ping for /readyz. */
@@ -59,11 +62,12 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
     healthRouter(options.ready),
     consentCallbackRouter(
       options.services.consent,
-      options.portalUrl,
+      consentLanding(options),
       options.logger,
       options.abuse,
     ),
     ...(options.handlers ?? []),
+    ...[portalRouter(options.portal, options.logger)].filter((h) => h !== null),
   ];
   const server = createHttpServer({
     apollo,
@@ -104,4 +108,9 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
       await apollo.stop();
     },
   };
+}
+
+function consentLanding(options: HubServerOptions) {
+  if (options.portalUrl) return { portalUrl: options.portalUrl };
+  return options.portal.enabled ? { builtInPortalPath: `${PORTAL_PATH}/consent` } : {};
 }

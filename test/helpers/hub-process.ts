@@ -28,7 +28,7 @@ import mongoose from 'mongoose';
 import { projectRoot } from '../../src/config.js';
 import { testDatabaseUri } from './database.js';
 import type { RunningEmulator } from './emulator.js';
-import { freePort, TEST_JWT_SECRET } from './hub.js';
+import { freePort, PORTAL_URL, TEST_JWT_SECRET } from './hub.js';
 import { waitFor } from './wait.js';
 
 export interface HubProcessOptions {
@@ -88,6 +88,8 @@ export async function hubProcessEnv(
     MONGODB_URI: testDatabaseUri(),
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    // Where the consent callback sends the browser, as in-process test hubs have it.
+    PORTAL_URL,
     ...(options.webhooks === false ? {} : { PUBLIC_BASE_URL: url }),
     ...(options.emulator
       ? {

@@ -77,16 +77,20 @@ export async function gql<T>(
   };
 }
 
-/** GET without following redirects, trusting the emulator's CA; returns status and Location. */
+/**
+ * GET without following redirects, trusting the emulator's CA; returns status, Location and the
+ * body's text.
+ */
 export async function getNoRedirect(
   url: string,
   caFile: string,
-): Promise<{ status: number; location: string | null }> {
+  headers: Record<string, string> = {},
+): Promise<{ status: number; location: string | null; body: string }> {
   const agent = new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } });
   try {
-    const response = await undiciFetch(url, { redirect: 'manual', dispatcher: agent });
-    await response.arrayBuffer();
-    return { status: response.status, location: response.headers.get('location') };
+    const response = await undiciFetch(url, { redirect: 'manual', dispatcher: agent, headers });
+    const body = await response.text();
+    return { status: response.status, location: response.headers.get('location'), body };
   } finally {
     await agent.close();
   }

@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import vm from 'node:vm';
 import { MongoClient } from 'mongodb';
 import { loadProvisionConfig } from '../../src/config.js';
 import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
@@ -61,9 +60,10 @@ describe('npm run dev: the demo stack end to end', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('writes stack.json with everything the README needs, and serves the offline explorer', async () => {
+  it('writes stack.json with everything the README needs, and serves the portal and GraphiQL', async () => {
     const s = stack.info;
     for (const key of [
+      'portalUrl',
       'graphqlUrl',
       'partnerAdminJwt',
       'companyAdminJwt',
@@ -73,21 +73,50 @@ describe('npm run dev: the demo stack end to end', () => {
       'syncGroupId',
       'emulatorControlUrl',
       'connectorId',
+      'connectorToken',
     ] as const) {
       expect(s[key]).toEqual(expect.any(String));
     }
-    expect(stack.output.join('')).toContain(s.graphqlUrl);
-    const page = await fetch(s.graphqlUrl, { headers: { accept: 'text/html' } });
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    expect(html).toContain('GraphQL explorer');
-    expect(html).not.toMatch(/https?:\/\/[^"' ]*cdn/i);
-    // The page's script at least parses (no browser here to run it).
-    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
-    expect(() => new vm.Script(script!)).not.toThrow();
+    expect(s.portalUrl).toBe(`${s.hubUrl}/portal/#token=${s.partnerAdminJwt}`);
+    for (const page of [s.portalUrl, s.graphqlUrl]) {
+      const answer = await fetch(page, { headers: { accept: 'text/html' } });
+      expect(answer.status).toBe(200);
+      const html = await answer.text();
+      expect(html).toMatch(/<title>Entra connector hub: (admin portal|GraphiQL)<\/title>/);
+      // Everything the page loads comes from the hub itself.
+      expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    }
+    // The portal's one-click demo sign-ins (development only).
+    const signIns = (await (await fetch(`${s.hubUrl}/portal/api/dev-sign-in`)).json()) as {
+      signIns: { label: string; authorization: string }[];
+    };
+    expect(signIns.signIns.map((x) => x.authorization)).toEqual([
+      `Bearer ${s.partnerAdminJwt}`,
+      `Bearer ${s.companyAdminJwt}`,
+    ]);
     // The emulator's control API answers at the printed URL.
     const tenants = await getNoRedirect(`${s.emulatorControlUrl}/health`, s.emulatorCaFile);
     expect(tenants.status).toBe(200);
+  });
+
+  it('first contact: a short summary, the database fallback as information, no request lines', () => {
+    const s = stack.info;
+    const printed = stack.output.join('');
+    for (const value of [
+      s.portalUrl,
+      s.graphqlUrl,
+      s.partnerAdminJwt,
+      s.companyAdminJwt,
+      s.connectorToken!,
+      s.syncGroupId,
+      s.nestedGroupId,
+      ...s.extraGroupIds,
+    ]) {
+      expect(printed).toContain(value);
+    }
+    expect(printed).not.toMatch(/unavailable|trying the next option/);
+    expect(printed).not.toMatch(/\brequest\b.*path=|"msg":"request"/);
+    expect(printed.split('\n').length).toBeLessThan(45);
   });
 
   it('follows the README: credentials, verify, consent, group, save, sync', async () => {
@@ -119,19 +148,26 @@ describe('npm run dev: the demo stack end to end', () => {
         error: { reason: string } | null;
       };
     }>('VerifyConnection', { connectorId });
+    // The demo app has no admin consent yet: the answer is not verified, with a consent URL.
     expect(verify.verifyConnection.verified).toBe(false);
     expect(verify.verifyConnection.error?.reason).toBe('CONSENT_REQUIRED');
     const consentUrl = verify.verifyConnection.consentUrl!;
     expect(consentUrl.startsWith(s.emulatorUrl)).toBe(true);
 
-    // The browser: Microsoft (the emulator) -> the hub's /azure/callback -> the portal.
+    // Microsoft (the emulator) -> the hub's /azure/callback, here from a client that asks for
+    // JSON (a browser is redirected to the portal: test/portal/portal-flow.test.ts).
     const microsoft = await getNoRedirect(consentUrl, s.emulatorCaFile);
     expect(microsoft.status).toBe(302);
     expect(microsoft.location!.startsWith(`${s.hubUrl}/azure/callback?`)).toBe(true);
-    const callback = await getNoRedirect(microsoft.location!, s.emulatorCaFile);
-    expect(callback.status).toBe(302);
-    expect(callback.location).toContain('result=');
-    expect(callback.location).not.toContain('error');
+    const callback = await getNoRedirect(microsoft.location!, s.emulatorCaFile, {
+      accept: 'application/json',
+    });
+    expect(callback.status).toBe(200);
+    expect(JSON.parse(callback.body)).toMatchObject({
+      connectorId,
+      result: 'verified',
+      title: 'Connection Verified',
+    });
 
     const verified = await call<{ connector: { verified: boolean } }>('ConnectionVerified', {
       connectorId,
@@ -197,6 +233,23 @@ describe('npm run dev: the demo stack end to end', () => {
       250,
     );
     expect(Date.parse(connected.lastSuccessfulSyncAt!)).toBeGreaterThan(Date.now() - 120_000);
+    // `npm run dev` printed both, from the live events, one line each.
+    await waitFor(
+      () => {
+        const printed = stack.output.join('');
+        return (
+          printed.includes(
+            `connector ${connectorId} (Azure AD, Contoso (demo)): WAITING_FOR_CONNECTION -> CONNECTED`,
+          ) &&
+          new RegExp(
+            `sync run \\w+ of connector ${connectorId} .*: (INITIAL|MANUAL) \\w+ SUCCEEDED`,
+          ).test(printed)
+        );
+      },
+      15_000,
+      'the status change and the sync run on the console',
+      100,
+    );
     const client = await MongoClient.connect(db.uri);
     try {
       const users = client.db('entra_hub_dev').collection('directory_users');

@@ -1,0 +1,45 @@
+import type { ConnectorStatus, SyncRunStatus } from '../gql/graphql';
+
+const CONNECTOR_LABELS: Record<ConnectorStatus, string> = {
+  WAITING_FOR_CONNECTION: 'Waiting for connection',
+  CONNECTED: 'Connected',
+  UNAUTHORIZED: 'Unauthorized',
+  ERROR: 'Error',
+  DISABLED: 'Disabled',
+};
+
+export function connectorStatusLabel(status: ConnectorStatus | null | undefined): string {
+  return status ? CONNECTOR_LABELS[status] : 'Not saved yet';
+}
+
+/** The connector's status as the seed guide names it; `null` = installed, not saved yet. */
+export function StatusBadge({ status }: { status: ConnectorStatus | null | undefined }) {
+  return (
+    <span
+      className={`badge badge-${(status ?? 'NEW').toLowerCase()}`}
+      data-status={status ?? 'NEW'}
+    >
+      {connectorStatusLabel(status)}
+    </span>
+  );
+}
+
+const RUN_TONES: Record<SyncRunStatus, string> = {
+  QUEUED: 'waiting_for_connection',
+  RUNNING: 'waiting_for_connection',
+  SUCCEEDED: 'connected',
+  PARTIAL: 'error',
+  FAILED: 'unauthorized',
+  NEEDS_APPROVAL: 'error',
+  CANCELLED: 'disabled',
+};
+
+export function RunStatusBadge({ status }: { status: SyncRunStatus }) {
+  return (
+    <span className={`badge badge-${RUN_TONES[status]}`} data-status={status}>
+      {status === 'NEEDS_APPROVAL'
+        ? 'Needs approval'
+        : status.charAt(0) + status.slice(1).toLowerCase()}
+    </span>
+  );
+}
