@@ -3,7 +3,7 @@ import { resealConnectorSecrets, type ResealCounts } from '../connectors/secret-
 import { SecretBox } from '../crypto/secret-box.js';
 import { connectDatabase } from '../db/connection.js';
 import { connectorModel } from '../db/models/connector.model.js';
-import type { Output } from './commands.js';
+import type { Output } from './output.js';
 
 /**
  * `npm run hub -- reencrypt`: an operator command that talks to the database directly (not the

@@ -14,12 +14,13 @@ import { registerDeltaRoutes } from './graph/delta.router.js';
 import { registerBatchRoutes } from './graph/batch.router.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { Router } from './http/router.js';
-import { listenHttps } from './http/server.js';
+import { listenHttps, type HttpsListener } from './http/server.js';
 import { registerConsentRoutes } from './identity/consent.router.js';
 import { registerMetadataRoutes } from './identity/metadata.router.js';
 import { createSigningKeys } from './identity/signing-keys.js';
 import { registerTokenRoutes } from './identity/token.router.js';
 import { TOKEN_LIFETIME_SECONDS } from './identity/token.service.js';
+import type { DeliverySettings } from './notifications/delivery.service.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import {
   assertSignedBy,
@@ -96,46 +97,18 @@ export interface RunningEmulator {
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const certificate = options.certificate ?? (await generateCertificate());
   assertSignedBy(certificate);
-  const clock = new EmulatorClock();
   const log = options.logger ?? (() => undefined);
-  const settings: EmulatorSettings = {
-    allowHttpNotificationUrls: options.allowHttpNotificationUrls ?? false,
-    notificationBatchWindowMs: options.notificationBatchWindowMs ?? 100,
-    notificationRetryWindowMs: options.notificationRetryWindowMs ?? 4 * 3600_000,
-    notificationRetryBaseMs: options.notificationRetryBaseMs ?? 10_000,
-    validationTimeoutMs: options.validationTimeoutMs ?? 10_000,
-    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 3_000,
-    requestLogSize: options.requestLogSize ?? 1000,
-    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS,
-  };
-  const ctx = new EmulatorContext(clock, await createSigningKeys(), settings, log);
-
-  const graphRouter = new Router<GraphCall, GraphRouteMeta>();
-  registerDeltaRoutes(graphRouter);
-  registerUserRoutes(graphRouter);
-  registerMemberRoutes(graphRouter);
-  registerGroupRoutes(graphRouter);
-  const graphPipeline = new GraphPipeline(ctx, graphRouter);
-  registerBatchRoutes(
-    graphRouter,
-    async (request) => (await graphPipeline.handle(request)).response,
+  const ctx = new EmulatorContext(
+    new EmulatorClock(),
+    await createSigningKeys(),
+    emulatorSettings(options),
+    log,
   );
-  const identityRouter = new Router<EmulatorContext>();
-  registerTokenRoutes(identityRouter);
-  registerMetadataRoutes(identityRouter);
-  registerConsentRoutes(identityRouter);
-
   const notifications = new NotificationsModule(
     ctx,
-    {
-      endpointHealthMinSamples: options.endpointHealthMinSamples ?? 100,
-      slowEndpointDelayMs: options.slowEndpointDelayMs ?? 10_000,
-      dropDurationMs: options.dropDurationMs ?? 10 * 60_000,
-      reauthorizationGraceMs: options.reauthorizationGraceMs ?? 3600_000,
-    },
+    deliverySettings(options),
     options.notificationCaCertPem,
   );
-  notifications.registerRoutes(graphRouter);
   const control = new EmulatorControl(ctx, notifications);
   const controlDeps: ControlDeps = {
     control,
@@ -152,8 +125,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     key: certificate.key,
     handle: createDispatcher({
       ctx,
-      graph: graphPipeline,
-      identity: identityRouter,
+      graph: createGraphPipeline(ctx, notifications),
+      identity: createIdentityRouter(),
       control: createControlRouter(),
       controlDeps,
       ...(options.adminKey !== undefined ? { adminKey: options.adminKey } : {}),
@@ -162,11 +135,66 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       log(`internal error: ${error instanceof Error ? error.message : String(error)}`),
   });
   ctx.baseUrl = `https://localhost:${listener.port}`;
+  return running(ctx.baseUrl, certificate, listener, control, notifications);
+}
 
+function emulatorSettings(options: StartEmulatorOptions): EmulatorSettings {
   return {
-    url: ctx.baseUrl,
-    authorityHost: ctx.baseUrl,
-    graphBaseUrl: ctx.baseUrl,
+    allowHttpNotificationUrls: options.allowHttpNotificationUrls ?? false,
+    notificationBatchWindowMs: options.notificationBatchWindowMs ?? 100,
+    notificationRetryWindowMs: options.notificationRetryWindowMs ?? 4 * 3600_000,
+    notificationRetryBaseMs: options.notificationRetryBaseMs ?? 10_000,
+    validationTimeoutMs: options.validationTimeoutMs ?? 10_000,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 3_000,
+    requestLogSize: options.requestLogSize ?? 1000,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS,
+  };
+}
+
+function deliverySettings(options: StartEmulatorOptions): DeliverySettings {
+  return {
+    endpointHealthMinSamples: options.endpointHealthMinSamples ?? 100,
+    slowEndpointDelayMs: options.slowEndpointDelayMs ?? 10_000,
+    dropDurationMs: options.dropDurationMs ?? 10 * 60_000,
+    reauthorizationGraceMs: options.reauthorizationGraceMs ?? 3600_000,
+  };
+}
+
+/**
+ * Graph routes in match order: literal routes such as `/users/delta` before `/users/:id` (the
+ * router tries them in the order added). `$batch` steps go back through the same pipeline.
+ */
+function createGraphPipeline(ctx: EmulatorContext, notifications: NotificationsModule) {
+  const router = new Router<GraphCall, GraphRouteMeta>();
+  registerDeltaRoutes(router);
+  registerUserRoutes(router);
+  registerMemberRoutes(router);
+  registerGroupRoutes(router);
+  const pipeline = new GraphPipeline(ctx, router);
+  registerBatchRoutes(router, async (request) => (await pipeline.handle(request)).response);
+  notifications.registerRoutes(router);
+  return pipeline;
+}
+
+function createIdentityRouter(): Router<EmulatorContext> {
+  const router = new Router<EmulatorContext>();
+  registerTokenRoutes(router);
+  registerMetadataRoutes(router);
+  registerConsentRoutes(router);
+  return router;
+}
+
+function running(
+  url: string,
+  certificate: EmulatorCertificate,
+  listener: HttpsListener,
+  control: EmulatorControl,
+  notifications: NotificationsModule,
+): RunningEmulator {
+  return {
+    url,
+    authorityHost: url,
+    graphBaseUrl: url,
     caCertPem: certificate.ca,
     async writeCaFile(path = join(tmpdir(), `entra-emulator-ca-${listener.port}.pem`)) {
       await writeFile(path, certificate.ca, { mode: 0o644 });

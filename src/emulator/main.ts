@@ -4,7 +4,7 @@
  * SIGINT/SIGTERM. The only place in src/emulator that writes to stdout.
  */
 import { parseArgs } from 'node:util';
-import { startEmulator } from './index.js';
+import { startEmulator, type RunningEmulator } from './index.js';
 
 const USAGE = `usage: npm run emulator -- [options]
   --users N            users to generate (default 1000)
@@ -31,7 +31,21 @@ function int(value: string | undefined, fallback: number, name: string): number 
   return parsed;
 }
 
-async function main(): Promise<void> {
+interface CliOptions {
+  users: number;
+  groups: number;
+  syncMembers: number;
+  port: number;
+  host: string;
+  dev: boolean;
+  adminKey: string | undefined;
+  caFile: string | undefined;
+  seed: number;
+  quiet: boolean;
+}
+
+/** The command line, every number checked before anything starts; null for `--help`. */
+function readOptions(): CliOptions | null {
   const { values } = parseArgs({
     options: {
       users: { type: 'string' },
@@ -47,25 +61,29 @@ async function main(): Promise<void> {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
-    out(USAGE);
-    return;
-  }
+  if (values.help) return null;
   const users = int(values.users, 1000, 'users');
-  const groups = int(values.groups, 50, 'groups');
-  const emulator = await startEmulator({
+  return {
+    users,
+    groups: int(values.groups, 50, 'groups'),
+    syncMembers: int(values['sync-members'], Math.min(users, 25), 'sync-members'),
     port: int(values.port, 8443, 'port'),
     host: values.host ?? '127.0.0.1',
-    allowHttpNotificationUrls: values.dev,
-    ...(values['admin-key'] !== undefined ? { adminKey: values['admin-key'] } : {}),
-    ...(values.quiet ? {} : { logger: (line: string) => out(`[emulator] ${line}`) }),
-  });
+    dev: values.dev,
+    adminKey: values['admin-key'],
+    caFile: values['ca-file'],
+    seed: int(values.seed, 42, 'seed'),
+    quiet: values.quiet,
+  };
+}
+
+/** One tenant with the hub's app registered in it (single-tenant, as the seed guide sets it up). */
+function seedDevTenant(emulator: RunningEmulator, options: CliOptions) {
   const control = emulator.control;
   const tenant = control.createTenant({
     defaultDomain: 'contoso-dev.onmicrosoft.com',
     displayName: 'Contoso (emulated)',
   });
-  // Registered in the tenant itself (single-tenant, as the seed guide sets it up) and consented.
   const app = control.createApp({
     displayName: 'Entra connector hub (dev)',
     homeTenantId: tenant.id,
@@ -73,15 +91,24 @@ async function main(): Promise<void> {
   const secret = control.addSecret(app.clientId);
   control.grantConsent(tenant.id, app.clientId);
   const generated = control.generateTenant(tenant.id, {
-    users,
-    groups,
-    syncGroupMembers: int(values['sync-members'], Math.min(users, 25), 'sync-members'),
+    users: options.users,
+    groups: options.groups,
+    syncGroupMembers: options.syncMembers,
     guestShare: 0.05,
     disabledShare: 0.03,
     syncGroupNonUserMembers: 2,
-    seed: int(values.seed, 42, 'seed'),
+    seed: options.seed,
   });
-  const caFile = await emulator.writeCaFile(values['ca-file']);
+  return { tenant, app, secret, generated };
+}
+
+function printBanner(
+  emulator: RunningEmulator,
+  options: CliOptions,
+  seeded: ReturnType<typeof seedDevTenant>,
+  caFile: string,
+): void {
+  const { tenant, app, secret, generated } = seeded;
   out('Entra ID + Microsoft Graph emulator');
   out(`  tenant id        ${tenant.id} (${tenant.defaultDomain})`);
   out(`  client id        ${app.clientId}`);
@@ -89,17 +116,20 @@ async function main(): Promise<void> {
   out(`  client secret    ${secret.secretText}`);
   out(`  sync group id    ${generated.syncGroupId}`);
   out(
-    `  users / groups   ${users} / ${groups + 1} (${generated.memberships} memberships, ${generated.durationMs} ms)`,
+    `  users / groups   ${options.users} / ${options.groups + 1} (${generated.memberships} memberships, ${generated.durationMs} ms)`,
   );
   out(`  authority host   ${emulator.authorityHost}`);
   out(`  Graph base URL   ${emulator.graphBaseUrl}   (the hub appends /v1.0)`);
   out(`  control API      ${emulator.url}/_emulator   (see docs/emulator.md)`);
   out(`  CA certificate   ${caFile}   (NODE_EXTRA_CA_CERTS=${caFile})`);
   out(
-    `  notifications    ${values.dev ? 'http://localhost receivers allowed (dev mode)' : 'https receivers only'}`,
+    `  notifications    ${options.dev ? 'http://localhost receivers allowed (dev mode)' : 'https receivers only'}`,
   );
   out('Ctrl+C to stop.');
+}
 
+/** The first SIGINT or SIGTERM stops the emulator gracefully; a second one is ignored. */
+function stopOnSignals(emulator: RunningEmulator): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -115,6 +145,25 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  if (!options) {
+    out(USAGE);
+    return;
+  }
+  const emulator = await startEmulator({
+    port: options.port,
+    host: options.host,
+    allowHttpNotificationUrls: options.dev,
+    ...(options.adminKey !== undefined ? { adminKey: options.adminKey } : {}),
+    ...(options.quiet ? {} : { logger: (line: string) => out(`[emulator] ${line}`) }),
+  });
+  const seeded = seedDevTenant(emulator, options);
+  const caFile = await emulator.writeCaFile(options.caFile);
+  printBanner(emulator, options, seeded, caFile);
+  stopOnSignals(emulator);
 }
 
 main().catch((error: unknown) => {

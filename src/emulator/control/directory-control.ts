@@ -1,6 +1,6 @@
 import type { EmulatorContext } from '../emulator-context.js';
 import type { GroupData, OtherObjectType, UserData } from '../store/directory-types.js';
-import type { GroupInput, UserInput } from '../store/tenant-directory.js';
+import type { GroupInput, UserInput } from '../store/directory-records.js';
 import { ControlErrorCode, EmulatorError } from '../util/errors.js';
 import { groupView, userView, type GroupView, type UserView } from './views.js';
 

@@ -25,28 +25,114 @@ export function parseFilter(
   properties: ReadonlySet<string>,
   type: string,
 ): FilterNode {
-  const tokens = tokenize(source);
-  let pos = 0;
-  const peek = () => tokens[pos];
-  const next = () => tokens[pos++];
-  const isWord = (token: Token | undefined, text: string) =>
-    token?.kind === 'word' && token.text.toLowerCase() === text;
-  const expectPunct = (text: string) => {
-    const token = next();
-    if (token?.kind !== 'punct' || token.text !== text) throw invalid(source);
-  };
-  const property = (): string => {
-    const token = next();
-    if (token?.kind !== 'word') throw invalid(source);
-    const match = [...properties].find((p) => p.toLowerCase() === token.text.toLowerCase());
+  return new FilterParser(source, properties, type).parse();
+}
+
+/**
+ * Recursive descent, one method per rule: `or` binds looser than `and`, which binds looser than
+ * a primary (parentheses, `not`, `startswith(...)` or a comparison).
+ */
+class FilterParser {
+  private readonly tokens: Token[];
+  private pos = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly properties: ReadonlySet<string>,
+    private readonly type: string,
+  ) {
+    this.tokens = tokenize(source);
+  }
+
+  parse(): FilterNode {
+    const root = this.orExpr();
+    if (this.pos !== this.tokens.length) throw invalid(this.source);
+    return root;
+  }
+
+  private orExpr(): FilterNode {
+    let node = this.andExpr();
+    while (isWord(this.peek(), 'or')) {
+      this.next();
+      node = { op: 'or', left: node, right: this.andExpr() };
+    }
+    return node;
+  }
+
+  private andExpr(): FilterNode {
+    let node = this.primary();
+    while (isWord(this.peek(), 'and')) {
+      this.next();
+      node = { op: 'and', left: node, right: this.primary() };
+    }
+    return node;
+  }
+
+  private primary(): FilterNode {
+    const token = this.peek();
+    if (token?.kind === 'punct' && token.text === '(') {
+      this.next();
+      const inner = this.orExpr();
+      this.expectPunct(')');
+      return inner;
+    }
+    if (isWord(token, 'not')) {
+      this.next();
+      return { op: 'not', inner: this.primary() };
+    }
+    if (isWord(token, 'startswith')) {
+      this.next();
+      return this.startsWith();
+    }
+    // Any other function call (`endswith(`, `contains(`...) is a query Graph does not support.
+    if (token?.kind === 'word' && this.tokens[this.pos + 1]?.kind === 'punct') {
+      throw unsupportedQuery();
+    }
+    return this.comparison();
+  }
+
+  /** `startswith(prop, 'x')`, after the function name. */
+  private startsWith(): FilterNode {
+    this.expectPunct('(');
+    const prop = this.property();
+    this.expectPunct(',');
+    const value = this.literal();
+    this.expectPunct(')');
+    if (typeof value !== 'string') throw invalid(this.source);
+    return { op: 'startswith', property: prop, value };
+  }
+
+  /** `prop eq x`, `prop ne x` or `prop in (x, y)`. */
+  private comparison(): FilterNode {
+    const prop = this.property();
+    const operator = this.next();
+    if (operator?.kind !== 'word') throw invalid(this.source);
+    const op = operator.text.toLowerCase();
+    if (op === 'eq' || op === 'ne') return { op, property: prop, value: this.literal() };
+    if (op !== 'in') throw unsupportedQuery();
+    this.expectPunct('(');
+    const values = [this.literal()];
+    while (isPunct(this.peek(), ',')) {
+      this.next();
+      values.push(this.literal());
+    }
+    this.expectPunct(')');
+    return { op: 'in', property: prop, values };
+  }
+
+  private property(): string {
+    const token = this.next();
+    if (token?.kind !== 'word') throw invalid(this.source);
+    const match = [...this.properties].find((p) => p.toLowerCase() === token.text.toLowerCase());
     if (!match) {
-      throw badRequest(`Could not find a property named '${token.text}' on type '${type}'.`);
+      throw badRequest(`Could not find a property named '${token.text}' on type '${this.type}'.`);
     }
     return match;
-  };
-  const literal = (): Literal => {
-    const token = next();
-    if (!token) throw invalid(source);
+  }
+
+  private literal(): Literal {
+    const token = this.next();
+    if (!token) throw invalid(this.source);
     if (token.kind === 'string') return token.text;
     if (token.kind === 'number') return token.value;
     if (token.kind === 'word') {
@@ -55,67 +141,28 @@ export function parseFilter(
       if (word === 'false') return false;
       if (word === 'null') return null;
     }
-    throw invalid(source);
-  };
-  const primary = (): FilterNode => {
-    const token = peek();
-    if (token?.kind === 'punct' && token.text === '(') {
-      next();
-      const inner = orExpr();
-      expectPunct(')');
-      return inner;
-    }
-    if (isWord(token, 'not')) {
-      next();
-      return { op: 'not', inner: primary() };
-    }
-    if (isWord(token, 'startswith')) {
-      next();
-      expectPunct('(');
-      const prop = property();
-      expectPunct(',');
-      const value = literal();
-      expectPunct(')');
-      if (typeof value !== 'string') throw invalid(source);
-      return { op: 'startswith', property: prop, value };
-    }
-    if (token?.kind === 'word' && tokens[pos + 1]?.kind === 'punct') throw unsupportedQuery();
-    const prop = property();
-    const operator = next();
-    if (operator?.kind !== 'word') throw invalid(source);
-    const op = operator.text.toLowerCase();
-    if (op === 'eq' || op === 'ne') return { op, property: prop, value: literal() };
-    if (op === 'in') {
-      expectPunct('(');
-      const values = [literal()];
-      while (peek()?.kind === 'punct' && (peek() as { text: string }).text === ',') {
-        next();
-        values.push(literal());
-      }
-      expectPunct(')');
-      return { op: 'in', property: prop, values };
-    }
-    throw unsupportedQuery();
-  };
-  const andExpr = (): FilterNode => {
-    let node = primary();
-    while (isWord(peek(), 'and')) {
-      next();
-      node = { op: 'and', left: node, right: primary() };
-    }
-    return node;
-  };
-  const orExpr = (): FilterNode => {
-    let node = andExpr();
-    while (isWord(peek(), 'or')) {
-      next();
-      node = { op: 'or', left: node, right: andExpr() };
-    }
-    return node;
-  };
-  const root = orExpr();
-  if (pos !== tokens.length) throw invalid(source);
-  return root;
+    throw invalid(this.source);
+  }
+
+  private expectPunct(text: string): void {
+    if (!isPunct(this.next(), text)) throw invalid(this.source);
+  }
+
+  private peek(): Token | undefined {
+    return this.tokens[this.pos];
+  }
+
+  private next(): Token | undefined {
+    return this.tokens[this.pos++];
+  }
+}
+
+function isWord(token: Token | undefined, text: string): boolean {
+  return token?.kind === 'word' && token.text.toLowerCase() === text;
+}
+
+function isPunct(token: Token | undefined, text: string): boolean {
+  return token?.kind === 'punct' && token.text === text;
 }
 
 /** Directory string comparisons are case-insensitive. */

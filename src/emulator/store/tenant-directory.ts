@@ -1,6 +1,15 @@
 import type { EmulatorClock } from '../clock.js';
 import { ControlErrorCode, EmulatorError, notFound } from '../util/errors.js';
 import { isGuid, newGuid } from '../util/guid.js';
+import {
+  changedKeys,
+  freshTracking,
+  newGroupData,
+  newUserData,
+  patched,
+  type GroupInput,
+  type UserInput,
+} from './directory-records.js';
 import type {
   DirectoryChange,
   GroupData,
@@ -15,12 +24,7 @@ import type {
 } from './directory-types.js';
 import { MembershipIndex } from './membership-index.js';
 import { OrderedTable } from './ordered-table.js';
-
-export type UserInput = Partial<UserData> &
-  Pick<UserData, 'displayName' | 'userPrincipalName'> & {
-    id?: string;
-  };
-export type GroupInput = Partial<GroupData> & Pick<GroupData, 'displayName'> & { id?: string };
+import { UpnIndex } from './upn-index.js';
 
 type Listener = (change: DirectoryChange) => void;
 
@@ -35,7 +39,7 @@ export class TenantDirectory {
   readonly groups = new OrderedTable<GroupRecord>();
   readonly others = new Map<string, OtherObjectRecord>();
   readonly memberships = new MembershipIndex();
-  private readonly upnIndex = new Map<string, string>();
+  private readonly upns = new UpnIndex();
   private readonly listeners = new Set<Listener>();
   private seq = 0;
   private activeUsers = 0;
@@ -91,36 +95,11 @@ export class TenantDirectory {
 
   createUser(input: UserInput): UserRecord {
     const id = this.freshId(input.id);
-    const upnKey = input.userPrincipalName.toLowerCase();
-    if (this.upnIndex.has(upnKey)) {
-      throw new EmulatorError(
-        ControlErrorCode.Conflict,
-        `userPrincipalName '${input.userPrincipalName}' is already used`,
-      );
-    }
+    this.upns.claim(input.userPrincipalName, id);
     const seq = ++this.seq;
-    const guest = input.userType === 'Guest';
-    const data: UserData = {
-      givenName: null,
-      surname: null,
-      mail: null,
-      jobTitle: null,
-      department: null,
-      accountEnabled: true,
-      mobilePhone: null,
-      officeLocation: null,
-      preferredLanguage: guest ? null : 'en-US',
-      businessPhones: [],
-      createdDateTime: this.isoNow(),
-      ...stripUndefined(input),
-      displayName: input.displayName,
-      userPrincipalName: input.userPrincipalName,
-      userType: guest ? 'Guest' : 'Member',
-    };
-    delete (data as { id?: string }).id;
+    const data = newUserData(input, this.isoNow());
     const user: UserRecord = { type: 'user', ...freshTracking(id, seq), data };
     this.users.insert(user);
-    this.upnIndex.set(upnKey, id);
     this.activeUsers++;
     this.emit({ resource: 'user', id, kind: 'updated', seq });
     return user;
@@ -131,17 +110,11 @@ export class TenantDirectory {
     const changed = changedKeys(user.data, patch) as UserProperty[];
     if (changed.length === 0) return user;
     if (changed.includes('userPrincipalName')) {
-      const next = patch.userPrincipalName!.toLowerCase();
-      const owner = this.upnIndex.get(next);
-      if (owner && owner !== id) {
-        throw new EmulatorError(ControlErrorCode.Conflict, `userPrincipalName '${next}' is used`);
-      }
-      this.upnIndex.delete(user.data.userPrincipalName.toLowerCase());
-      this.upnIndex.set(next, id);
+      this.upns.rename(user.data.userPrincipalName, patch.userPrincipalName!, id);
     }
     const seq = ++this.seq;
     for (const key of changed) user.propSeq[key] = seq;
-    user.data = { ...user.data, ...stripUndefined(patch) };
+    user.data = patched(user.data, patch);
     user.lastSeq = seq;
     this.emit({ resource: 'user', id, kind: 'updated', seq });
     return user;
@@ -187,7 +160,7 @@ export class TenantDirectory {
     user.stateSeq = user.lastSeq = seq;
     user.deletedAt = this.clock.now();
     delete user.suspendedGroups;
-    this.upnIndex.delete(user.data.userPrincipalName.toLowerCase());
+    this.upns.release(user.data.userPrincipalName);
     this.emit({ resource: 'user', id, kind: 'deleted', seq });
   }
 
@@ -196,20 +169,7 @@ export class TenantDirectory {
   createGroup(input: GroupInput): GroupRecord {
     const id = this.freshId(input.id);
     const seq = ++this.seq;
-    const nickname = input.mailNickname ?? slug(input.displayName);
-    const data: GroupData = {
-      description: null,
-      mailEnabled: false,
-      securityEnabled: true,
-      groupTypes: [],
-      visibility: null,
-      createdDateTime: this.isoNow(),
-      mail: input.mailEnabled ? `${nickname}@${this.defaultDomain}` : null,
-      ...stripUndefined(input),
-      displayName: input.displayName,
-      mailNickname: nickname,
-    };
-    delete (data as { id?: string }).id;
+    const data = newGroupData(input, this.isoNow(), this.defaultDomain);
     const group: GroupRecord = { type: 'group', ...freshTracking(id, seq), memberSeq: 0, data };
     this.groups.insert(group);
     this.emit({ resource: 'group', id, kind: 'updated', seq, membership: false });
@@ -222,7 +182,7 @@ export class TenantDirectory {
     if (changed.length === 0) return group;
     const seq = ++this.seq;
     for (const key of changed) group.propSeq[key] = seq;
-    group.data = { ...group.data, ...stripUndefined(patch) };
+    group.data = patched(group.data, patch);
     group.lastSeq = seq;
     this.emit({ resource: 'group', id, kind: 'updated', seq, membership: false });
     return group;
@@ -330,31 +290,4 @@ export class TenantDirectory {
   private emit(change: DirectoryChange): void {
     for (const listener of this.listeners) listener(change);
   }
-}
-
-/** The change-tracking fields of an object created at `seq`. */
-function freshTracking(id: string, seq: number) {
-  return { id, ord: seq, state: 'active' as const, stateSeq: seq, propSeq: {}, lastSeq: seq };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (v !== undefined) (out as Record<string, unknown>)[key] = v;
-  }
-  return out;
-}
-
-function changedKeys<T extends object>(current: T, patch: Partial<T>): string[] {
-  const keys: string[] = [];
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === undefined || key === 'id') continue;
-    const before = (current as Record<string, unknown>)[key];
-    if (JSON.stringify(before) !== JSON.stringify(value)) keys.push(key);
-  }
-  return keys;
-}
-
-function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9]/g, '').slice(0, 56) || 'group';
 }

@@ -45,7 +45,8 @@ export interface GenerateResult {
 
 /**
  * Fills a tenant with plausible people and groups: departments, regional and project groups,
- * some nesting, some guests and disabled accounts, and the sync group. Deterministic per seed.
+ * some nesting, some guests and disabled accounts, and the sync group. Deterministic per seed:
+ * the steps below draw from one seeded generator in a fixed order, so do not reorder them.
  */
 export function generateTenant(
   directory: TenantDirectory,
@@ -53,6 +54,37 @@ export function generateTenant(
 ): GenerateResult {
   const started = performance.now();
   const random = seededRandom(options.seed ?? 42);
+  const people = generateUsers(directory, random, options);
+  const syncGroup = directory.createGroup({
+    displayName: options.syncGroupName ?? 'Password Boss Users',
+    description: 'Users provisioned into the password manager',
+  });
+  const groupIds = generateGroups(directory, random, options.groups, syncGroup.data.displayName);
+  fillSyncGroup(directory, random, syncGroup.id, people.userIds, options);
+  if (groupIds.length > 0) {
+    const average = options.membershipsPerUser ?? Math.min(10, groupIds.length);
+    addMemberships(directory, random, people.userIds, groupIds, average);
+    nestGroups(directory, random, groupIds, options.nestedGroupShare ?? 0.1);
+  }
+  return {
+    syncGroupId: syncGroup.id,
+    userIds: people.userIds,
+    groupIds,
+    guestIds: people.guestIds,
+    disabledIds: people.disabledIds,
+    memberships: directory.memberships.size,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+type Random = () => number;
+
+/** Members and B2B guests with unique aliases; some accounts disabled. */
+function generateUsers(
+  directory: TenantDirectory,
+  random: Random,
+  options: GenerateOptions,
+): Pick<GenerateResult, 'userIds' | 'guestIds' | 'disabledIds'> {
   const guestShare = options.guestShare ?? 0.05;
   const disabledShare = options.disabledShare ?? 0.03;
   const domain = directory.defaultDomain;
@@ -86,14 +118,19 @@ export function generateTenant(
     if (guest) guestIds.push(user.id);
     if (disabled) disabledIds.push(user.id);
   }
+  return { userIds, guestIds, disabledIds };
+}
 
-  const syncGroup = directory.createGroup({
-    displayName: options.syncGroupName ?? 'Password Boss Users',
-    description: 'Users provisioned into the password manager',
-  });
+/** Regional and topical groups with unique names; some mail-enabled, some Microsoft 365. */
+function generateGroups(
+  directory: TenantDirectory,
+  random: Random,
+  count: number,
+  syncGroupName: string,
+): string[] {
   const groupIds: string[] = [];
-  const names = new Set<string>([syncGroup.data.displayName]);
-  for (let i = 0; i < options.groups; i++) {
+  const names = new Set<string>([syncGroupName]);
+  for (let i = 0; i < count; i++) {
     let name = `${pick(random, REGIONS)} ${pick(random, GROUP_TOPICS)} ${pick(random, GROUP_QUALIFIERS)}`;
     for (let n = 2; names.has(name); n++) name = `${name.replace(/ \d+$/, '')} ${n}`;
     names.add(name);
@@ -107,47 +144,60 @@ export function generateTenant(
     });
     groupIds.push(group.id);
   }
+  return groupIds;
+}
 
+/** A sample of the users, then devices and service principals for consumers to skip. */
+function fillSyncGroup(
+  directory: TenantDirectory,
+  random: Random,
+  syncGroupId: string,
+  userIds: readonly string[],
+  options: GenerateOptions,
+): void {
   const syncCount = Math.min(
     options.users,
     options.syncGroupMembers ?? Math.min(options.users, 25),
   );
-  for (const userId of sample(random, userIds, syncCount))
-    directory.addMember(syncGroup.id, userId);
+  for (const userId of sample(random, userIds, syncCount)) directory.addMember(syncGroupId, userId);
   for (let i = 0; i < (options.syncGroupNonUserMembers ?? 0); i++) {
     const other =
       i % 2 === 0
         ? directory.createOther('device', `LAPTOP-${String(i).padStart(4, '0')}`, newGuid())
         : directory.createOther('servicePrincipal', `Automation ${i}`, newGuid());
-    directory.addMember(syncGroup.id, other.id);
+    directory.addMember(syncGroupId, other.id);
   }
+}
 
-  if (groupIds.length > 0) {
-    const average = options.membershipsPerUser ?? Math.min(10, groupIds.length);
-    for (const userId of userIds) {
-      const count = Math.round(random() * 2 * average);
-      for (let k = 0; k < count; k++) directory.addMember(pick(random, groupIds), userId);
-    }
-    // Children always come later in the list than their parent: nesting without cycles.
-    const nestedShare = options.nestedGroupShare ?? 0.1;
-    for (let i = 0; i < groupIds.length - 1; i++) {
-      if (random() >= nestedShare) continue;
-      const children = 1 + Math.floor(random() * 2);
-      for (let k = 0; k < children; k++) {
-        const child = groupIds[i + 1 + Math.floor(random() * (groupIds.length - i - 1))]!;
-        directory.addMember(groupIds[i]!, child);
-      }
+/** Each user joins between 0 and twice `average` random groups (repeats are no-ops). */
+function addMemberships(
+  directory: TenantDirectory,
+  random: Random,
+  userIds: readonly string[],
+  groupIds: readonly string[],
+  average: number,
+): void {
+  for (const userId of userIds) {
+    const count = Math.round(random() * 2 * average);
+    for (let k = 0; k < count; k++) directory.addMember(pick(random, groupIds), userId);
+  }
+}
+
+/** Children always come later in the list than their parent: nesting without cycles. */
+function nestGroups(
+  directory: TenantDirectory,
+  random: Random,
+  groupIds: readonly string[],
+  nestedShare: number,
+): void {
+  for (let i = 0; i < groupIds.length - 1; i++) {
+    if (random() >= nestedShare) continue;
+    const children = 1 + Math.floor(random() * 2);
+    for (let k = 0; k < children; k++) {
+      const child = groupIds[i + 1 + Math.floor(random() * (groupIds.length - i - 1))]!;
+      directory.addMember(groupIds[i]!, child);
     }
   }
-  return {
-    syncGroupId: syncGroup.id,
-    userIds,
-    groupIds,
-    guestIds,
-    disabledIds,
-    memberships: directory.memberships.size,
-    durationMs: Math.round(performance.now() - started),
-  };
 }
 
 function ascii(name: string): string {
@@ -158,7 +208,7 @@ function ascii(name: string): string {
 }
 
 /** `count` distinct items, chosen uniformly (partial Fisher-Yates on a copy of the indexes). */
-function sample<T>(random: () => number, items: readonly T[], count: number): T[] {
+function sample<T>(random: Random, items: readonly T[], count: number): T[] {
   const indexes = Array.from(items.keys());
   const out: T[] = [];
   for (let i = 0; i < count && i < indexes.length; i++) {
