@@ -102,7 +102,8 @@ const schema = z.object({
   /** GraphQL cost limits (GraphQL Armor), the same over HTTP and WebSocket. */
   GRAPHQL_MAX_TOKENS: int(100, 100_000).default(1_000),
   GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
-  GRAPHQL_MAX_COST: int(100, 1_000_000).default(5_000),
+  // A portal page of 20 runs with their counts costs between 5,000 and 10,000 (first: 20 multiplies).
+  GRAPHQL_MAX_COST: int(100, 1_000_000).default(20_000),
   GRAPHQL_MAX_ALIASES: int(0, 1_000).default(15),
   GRAPHQL_MAX_DIRECTIVES: int(0, 1_000).default(20),
   /** Default: on with NODE_ENV=development only; never in production. */

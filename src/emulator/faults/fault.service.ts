@@ -31,6 +31,17 @@ export const faultSettingsSchema = z
         times: z.number().int().min(1).default(1),
       })
       .optional(),
+    /**
+     * Fail the requests whose path and decoded query contain `contains` (e.g. "/users?$filter"),
+     * `times` times: one kind of request only, whatever else the client asks meanwhile.
+     */
+    failMatching: z
+      .object({
+        contains: z.string().min(1).max(200),
+        status: z.number().int().min(400).max(599).default(503),
+        times: z.number().int().min(1).default(1),
+      })
+      .optional(),
   })
   .strict();
 
@@ -71,14 +82,22 @@ export class FaultService {
     return this.tenants.get(tenantId)?.settings.latencyMs ?? 0;
   }
 
-  /** Decides the fate of one Graph request; `page` is the listing page it asks for, if any. */
-  next(tenantId: string, page: number | null): FaultOutcome {
+  /**
+   * Decides the fate of one Graph request; `page` is the listing page it asks for, if any, and
+   * `target` its path and decoded query.
+   */
+  next(tenantId: string, page: number | null, target = ''): FaultOutcome {
     const state = this.tenants.get(tenantId);
     if (!state) return { kind: 'none' };
     const s = state.settings;
     const k = ++state.seen;
     const retryAfterSeconds = s.retryAfterSeconds ?? 1;
     const status = s.serverErrorStatus ?? 503;
+    if (s.failMatching && s.failMatching.times > 0 && target.includes(s.failMatching.contains)) {
+      s.failMatching.times--;
+      if (s.failMatching.status === 429) return { kind: 'throttle', retryAfterSeconds };
+      return { kind: 'server-error', status: s.failMatching.status, retryAfterSeconds };
+    }
     if (s.failPage && page === s.failPage.page && s.failPage.times > 0) {
       s.failPage.times--;
       if (s.failPage.status === 429) return { kind: 'throttle', retryAfterSeconds };

@@ -128,7 +128,8 @@ export class GraphPipeline {
 
   private injectFault(request: EmuRequest, call: GraphCall, meta: GraphRouteMeta): void {
     const page = meta.pageable ? this.pageOf(request) : null;
-    const fault = this.ctx.faults.next(call.tenant.id, page);
+    const target = `${request.url.pathname}${safeDecode(request.url.search)}`;
+    const fault = this.ctx.faults.next(call.tenant.id, page, target);
     if (fault.kind === 'none') return;
     this.ctx.counters.injectedFaults++;
     if (fault.kind === 'throttle') throw tooManyRequests(fault.retryAfterSeconds);
@@ -181,4 +182,12 @@ export function tooManyRequests(retryAfterSeconds: number): GraphError {
     `Too many requests. Retry after ${retryAfterSeconds} seconds.`,
     { 'retry-after': String(retryAfterSeconds) },
   );
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -1,4 +1,5 @@
 import type { SelectedGroupState, SyncStateDoc } from '../../db/models/sync-state.model.js';
+import { SyncTrigger } from '../../domain/connector.js';
 import type { DeltaLinks } from '../../db/models/sync-state.model.js';
 import { DeltaReader } from '../../integrations/entra/delta-reader.js';
 import {
@@ -88,7 +89,8 @@ export async function fullSync(
   ctx.phase('users');
 
   let managedNow: { count: number; atDelta: number } | null = null;
-  if (complete && managedSeen !== managedBefore) {
+  const reconcile = ctx.request.trigger === SyncTrigger.RECONCILE;
+  if (complete && (reconcile || managedSeen !== managedBefore)) {
     const swept = await sweepLeavers(ctx, reader, seen);
     complete = swept.complete;
     managedNow = { count: swept.managed, atDelta: swept.atDelta };

@@ -1,4 +1,5 @@
 import type { SelectedGroupState } from '../../db/models/sync-state.model.js';
+import { SyncTrigger } from '../../domain/connector.js';
 import type { GroupDelta } from '../../integrations/entra/delta-reader.js';
 import { type FullReader, messageOf, rethrowAuth } from '../../integrations/entra/full-reader.js';
 import { isNotFound } from '../../integrations/entra/graph-reader.js';
@@ -140,8 +141,9 @@ async function listGroup(
     return { tally, state: { id, name, edges, members: tally.membersAfter }, failure };
   }
   // Edges stored but not seen are memberships Entra no longer has. The stored count says when
-  // there are some, so a listing that matches it (the usual case) reads nothing more.
-  if (seenStored !== storedBefore) {
+  // there are some, so a listing that matches it (the usual case) reads nothing more; the daily
+  // reconcile sweeps anyway, whatever the counts say.
+  if (ctx.request.trigger === SyncTrigger.RECONCILE || seenStored !== storedBefore) {
     const removed: string[] = [];
     for await (const edge of ctx.memberships.groupEdges(id)) {
       if (seen.has(edge.userId)) continue;

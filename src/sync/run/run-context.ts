@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { ChangeAction, ChangeObjectType, ChangeState } from '../../domain/change.js';
-import type { ConnectorSyncConfig, SyncMode } from '../../domain/connector.js';
+import type { ConnectorSyncConfig, SyncMode, SyncTrigger } from '../../domain/connector.js';
 import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
 import { ChangeLogWriter } from '../apply/change-log.js';
 import { PlanApplier } from '../apply/plan-applier.js';
@@ -15,6 +15,11 @@ export interface RunRequest {
   runId: string;
   config: ConnectorSyncConfig;
   mode: SyncMode;
+  /**
+   * RECONCILE: the daily safety net. Its full read always sweeps for leavers, whatever the counts
+   * kept by earlier runs say (other full reads sweep only when the counts disagree).
+   */
+  trigger?: SyncTrigger | undefined;
   preview: boolean;
   usage: GraphUsage;
   /**

@@ -101,6 +101,7 @@ export class RunExecutor {
       runId: run._id.toHexString(),
       config,
       mode: run.mode,
+      trigger: run.trigger,
       preview: false,
       usage,
       signal: heartbeat.lost,
