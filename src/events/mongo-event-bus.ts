@@ -133,7 +133,13 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     topic: K,
     filter?: (payload: M[K]) => boolean,
   ): AsyncIterableIterator<M[K]> {
-    return this.fanout.open(topic, filter, this.closed);
+    const start = this.closed ? undefined : this.startPosition();
+    return this.fanout.open(topic, filter, this.closed, start);
+  }
+
+  /** Live subscriptions of `topic` on this instance (tests wait for a subscriber with it). */
+  subscriberCount(topic: keyof M & string): number {
+    return this.fanout.subscriberCount(topic);
   }
 
   async close(): Promise<void> {
@@ -190,6 +196,29 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
             { upsert: true },
           );
       }
+    }
+  }
+
+  /**
+   * Where a new subscription starts (see Fanout): the last id taken when this read runs, after
+   * the subscription was made. An event can reach this instance's tail some milliseconds after
+   * it was published, or much later after a gap or a reconnect; one that took its id before that
+   * read and was published before the subscription is not the subscriber's. Without the read
+   * (database down) the publication time alone decides.
+   */
+  private async startPosition(): Promise<number> {
+    try {
+      const counter = await this.db
+        .collection<{ _id: string; seq: number }>(SEQUENCE_COLLECTION)
+        .findOne({ _id: this.options.collectionName });
+      // A counter behind the collection (lost, restored) is repaired at the next publish.
+      return Math.max(counter?.seq ?? 0, this.next - 1);
+    } catch (error) {
+      this.log.warn(
+        { err: describe(error) },
+        'could not read the live events position; new subscriptions go by publication time',
+      );
+      return Number.POSITIVE_INFINITY;
     }
   }
 
@@ -302,7 +331,9 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     for (let doc = this.held.get(this.next); doc; doc = this.held.get(this.next)) {
       this.held.delete(this.next);
       this.next += 1;
-      if (doc.topic !== START_TOPIC) this.fanout.deliver(doc.topic, doc.payload);
+      if (doc.topic === START_TOPIC) continue;
+      const position = { seq: doc._id, publishedAt: new Date(doc.publishedAt).getTime() };
+      this.fanout.deliver(doc.topic, doc.payload, position);
     }
     // Keep the resume window: a reopened cursor re-reads from here and skips what it saw.
     this.floor = Math.max(this.floor, this.next - 1 - this.options.resumeWindow);
