@@ -154,9 +154,12 @@ describe('MongoEventBus across two hub instances', () => {
       logger: captureLogger().logger,
       maxAwaitTimeMs: 300,
     });
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
     const before = collect(bus.subscribe('STATUS'));
-    // An event published 16 s ago (its id taken, its document written) that this instance's
-    // tail reads only now, as a tail that lost it would when the next event comes.
+    await tick();
+    // An event published now (its id taken), which this instance's tail reads only after a
+    // second subscriber connected: as a tail that lost it would, when the next event came.
+    const publishedAt = new Date();
     const { seq } = (await client
       .db()
       .collection<{ _id: string; seq: number }>('live_events_seq')
@@ -165,6 +168,7 @@ describe('MongoEventBus across two hub instances', () => {
         { $inc: { seq: 1 } },
         { upsert: true, returnDocument: 'after' },
       ))!;
+    await tick();
     const after = collect(bus.subscribe('STATUS'));
     await client
       .db()
@@ -179,7 +183,7 @@ describe('MongoEventBus across two hub instances', () => {
         _id: seq,
         topic: 'STATUS',
         payload: { connectorId: 'c', n: 1, at: 0 },
-        publishedAt: new Date(Date.now() - 16_000),
+        publishedAt,
         origin: 'elsewhere',
       });
     await bus.publish('STATUS', { connectorId: 'c', n: 2, at: 0 });
