@@ -167,10 +167,13 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
       // A counter behind the collection (lost, restored) is repaired at the next publish.
       return Math.max(await this.events.lastTakenId(), this.next - 1);
     } catch (error) {
-      this.log.warn(
-        { err: describe(error) },
-        'could not read the live events position; new subscriptions go by publication time',
-      );
+      // Closing ends the subscription anyway; otherwise the database is failing.
+      if (!this.closed) {
+        this.log.warn(
+          { err: describe(error) },
+          'could not read the live events position; a new subscription goes by publication time',
+        );
+      }
       return Number.POSITIVE_INFINITY;
     }
   }
