@@ -1,7 +1,7 @@
 /**
- * The figures the issues name (5: sync engine, 6: real-time, 8: naive vs delta), looked up in the
- * benches' JSON by key pattern so a bench can grow without breaking the report. A figure no bench
- * produced is listed as missing, never silently dropped.
+ * The figures the issues name (5: sync engine, 6: real-time, 8: naive vs delta, 16: live events),
+ * looked up in the benches' JSON by key pattern so a bench can grow without breaking the report.
+ * A figure no bench produced is listed as missing, never silently dropped.
  */
 import { formatFigure, type Figures } from './figures.js';
 
@@ -127,6 +127,27 @@ export const REQUIRED_FIGURES: RequiredFigure[] = [
     target: '>= 2,000',
     bench: ['realtime-idle', 'realtime', 'webhooks'],
     keys: [/^idlePoll\.polledWithinWindow$/, /^pollPaced\.equivalentConnectorsPerMinute$/],
+  },
+  {
+    issue: 16,
+    figure: 'live status change on A -> graphql-ws subscriber on B, median',
+    target: '',
+    bench: 'realtime-live',
+    keys: [/^liveOtherInstance\.medianMs$/],
+  },
+  {
+    issue: 16,
+    figure: 'live status change on A -> graphql-ws subscriber on B, p99',
+    target: '<= 250 ms',
+    bench: 'realtime-live',
+    keys: [/^liveOtherInstance\.p99Ms$/],
+  },
+  {
+    issue: 16,
+    figure: 'live status change on A -> graphql-ws subscriber on B, max over every event',
+    target: '',
+    bench: 'realtime-live',
+    keys: [/^liveOtherInstance\.maxMs$/],
   },
   {
     issue: 8,

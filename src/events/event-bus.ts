@@ -12,8 +12,10 @@ export interface EventBus<M extends TopicMap = TopicMap> {
   /** Resolves once the event is stored (Mongo) or handed to local subscribers (memory). */
   publish<K extends keyof M & string>(topic: K, payload: M[K]): Promise<void>;
   /**
-   * Events of `topic` published after this call, in publication order. Never replays older
-   * events. Leaving a `for await` loop (or calling `return()`) unsubscribes.
+   * Events of `topic` published after this call, in publication order, however late this
+   * instance reads them; never one published before it (Mongo: decided by sequence number, and
+   * for the few milliseconds until the bus has read its position, by the publishing instance's
+   * clock to the millisecond). Leaving a `for await` loop (or calling `return()`) unsubscribes.
    */
   subscribe<K extends keyof M & string>(
     topic: K,

@@ -23,6 +23,11 @@ export class MemoryEventBus<M extends TopicMap = TopicMap> implements EventBus<M
     return this.fanout.open(topic, filter, this.closed);
   }
 
+  /** Live subscriptions of `topic` (tests wait for a subscriber with it). */
+  subscriberCount(topic: keyof M & string): number {
+    return this.fanout.subscriberCount(topic);
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.fanout.endAll();

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Collection, Db, FindCursor, MongoServerError } from 'mongodb';
+import type { Db, FindCursor } from 'mongodb';
 import type { Logger } from 'pino';
 import type { EventBus, EventPayload, TopicMap } from './event-bus.js';
 import { Fanout } from './fanout.js';
+import {
+  LIVE_EVENTS_COLLECTION,
+  LiveEventLog,
+  START_TOPIC,
+  type StoredEvent,
+} from './live-event-log.js';
 import { busClosed } from './memory-event-bus.js';
 
-export const LIVE_EVENTS_COLLECTION = 'live_events';
-const SEQUENCE_COLLECTION = 'live_events_seq';
-/** Sentinel stored in an empty collection: a tailable cursor needs a first match (see below). */
-const START_TOPIC = '__start__';
+export { LIVE_EVENTS_COLLECTION };
 
 export interface MongoEventBusOptions {
   db: Db;
@@ -37,14 +40,6 @@ export interface MongoEventBusOptions {
   gapPollMs?: number;
 }
 
-interface StoredEvent {
-  _id: number;
-  topic: string;
-  payload: EventPayload;
-  publishedAt: Date;
-  origin: string;
-}
-
 interface PendingPublish {
   topic: string;
   payload: EventPayload;
@@ -53,20 +48,14 @@ interface PendingPublish {
 }
 
 /**
- * Live events across hub instances through a capped collection, because the CI database
- * (FerretDB v1) has no change streams. Each process runs ONE tailable cursor and fans events out
- * to its local subscribers; publishing inserts a document with a sequence number from a counter
- * document (a single atomic `$inc`), batching concurrent publishes into one insertMany.
- *
- * FerretDB quirks this works around (probed on FerretDB v1 with the SQLite handler):
- * - a tailable cursor whose FIRST query matches nothing is closed at the first getMore
- *   ("iterator is read to the end"), so the cursor always starts at an `_id` that exists
- *   (`$gte` the last delivered one, or the sentinel in an empty collection);
- * - it must be opened with `batchSize: 0` and `maxAwaitTimeMS`, or a short first batch ends it.
+ * Live events across hub instances through a capped collection (LiveEventLog), because the CI
+ * database (FerretDB v1) has no change streams. Each process runs ONE tailable cursor and fans
+ * events out to its local subscribers, in id order; publishing batches concurrent publishes into
+ * one insert.
  */
 export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M> {
   private readonly fanout: Fanout;
-  private readonly events: Collection<StoredEvent>;
+  private readonly events: LiveEventLog;
   private readonly origin = randomUUID();
   private readonly options: Required<Omit<MongoEventBusOptions, 'db' | 'logger'>>;
   private readonly log: Logger;
@@ -89,10 +78,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
   /** Cursor (re)opens after the first; exposed for tests and health checks. */
   reconnects = 0;
 
-  private constructor(
-    private readonly db: Db,
-    options: MongoEventBusOptions,
-  ) {
+  private constructor(db: Db, options: MongoEventBusOptions) {
     this.options = {
       cappedBytes: options.cappedBytes,
       collectionName: options.collectionName ?? LIVE_EVENTS_COLLECTION,
@@ -105,7 +91,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
       gapPollMs: options.gapPollMs ?? 25,
     };
     this.log = options.logger.child({ component: 'mongo-event-bus' });
-    this.events = db.collection<StoredEvent>(this.options.collectionName);
+    this.events = new LiveEventLog(db, this.options.collectionName, this.options.cappedBytes);
     this.fanout = new Fanout(this.options.maxBufferedPerSubscriber);
   }
 
@@ -114,8 +100,8 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     options: MongoEventBusOptions,
   ): Promise<MongoEventBus<M>> {
     const bus = new MongoEventBus<M>(options.db, options);
-    await bus.ensureCollection();
-    bus.floor = await bus.lastId();
+    await bus.events.ensure();
+    bus.floor = await bus.events.lastId();
     bus.next = bus.floor + 1;
     bus.tailing = bus.tailLoop();
     return bus;
@@ -133,7 +119,13 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     topic: K,
     filter?: (payload: M[K]) => boolean,
   ): AsyncIterableIterator<M[K]> {
-    return this.fanout.open(topic, filter, this.closed);
+    const start = this.closed ? undefined : this.startPosition();
+    return this.fanout.open(topic, filter, this.closed, start);
+  }
+
+  /** Live subscriptions of `topic` on this instance (tests wait for a subscriber with it). */
+  subscriberCount(topic: keyof M & string): number {
+    return this.fanout.subscriberCount(topic);
   }
 
   async close(): Promise<void> {
@@ -152,7 +144,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, 500);
       try {
-        await this.insertBatch(batch);
+        await this.events.append(batch, this.origin);
         for (const item of batch) item.resolve();
       } catch (error) {
         for (const item of batch) item.reject(error);
@@ -163,83 +155,27 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     this.flushing = undefined;
   }
 
-  private async insertBatch(batch: readonly PendingPublish[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const last = await this.allocate(batch.length);
-      const first = last - batch.length + 1;
-      const publishedAt = new Date();
-      const docs = batch.map((item, i) => ({
-        _id: first + i,
-        topic: item.topic,
-        payload: item.payload,
-        publishedAt,
-        origin: this.origin,
-      }));
-      try {
-        await this.events.insertMany(docs, { ordered: true });
-        return;
-      } catch (error) {
-        // A counter document lost or restored from an old backup would hand out ids that are
-        // already taken: move it past the collection's end once, then retry.
-        if (attempt > 0 || (error as MongoServerError).code !== 11000) throw error;
-        await this.db
-          .collection<{ _id: string; seq: number }>(SEQUENCE_COLLECTION)
-          .updateOne(
-            { _id: this.options.collectionName },
-            { $max: { seq: await this.lastId() } },
-            { upsert: true },
-          );
+  /**
+   * Where a new subscription starts (see Fanout): the last id taken when this read runs, after
+   * the subscription was made. An event can reach this instance's tail some milliseconds after
+   * it was published, or much later after a gap or a reconnect; one that took its id before that
+   * read and was published before the subscription is not the subscriber's. Without the read
+   * (database down) the publication time alone decides.
+   */
+  private async startPosition(): Promise<number> {
+    try {
+      // A counter behind the collection (lost, restored) is repaired at the next publish.
+      return Math.max(await this.events.lastTakenId(), this.next - 1);
+    } catch (error) {
+      // Closing ends the subscription anyway; otherwise the database is failing.
+      if (!this.closed) {
+        this.log.warn(
+          { err: describe(error) },
+          'could not read the live events position; a new subscription goes by publication time',
+        );
       }
+      return Number.POSITIVE_INFINITY;
     }
-  }
-
-  private async allocate(count: number): Promise<number> {
-    const counter = await this.db
-      .collection<{ _id: string; seq: number }>(SEQUENCE_COLLECTION)
-      .findOneAndUpdate(
-        { _id: this.options.collectionName },
-        { $inc: { seq: count } },
-        { upsert: true, returnDocument: 'after' },
-      );
-    return counter!.seq;
-  }
-
-  private async ensureCollection(): Promise<void> {
-    const existing = await this.db
-      .listCollections({ name: this.options.collectionName }, { nameOnly: false })
-      .toArray();
-    if (existing.length === 0) {
-      try {
-        await this.db.createCollection(this.options.collectionName, {
-          capped: true,
-          size: this.options.cappedBytes,
-        });
-      } catch (error) {
-        // Another instance created it between our check and our create.
-        if ((error as MongoServerError).code !== 48) throw error;
-      }
-    } else if ((existing[0] as { options?: { capped?: boolean } }).options?.capped !== true) {
-      throw new Error(
-        `collection ${this.options.collectionName} exists but is not capped; drop it so the hub ` +
-          'can recreate it as a capped collection (tailable cursors need one)',
-      );
-    }
-    if ((await this.events.estimatedDocumentCount()) === 0) {
-      await this.events
-        .insertOne({ _id: 0, topic: START_TOPIC, payload: {}, publishedAt: new Date(), origin: '' })
-        .catch((error: MongoServerError) => {
-          if (error.code !== 11000) throw error;
-        });
-    }
-  }
-
-  private async lastId(): Promise<number> {
-    const last = await this.events
-      .find({}, { projection: { _id: 1 } })
-      .sort({ _id: -1 })
-      .limit(1)
-      .next();
-    return last?._id ?? 0;
   }
 
   private async tailLoop(): Promise<void> {
@@ -250,15 +186,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
       try {
         if (opened) this.reconnects += 1;
         opened = true;
-        this.cursor = this.events.find(
-          { _id: { $gte: this.floor } },
-          {
-            tailable: true,
-            awaitData: true,
-            batchSize: 0,
-            maxAwaitTimeMS: this.options.maxAwaitTimeMs,
-          },
-        );
+        this.cursor = this.events.tail(this.floor, this.options.maxAwaitTimeMs);
         for await (const doc of this.cursor) {
           if (this.closed) break;
           this.accept(doc);
@@ -302,7 +230,9 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     for (let doc = this.held.get(this.next); doc; doc = this.held.get(this.next)) {
       this.held.delete(this.next);
       this.next += 1;
-      if (doc.topic !== START_TOPIC) this.fanout.deliver(doc.topic, doc.payload);
+      if (doc.topic === START_TOPIC) continue;
+      const position = { seq: doc._id, publishedAt: new Date(doc.publishedAt).getTime() };
+      this.fanout.deliver(doc.topic, doc.payload, position);
     }
     // Keep the resume window: a reopened cursor re-reads from here and skips what it saw.
     this.floor = Math.max(this.floor, this.next - 1 - this.options.resumeWindow);
@@ -321,10 +251,7 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
     if (this.closed || this.held.size === 0) return;
     const upTo = Math.min(...this.held.keys());
     try {
-      const missing = await this.events
-        .find({ _id: { $gte: this.next, $lt: upTo } })
-        .sort({ _id: 1 })
-        .toArray();
+      const missing = await this.events.range(this.next, upTo);
       for (const doc of missing) this.held.set(doc._id, doc);
     } catch (error) {
       this.log.debug({ err: describe(error) }, 'could not read a gap in the live events');
@@ -348,8 +275,8 @@ export class MongoEventBus<M extends TopicMap = TopicMap> implements EventBus<M>
    */
   private async repairPosition(): Promise<void> {
     try {
-      await this.ensureCollection();
-      const last = await this.lastId();
+      await this.events.ensure();
+      const last = await this.events.lastId();
       if (last < this.next - 1) {
         this.floor = last;
         this.next = last + 1;

@@ -145,6 +145,56 @@ describe('MongoEventBus across two hub instances', () => {
     await seen.done;
   });
 
+  it('never hands an event read late to a subscriber that connected after it was published', async () => {
+    const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+    clients.push(client);
+    const bus = await MongoEventBus.start<Topics>({
+      db: client.db(),
+      cappedBytes: 1_048_576,
+      logger: captureLogger().logger,
+      maxAwaitTimeMs: 300,
+    });
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const before = collect(bus.subscribe('STATUS'));
+    await tick();
+    // An event published now (its id taken), which this instance's tail reads only after a
+    // second subscriber connected: as a tail that lost it would, when the next event came.
+    const publishedAt = new Date();
+    const { seq } = (await client
+      .db()
+      .collection<{ _id: string; seq: number }>('live_events_seq')
+      .findOneAndUpdate(
+        { _id: 'live_events' },
+        { $inc: { seq: 1 } },
+        { upsert: true, returnDocument: 'after' },
+      ))!;
+    await tick();
+    const after = collect(bus.subscribe('STATUS'));
+    await client
+      .db()
+      .collection<{
+        _id: number;
+        topic: string;
+        payload: Topics['STATUS'];
+        publishedAt: Date;
+        origin: string;
+      }>('live_events')
+      .insertOne({
+        _id: seq,
+        topic: 'STATUS',
+        payload: { connectorId: 'c', n: 1, at: 0 },
+        publishedAt,
+        origin: 'elsewhere',
+      });
+    await bus.publish('STATUS', { connectorId: 'c', n: 2, at: 0 });
+    await waitFor(() => before.items.length === 2, 5_000, 'both events on the first subscriber');
+    await waitFor(() => after.items.length >= 1, 5_000, 'the later event on the second');
+    await bus.close();
+    await Promise.all([before.done, after.done]);
+    expect(before.items.map((i) => i.n)).toEqual([1, 2]);
+    expect(after.items.map((i) => i.n)).toEqual([2]);
+  });
+
   it('ends subscriptions on close, and leaving a loop unsubscribes', async () => {
     const bus = await startBus();
     const iterator = bus.subscribe('STATUS');

@@ -305,68 +305,63 @@ type awaitDataParams struct {
 
 // awaitData stops the goroutine, and waits for a new data for the cursor.
 // If there's a new document, or the maxTimeMS have passed it returns the nextBatch.
-func (h *Handler) awaitData(ctx context.Context, params *awaitDataParams) (resBatch *types.Array, err error) {
-	resBatch = types.MakeArray(0)
-
-	closer := iterator.NewMultiCloser()
-	defer closer.Close()
-
-	c := params.cursor
-	data := c.Data.(*findCursorData)
-
-	sleepDur := time.Duration(params.maxTimeMS) * time.Millisecond
-	ctx, cancel := context.WithTimeout(ctx, sleepDur)
-
-	defer func() {
-		cancel()
-
-		if err == nil {
-			return
-		}
-
-		// Return empty batch and no error if context timeout exceeded
-		if errors.Is(err, context.DeadlineExceeded) {
-			resBatch = types.MakeArray(0)
-			err = nil
-
-			return
-		}
-
-		err = lazyerrors.Error(err)
-	}()
+//
+// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches). Upstream ran
+// the whole loop under a context with the maxTimeMS deadline and, when that deadline expired,
+// answered an empty batch, including when the poll had already taken documents off the cursor
+// (its lastRecordID moved past them): a document inserted in the last ~10 ms of a getMore was
+// never returned by the cursor at all. Upstream also slept 10 ms and re-ran the query after
+// finding documents before answering. Now each poll runs to completion on the connection's
+// context, the deadline is only checked between polls, and documents are answered at once.
+func (h *Handler) awaitData(ctx context.Context, params *awaitDataParams) (*types.Array, error) {
+	deadline := time.Now().Add(time.Duration(params.maxTimeMS) * time.Millisecond)
 
 	for {
-		var queryRes *backends.QueryResult
-
-		queryRes, err = data.coll.Query(ctx, fromLastRecord(data.qp, c))
+		batch, err := h.pollTail(ctx, params.cursor, params.batchSize)
 		if err != nil {
-			return
+			return nil, lazyerrors.Error(err)
 		}
 
-		var iter types.DocumentsIterator
-
-		iter, err = h.makeFindIter(queryRes.Iter, closer, data.findParams)
-		if err != nil {
-			return
-		}
-
-		if err = c.Reset(iter); err != nil {
-			return
-		}
-
-		if resBatch.Len() != 0 {
-			return
-		}
-
-		resBatch, err = h.makeNextBatch(c, params.batchSize)
-		if err != nil {
-			return
+		remaining := time.Until(deadline)
+		if batch.Len() != 0 || remaining <= 0 {
+			return batch, nil
 		}
 
 		if params.maxTimeMS > 10 {
-			ctxutil.Sleep(ctx, 10*time.Millisecond)
+			ctxutil.Sleep(ctx, min(10*time.Millisecond, remaining))
+		}
+
+		if err = ctx.Err(); err != nil {
+			return nil, lazyerrors.Error(err)
 		}
 	}
+}
+
+// pollTail re-runs the cursor's query from the last document it returned and takes the next
+// batch from there.
+//
+// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): see awaitData.
+func (h *Handler) pollTail(ctx context.Context, c *cursor.Cursor, batchSize int64) (*types.Array, error) {
+	closer := iterator.NewMultiCloser()
+	defer closer.Close()
+
+	data := c.Data.(*findCursorData)
+
+	queryRes, err := data.coll.Query(ctx, fromLastRecord(data.qp, c))
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	iter, err := h.makeFindIter(queryRes.Iter, closer, data.findParams)
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	if err = c.Reset(iter); err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	return h.makeNextBatch(c, batchSize)
 }
 
 // fromLastRecord returns the cursor's query starting at the last document it returned.

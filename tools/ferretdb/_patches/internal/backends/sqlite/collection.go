@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	sqlite3 "modernc.org/sqlite"
 	sqlite3lib "modernc.org/sqlite/lib"
@@ -213,6 +214,21 @@ func (c *collection) InsertAll(ctx context.Context, params *backends.InsertAllPa
 		batchSize := c.r.BatchSize
 		if batchSize < 1 {
 			panic("batch-size should be greater or equal to 1")
+		}
+
+		// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): a
+		// capped collection's record IDs (its natural order, what a tailable cursor follows) are
+		// taken again here, under the database's write lock and before the commit, so they
+		// increase in commit order. The backend contract took them before the lock: two
+		// concurrent inserts could commit in the opposite order, and a tailable cursor that had
+		// already returned the higher record ID never returned the lower one. MongoDB serializes
+		// the writes of a capped collection for the same reason:
+		// https://www.mongodb.com/docs/manual/core/capped-collections/
+		if meta.Capped() {
+			now := time.Now()
+			for _, doc := range params.Docs {
+				doc.SetRecordID(types.NextTimestamp(now).Signed())
+			}
 		}
 
 		var batch []*types.Document
