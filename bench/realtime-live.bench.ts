@@ -33,7 +33,6 @@ import { withDatabase } from '../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
 import { LiveTopic } from '../src/events/live-events.js';
 import { MongoEventBus } from '../src/events/mongo-event-bus.js';
-import { loggingSyncEngine } from '../src/runtime/logging-sync-engine.js';
 import { startHubRuntime, type HubRuntime } from '../src/runtime/start-hub-runtime.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
@@ -93,7 +92,14 @@ async function startRuntime(connection: Connection): Promise<HubRuntime> {
     config,
     logger,
     connection,
-    syncEngine: loggingSyncEngine,
+    // Status changes only: sync requests answer at once and nothing runs.
+    engine: (ports) => ({
+      ...ports,
+      syncRequester: { requestSync: () => Promise.resolve({ runId: 'not-run' }) },
+      syncActivity: undefined,
+      poller: undefined,
+    }),
+    startEngine: false,
     defaultMetrics: false,
     ...(MAX_AWAIT_MS ? { tuning: { busMaxAwaitMs: MAX_AWAIT_MS } } : {}),
   });

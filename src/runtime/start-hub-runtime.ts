@@ -63,6 +63,8 @@ export interface HubRuntime {
   /** `http://host:port` as bound. */
   url: string;
   bus: EventBus;
+  /** The live events on the bus (also `infra.live`), with the hooks on this instance's publishes. */
+  live: EventBusLiveEvents;
   agenda: Agenda;
   jobs: RealtimeJobs;
   subscriptions: GraphSubscriptionService;
@@ -160,6 +162,7 @@ async function compose(
     server,
     url: server.url,
     bus,
+    live,
     agenda,
     jobs: realtime.jobs,
     subscriptions: realtime.subscriptions,

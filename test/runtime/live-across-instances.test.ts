@@ -53,7 +53,7 @@ describe('live events across instances', () => {
     const tenant = await seedTestTenant(emulator, { users: 6, groups: 1, syncGroupMembers: 4 });
     const jwt = await partnerJwt('partner-live');
     const progress: SyncRunUpdatedEvent[] = [];
-    const onB = b.runtime.infra.live.subscribe(LiveTopic.SYNC_RUN_UPDATED);
+    const onB = b.runtime.live.subscribe(LiveTopic.SYNC_RUN_UPDATED);
     void (async () => {
       for await (const event of onB) progress.push(event);
     })();

@@ -229,7 +229,7 @@ describe('removing a company', () => {
     const tokenSocket = await open(b.url, `Connector ${c.token}`, c.connectorId);
     const partnerSocket = await open(b.url, `Bearer ${partner}`, c.connectorId);
     // The hub has no company removal of its own yet: whatever removes one publishes this.
-    await a.runtime.infra.live.publish(LiveTopic.CREDENTIAL_REVOKED, {
+    await a.runtime.live.publish(LiveTopic.CREDENTIAL_REVOKED, {
       companyId: c.companyId,
       connectorId: '',
       reason: RevocationReason.COMPANY_REMOVED,
