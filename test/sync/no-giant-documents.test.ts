@@ -28,7 +28,7 @@ describe('a 100,000-member sync', () => {
         disabledShare: 0,
       },
     });
-    run = await h.sync(SyncTrigger.INITIAL);
+    run = await h.sync(SyncTrigger.INITIAL, undefined, 540_000);
   }, 600_000);
   afterAll(() => h?.stop());
 

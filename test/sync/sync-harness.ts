@@ -32,7 +32,7 @@ export interface SyncHarness {
   partnerId: string;
   /** Everything the hub logged (JSON lines). */
   logs: { records(): Record<string, unknown>[]; text(): string };
-  sync(trigger?: SyncTrigger, mode?: SyncMode): Promise<SyncRunDoc>;
+  sync(trigger?: SyncTrigger, mode?: SyncMode, timeoutMs?: number): Promise<SyncRunDoc>;
   users(): Promise<DirectoryUserDoc[]>;
   user(entraId: string): Promise<DirectoryUserDoc | null>;
   /** Directory groups with their members (Entra ids of the in-scope memberships). */
@@ -117,13 +117,13 @@ export async function startSyncHarness(
     connectorId,
     partnerId,
     logs,
-    async sync(trigger = SyncTrigger.MANUAL, mode) {
+    async sync(trigger = SyncTrigger.MANUAL, mode, timeoutMs) {
       const { runId } = await engine.syncRequester.requestSync(
         connectorId,
         trigger,
         mode ? { mode } : {},
       );
-      return waitForRun(engine, runId);
+      return waitForRun(engine, runId, timeoutMs);
     },
     users: () => engine.models.DirectoryUser.find({ companyId }).lean<DirectoryUserDoc[]>(),
     user: (entraId) =>
