@@ -9,6 +9,7 @@ import { RunLog } from '../apply/run-log.js';
 import type { ExistingUser, FactsWrite, PlannedChange } from '../plan/plan.types.js';
 import { seatCounter, type SeatCounter } from '../plan/user-planner.js';
 import { DirectoryStore, countsAsManaged } from '../state/directory-store.js';
+import { GuidSet } from '../state/guid-set.js';
 import { MembershipStore } from '../state/membership-store.js';
 
 export interface RunRequest {
@@ -44,8 +45,11 @@ export class RunContext {
   readonly problems: string[] = [];
   /** Disables and deletes, applied (or staged, or withheld) together at the end. */
   readonly deferred: PlannedChange[] = [];
-  /** Entra ids of the users this run changed or holds a change for. */
-  readonly changedIds = new Set<string>();
+  /**
+   * Entra ids of the users this run changed or holds a change for (an initial sync changes every
+   * member: 16 bytes each, see GuidSet).
+   */
+  readonly changedIds = new GuidSet();
   /** Net change of the connector's managed, not deleted users by what was applied. */
   managedDelta = 0;
   /** Wall time per phase, for the log line that explains a slow run. */
