@@ -65,16 +65,8 @@ export class ConnectorRegistryService implements ConnectorRegistry {
   }
 
   async loadSyncConfig(connectorId: string): Promise<ConnectorSyncConfig | null> {
-    let id;
-    try {
-      id = parseId(connectorId, 'Connector');
-    } catch {
-      return null;
-    }
-    // By _id alone, ACTIVE checked here: the offline database (FerretDB) scans the whole
-    // collection for any other filter, and this runs for every connector every poll.
-    const doc = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
-    if (!doc || !isActiveConnector(doc)) return null;
+    const doc = await this.activeConnector(connectorId);
+    if (!doc) return null;
     const company = await this.deps.Company.findById(doc.companyId).lean<CompanyDoc>();
     if (!company) return null;
     const credentials = credentialsOf(doc, this.deps.secretBox);
@@ -93,15 +85,23 @@ export class ConnectorRegistryService implements ConnectorRegistry {
   }
 
   async syncTarget(connectorId: string): Promise<SyncTarget | null> {
-    let id;
-    try {
-      id = parseId(connectorId, 'Connector');
-    } catch {
-      return null;
-    }
-    const doc = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
-    if (!doc || !isActiveConnector(doc)) return null;
-    return { companyId: doc.companyId.toHexString(), partnerId: doc.partnerId };
+    const doc = await this.activeConnector(connectorId);
+    return doc ? { companyId: doc.companyId.toHexString(), partnerId: doc.partnerId } : null;
+  }
+
+  /**
+   * The connector when it may sync. By _id alone, ACTIVE checked here: the offline database
+   * (FerretDB) decodes the whole collection for most other filters, and this runs for every
+   * connector every poll.
+   */
+  private async activeConnector(
+    connectorId: string,
+  ): Promise<(ConnectorDoc & { syncGroupId: string }) | null> {
+    if (!/^[0-9a-f]{24}$/i.test(connectorId)) return null;
+    const doc = await this.deps.Connector.findById(
+      parseId(connectorId, 'Connector'),
+    ).lean<ConnectorDoc>();
+    return doc && isActiveConnector(doc) ? doc : null;
   }
 
   /**

@@ -7,26 +7,15 @@ import type { SyncRunRecord } from '../domain/sync-run.js';
 /** Stored documents as the API's plain records (the API never sees a document or a model). */
 
 export function syncRunRecord(doc: SyncRunDoc): SyncRunRecord {
-  return {
-    id: doc._id.toHexString(),
-    connectorId: doc.connectorId,
-    companyId: doc.companyId,
-    partnerId: doc.partnerId,
-    trigger: doc.trigger,
-    mode: doc.mode,
-    status: doc.status,
-    coalesced: doc.coalesced,
-    requestedAt: doc.requestedAt,
-    startedAt: doc.startedAt,
-    finishedAt: doc.finishedAt,
-    counts: doc.counts,
-    graphRequests: doc.graphRequests,
-    resourceUnits: doc.resourceUnits,
-    changeCount: doc.changeCount,
-    error: doc.error,
-    notes: doc.notes,
-    approval: doc.approval,
-  };
+  const {
+    _id,
+    queueKey: _queueKey,
+    heartbeatAt: _heartbeat,
+    createdAt: _c,
+    updatedAt: _u,
+    ...run
+  } = doc;
+  return { ...run, id: _id.toHexString() };
 }
 
 export function directoryUserRecord(doc: DirectoryUserDoc): DirectoryUserRecord {

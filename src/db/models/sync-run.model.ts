@@ -1,39 +1,14 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { SyncMode, SyncTrigger } from '../../domain/connector.js';
-import {
-  emptyCounts,
-  SyncRunStatus,
-  type SyncRunApproval,
-  type SyncRunCounts,
-  type SyncRunError,
-} from '../../domain/sync-run.js';
+import { emptyCounts, SyncRunStatus, type SyncRunRecord } from '../../domain/sync-run.js';
 
-export interface SyncRunDoc {
+/** A stored run: its record (src/domain/sync-run.ts) and the queue's bookkeeping. */
+export interface SyncRunDoc extends Omit<SyncRunRecord, 'id'> {
   _id: Types.ObjectId;
-  connectorId: string;
-  companyId: string;
-  partnerId: string;
-  trigger: SyncTrigger;
-  /** What ran (a DELTA request can become FULL: no delta state, or the token expired). */
-  mode: SyncMode;
-  status: SyncRunStatus;
   /** `connectorId` while QUEUED (sparse unique): one queued run per connector, across instances. */
   queueKey?: string | undefined;
-  /** Triggers folded into this run while it was queued. */
-  coalesced: number;
-  requestedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
   /** Refreshed while RUNNING; a stale one means its hub instance died. */
   heartbeatAt: Date | null;
-  counts: SyncRunCounts;
-  graphRequests: number;
-  resourceUnits: number;
-  changeCount: number;
-  error: SyncRunError | null;
-  /** Why something was withheld or fell back, e.g. deprovisioning skipped on incomplete data. */
-  notes: string[];
-  approval: SyncRunApproval | null;
   createdAt: Date;
   updatedAt: Date;
 }

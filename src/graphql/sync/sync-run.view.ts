@@ -1,27 +1,12 @@
 import type { SyncRunRecord } from '../../domain/sync-run.js';
 import type { SyncRun } from './sync-run.type.js';
 
-/** A stored run as the API shows it. */
-export function syncRunView(doc: SyncRunRecord): SyncRun {
+/** A run as the API shows it: its record, and how long it took. */
+export function syncRunView(run: SyncRunRecord): SyncRun {
+  const { partnerId: _partnerId, ...fields } = run;
   return {
-    id: doc.id,
-    connectorId: doc.connectorId,
-    companyId: doc.companyId,
-    trigger: doc.trigger,
-    mode: doc.mode,
-    status: doc.status,
-    coalesced: doc.coalesced,
-    requestedAt: doc.requestedAt,
-    startedAt: doc.startedAt,
-    finishedAt: doc.finishedAt,
+    ...fields,
     durationMs:
-      doc.startedAt && doc.finishedAt ? doc.finishedAt.getTime() - doc.startedAt.getTime() : null,
-    counts: doc.counts,
-    graphRequests: doc.graphRequests,
-    resourceUnits: doc.resourceUnits,
-    changeCount: doc.changeCount,
-    error: doc.error,
-    notes: doc.notes,
-    approval: doc.approval,
+      run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
   };
 }
