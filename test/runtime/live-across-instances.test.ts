@@ -12,7 +12,7 @@ import { LiveTopic, type SyncRunUpdatedEvent } from '../../src/events/live-event
 import { openTestConnection } from '../helpers/database.js';
 import { seedTestTenant, startTestEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';
-import { FAST_TUNING, startTestRuntime, type TestRuntime } from './in-process.js';
+import { FAST_TUNING, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import {
   activateConnector,
   partnerJwt,

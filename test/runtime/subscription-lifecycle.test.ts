@@ -15,7 +15,7 @@ import {
   type SeededTenant,
 } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';
-import { startTestRuntime, type TestRuntime } from './in-process.js';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { activateConnector, gql, partnerJwt } from './support.js';
 
 describe('subscriptions in the running service', () => {

@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { LiveTopic, RevocationReason } from '../../src/events/live-events.js';
 import { openTestConnection } from '../helpers/database.js';
 import { waitFor } from '../helpers/wait.js';
-import { startTestRuntime, type TestRuntime } from '../runtime/in-process.js';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { partnerJwt } from '../runtime/support.js';
 
 interface Answer<T> {
