@@ -17,19 +17,14 @@ import {
   type RunningEmulator,
   type SeededTenant,
 } from '../helpers/emulator.js';
-import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, stopHubs, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  activateConnector,
-  gql,
-  openHubData,
-  partnerJwt,
-  recordOutcome,
-  sleep,
-  syncGroupUserIds,
-  waitConverged,
-  type HubData,
-} from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gql } from '../helpers/graphql.js';
+import { type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { sleep } from '../helpers/wait.js';
+import { recordOutcome, syncGroupUserIds, waitConverged } from './support.js';
 
 const POLL_MS = 1_000;
 const BACKOFF_BASE_MS = 1_000;
@@ -76,10 +71,7 @@ describe('credentials expire or consent is revoked mid-life', () => {
     await waitFor(async () => (await state()).status === 'CONNECTED', 10_000, 'CONNECTED');
   }, 90_000);
   afterAll(async () => {
-    await hub?.kill();
-    await data?.close();
-    if (hub) await dropHubDatabase(hub.env);
-    await emulator?.stop();
+    await stopHubs({ hubs: [hub], data, emulator });
     await recordOutcome('credentials', outcome);
   });
 

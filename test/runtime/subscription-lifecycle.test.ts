@@ -16,7 +16,9 @@ import {
 } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { activateConnector, gql, partnerJwt } from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gql } from '../helpers/graphql.js';
+import { partnerJwt } from '../helpers/jwt.js';
 
 describe('subscriptions in the running service', () => {
   let emulator: RunningEmulator;

@@ -7,17 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seedTestTenant, startTestEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { freePort } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
-import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
-import {
-  activateConnector,
-  gql,
-  openHubDatabase,
-  partnerJwt,
-  type HubDatabase,
-  STATUS_SUBSCRIPTION,
-  subscribeOverWs,
-  type StatusEvent,
-} from './support.js';
+import { startHubProcess, stopHubs, type HubProcess } from '../helpers/hub-process.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gql, subscribeToStatus } from '../helpers/graphql.js';
+import { type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
 
 const POLL_INTERVAL_MS = 2_000;
 
@@ -27,7 +21,7 @@ describe('two hub instances on one database', () => {
   let b: HubProcess;
   let connectorId: string;
   let jwt: string;
-  let db: HubDatabase;
+  let db: HubData;
   let tenantId: string;
 
   beforeAll(async () => {
@@ -41,27 +35,17 @@ describe('two hub instances on one database', () => {
     const port = await freePort();
     b = await startHubProcess({ env: { ...a.env, PORT: String(port) } });
     jwt = await partnerJwt('partner-two');
-    db = await openHubDatabase(a.env['MONGODB_URI']!);
+    db = await openHubData(a.env['MONGODB_URI']!);
   });
   afterAll(async () => {
-    await a?.kill();
-    await b?.kill();
-    await db?.close();
-    if (a) await dropHubDatabase(a.env);
-    await emulator?.stop();
+    await stopHubs({ hubs: [a, b], data: db, emulator });
   });
 
   it('shows a portal on B the status changes made through A', async () => {
     const tenant = await seedTestTenant(emulator, { users: 4, groups: 1, syncGroupMembers: 2 });
     tenantId = tenant.tenantId;
     ({ connectorId } = await activateConnector(a.url, jwt, tenant));
-    const onB = await subscribeOverWs<StatusEvent>(
-      b.url,
-      jwt,
-      STATUS_SUBSCRIPTION,
-      { connectorId },
-      'connectorStatusChanged',
-    );
+    const onB = await subscribeToStatus(b.url, jwt, { connectorId });
     try {
       // The resolver registers with the bus right after the connection ack; give it a moment.
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -73,7 +57,7 @@ describe('two hub instances on one database', () => {
           id: connectorId,
         },
       );
-      const event = await onB.next((e) => e.status === 'DISABLED', 10_000, 'DISABLED on B');
+      const event = await onB.next((e) => e.status === 'DISABLED', 'DISABLED on B');
       expect(event.connectorId).toBe(connectorId);
       await gql(
         a.url,
@@ -83,7 +67,7 @@ describe('two hub instances on one database', () => {
           id: connectorId,
         },
       );
-      await onB.next((e) => e.status === 'WAITING_FOR_CONNECTION', 10_000, 're-enabled on B');
+      await onB.next((e) => e.status === 'WAITING_FOR_CONNECTION', 're-enabled on B');
       expect(onB.errors).toEqual([]);
     } finally {
       await onB.dispose();

@@ -13,9 +13,11 @@ import {
   type RunningEmulator,
   type SeededTenant,
 } from '../helpers/emulator.js';
-import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, stopHubs, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
-import { activateConnector, openHubDatabase, partnerJwt, type HubDatabase } from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
 
 type LogRecord = Record<string, unknown>;
 const acknowledged =
@@ -30,7 +32,7 @@ describe('the webhook path in a hub process', () => {
   let emulator: RunningEmulator;
   let tenant: SeededTenant;
   let hub: HubProcess;
-  let db: HubDatabase;
+  let db: HubData;
   let connectorId: string;
   let outsiders: string[];
 
@@ -49,7 +51,7 @@ describe('the webhook path in a hub process', () => {
     outsiders = tenant.userIds.filter((id) => !members.has(id));
     // Only notifications may apply changes here: the poll runs once an hour.
     hub = await startHubProcess({ emulator, env: { SYNC_POLL_INTERVAL_MS: '3600000' } });
-    db = await openHubDatabase(hub.env['MONGODB_URI']!);
+    db = await openHubData(hub.env['MONGODB_URI']!);
     ({ connectorId } = await activateConnector(hub.url, await partnerJwt(), tenant));
     await waitFor(
       () => emulator.control.listSubscriptions(tenant.tenantId).length === 2,
@@ -65,10 +67,7 @@ describe('the webhook path in a hub process', () => {
     await waitFor(idle, 20_000, 'no pending notice or run');
   });
   afterAll(async () => {
-    await hub?.kill();
-    await db?.close();
-    if (hub) await dropHubDatabase(hub.env);
-    await emulator?.stop();
+    await stopHubs({ hubs: [hub], data: db, emulator });
   });
 
   it('ignores a notification with a wrong clientState: no notice, no run, a warning', async () => {
