@@ -5,7 +5,7 @@ import { ConnectorRegistryService } from '../connectors/connector-registry.servi
 import { ConnectorStatusPublisher } from '../connectors/connector-status.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { initModels, type Models } from '../db/models/index.js';
-import type { SubscriptionUpkeep } from '../domain/connector.js';
+import type { ConnectorRegistry, SubscriptionUpkeep } from '../domain/connector.js';
 import type { LiveEvents } from '../events/live-events.js';
 import { EntraClientFactory } from '../integrations/entra/graph-client.factory.js';
 import { createMsalNetworkClient } from '../integrations/entra/network-client.js';
@@ -24,7 +24,7 @@ export interface Infrastructure {
   entra: EntraClientFactory;
   status: ConnectorStatusPublisher;
   /** The connector lifecycle's side of the sync contract (src/domain/connector.ts). */
-  registry: ConnectorRegistryService;
+  registry: ConnectorRegistry;
   /** Closes the Entra HTTP agent (the connection and live events are their owners'). */
   close(): Promise<void>;
 }
@@ -35,6 +35,8 @@ export interface InfrastructureOptions {
   logger: Logger;
   live: LiveEvents;
   upkeep: SubscriptionUpkeep;
+  /** Tests: the registry to hand the layers above instead of the connector side's own. */
+  registry?: ConnectorRegistry | undefined;
 }
 
 /** The first layer of the composition root: nothing here knows about sync, API or jobs. */
@@ -54,14 +56,16 @@ export async function buildInfrastructure(options: InfrastructureOptions): Promi
     dispatcher: agent,
   });
   const status = new ConnectorStatusPublisher(live, options.upkeep, logger);
-  const registry = new ConnectorRegistryService({
-    Connector: models.Connector,
-    Company: models.Company,
-    secretBox,
-    status,
-    logger,
-    backoff: config.sync.failureBackoff,
-  });
+  const registry =
+    options.registry ??
+    new ConnectorRegistryService({
+      Connector: models.Connector,
+      Company: models.Company,
+      secretBox,
+      status,
+      logger,
+      backoff: config.sync.failureBackoff,
+    });
   return {
     config,
     connection,

@@ -18,6 +18,7 @@ import { createGraphWebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import type { EnginePorts } from './engine.js';
 import type { Infrastructure } from './infrastructure.js';
+import type { GraphSubscriptionsFor } from './overrides.js';
 import type { RuntimeTuning } from './tuning.js';
 
 export interface RealtimeOptions {
@@ -29,6 +30,8 @@ export interface RealtimeOptions {
   noticeActivity: NoticeActivity;
   tuning: RuntimeTuning;
   defaultMetrics: boolean;
+  /** Default: Microsoft Graph through the Entra clients (RuntimeOverrides). */
+  graphSubscriptions?: GraphSubscriptionsFor | undefined;
 }
 
 export interface Realtime {
@@ -51,7 +54,9 @@ export async function startRealtime(options: RealtimeOptions): Promise<Realtime>
   const subscriptions = createGraphSubscriptionService({
     connection,
     registry: infra.registry,
-    graphFor: (credentials) => new GraphSubscriptionsApi(infra.entra.graphClient(credentials)),
+    graphFor:
+      options.graphSubscriptions ??
+      ((credentials) => new GraphSubscriptionsApi(infra.entra.graphClient(credentials))),
     inactiveCredentials: (connectorId) => inactiveCredentials(infra, connectorId),
     publicBaseUrl: config.http.publicBaseUrl,
     lifetimeMinutes: config.realtime.subscriptionLifetimeMinutes,

@@ -22,15 +22,17 @@ import { NoticeActivity } from '../webhooks/notice-activity.js';
 import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import { buildApi, listenApi, type Api } from './api.js';
-import { buildEngine, enginePorts, type EnginePorts, type EnginePortsOverride } from './engine.js';
+import { buildEngine, enginePorts, type EnginePorts } from './engine.js';
 import { buildInfrastructure, type Infrastructure } from './infrastructure.js';
+import type { RuntimeOverrides } from './overrides.js';
 import { startRealtime } from './realtime.js';
 import type { SyncEngine } from '../sync/create-sync-engine.js';
 import type { RuntimeTuning } from './tuning.js';
 
 export type { RuntimeTuning };
 
-export interface HubRuntimeOptions {
+/** Tests and benches may replace a few seams (RuntimeOverrides); production sets none. */
+export interface HubRuntimeOptions extends RuntimeOverrides {
   config: Readonly<Config>;
   logger: Logger;
   /** Default: a connection to `config.mongodbUri`, closed on stop. A given one is the caller's. */
@@ -40,8 +42,6 @@ export interface HubRuntimeOptions {
   /** Overrides `config.http.port` (0 = any free port). */
   port?: number;
   tuning?: RuntimeTuning;
-  /** Tests and benches: the engine ports to wire instead of the engine's own (e.g. recorded). */
-  engine?: EnginePortsOverride;
   /**
    * False: the engine's run queue is not drained here (a recording stand-in takes the requests,
    * or another instance runs them). Default true.
@@ -112,7 +112,8 @@ async function compose(
   cleanup.unshift(() => Promise.resolve(scheduler.close()));
 
   const live = new EventBusLiveEvents(bus);
-  const infra = await buildInfrastructure({ config, connection, logger, live, upkeep: scheduler });
+  // config, logger and a registry override come from the options as given.
+  const infra = await buildInfrastructure({ ...options, connection, live, upkeep: scheduler });
   cleanup.unshift(() => infra.close());
   const engine = await buildEngine(infra, tuning.engine);
   if (options.startEngine !== false) {
@@ -130,6 +131,7 @@ async function compose(
     noticeActivity: scheduling.noticeActivity,
     tuning,
     defaultMetrics: options.defaultMetrics ?? true,
+    graphSubscriptions: options.graphSubscriptions,
   });
   cleanup.unshift(() => realtime.ops.close());
   const { server, stopLockRecovery } = await serve(options, infra, api, realtime, agenda, cleanup);

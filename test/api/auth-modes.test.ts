@@ -7,7 +7,13 @@ import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { listen } from '../../src/server/http-app.js';
 import { startTestHub, TEST_JWT_SECRET, type TestHub } from '../helpers/hub.js';
-import { failure, ok, record, STATUS_SUBSCRIPTION, type StatusEvent } from './support.js';
+import {
+  failure,
+  ok,
+  record,
+  STATUS_SUBSCRIPTION,
+  type StatusEvent,
+} from '../helpers/connector-api.js';
 
 const CLAIMS = { role: 'PARTNER_ADMIN', partnerId: 'partner-jwks' };
 

@@ -13,17 +13,16 @@ import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   completeConsent,
-  createCompany,
   failure,
   getConnector,
-  installConnector,
   ok,
   record,
   setCredentials,
   STATUS_SUBSCRIPTION,
   verifyConnection,
   type StatusEvent,
-} from './support.js';
+  installForCompanyAdmin,
+} from '../helpers/connector-api.js';
 
 describe('connector failures: statuses with the Entra reason and what to do', () => {
   let h: TestHub;
@@ -63,9 +62,8 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
 
   /** A company admin's connector with the tenant's credentials entered. */
   async function connectorFor(tenant: SeededTenant, secret = tenant.clientSecret) {
-    const companyId = await createCompany(h, partner, `Company ${randomUUID().slice(0, 8)}`);
-    const admin = await h.jwt({ role: 'COMPANY_ADMIN', companyId });
-    const { connector } = await installConnector(h, admin, companyId);
+    const { companyId, admin, installed } = await installForCompanyAdmin(h, partner);
+    const { connector } = installed;
     await ok(
       setCredentials(h, admin, connector.id, {
         tenantId: tenant.tenantId,

@@ -3,7 +3,6 @@
  * the ConnectorRegistry contract the sync engine relies on, and races the database settles.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import { ConnectorStatus, SyncTrigger } from '../../src/domain/connector.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { seedTestTenant, type SeededTenant } from '../helpers/emulator.js';
@@ -17,7 +16,8 @@ import {
   ok,
   setCredentials,
   verifyConnection,
-} from './support.js';
+  installForCompanyAdmin,
+} from '../helpers/connector-api.js';
 
 describe('connector lifecycle', () => {
   let h: TestHub;
@@ -33,10 +33,7 @@ describe('connector lifecycle', () => {
 
   /** Installed, credentials verified, sync group selected and saved (WAITING_FOR_CONNECTION). */
   async function savedConnector() {
-    const companyId = await createCompany(h, partner, `Company ${randomUUID().slice(0, 8)}`);
-    const admin = await h.jwt({ role: 'COMPANY_ADMIN', companyId });
-    const installed = await installConnector(h, admin, companyId);
-    const id = installed.connector.id;
+    const { id, companyId, admin, installed } = await installForCompanyAdmin(h, partner);
     await ok(setCredentials(h, admin, id, tenant));
     expect((await verifyConnection(h, admin, id)).verified).toBe(true);
     await ok(
@@ -181,9 +178,8 @@ describe('connector lifecycle', () => {
 
   it('one consent state, two callbacks at once: one verifies, the other is refused', async () => {
     const unconsented = await seedTestTenant(h.emulator!, { consent: false });
-    const companyId = await createCompany(h, partner, 'Consent race');
-    const admin = await h.jwt({ role: 'COMPANY_ADMIN', companyId });
-    const { connector } = await installConnector(h, admin, companyId);
+    const { admin, installed } = await installForCompanyAdmin(h, partner, 'Consent race');
+    const { connector } = installed;
     await ok(setCredentials(h, admin, connector.id, unconsented));
     const { consentUrl } = await verifyConnection(h, admin, connector.id);
     h.emulator!.control.grantConsent(unconsented.tenantId, unconsented.clientId);

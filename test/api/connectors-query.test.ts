@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
-import { createCompany, failure, installConnector, ok, setCredentials } from './support.js';
+import {
+  createCompany,
+  failure,
+  installConnector,
+  ok,
+  setCredentials,
+} from '../helpers/connector-api.js';
 
 const DAY = 86_400_000;
 

@@ -9,14 +9,13 @@ import { seedTestTenant, type SeededTenant } from '../helpers/emulator.js';
 import { PORTAL_URL, startTestHub, type TestHub } from '../helpers/hub.js';
 import {
   completeConsent,
-  createCompany,
   followCallback,
   getConnector,
-  installConnector,
   ok,
   setCredentials,
   verifyConnection,
-} from './support.js';
+  installForCompanyAdmin,
+} from '../helpers/connector-api.js';
 
 describe('admin-consent callback', () => {
   let h: TestHub;
@@ -31,9 +30,8 @@ describe('admin-consent callback', () => {
   /** A connector whose app is not consented yet, and the consent URL Verify Connection gave. */
   async function pendingConsent(options: { tenant?: SeededTenant } = {}) {
     const tenant = options.tenant ?? (await seedTestTenant(h.emulator!, { consent: false }));
-    const companyId = await createCompany(h, partner, `Company ${randomUUID().slice(0, 8)}`);
-    const admin = await h.jwt({ role: 'COMPANY_ADMIN', companyId });
-    const { connector } = await installConnector(h, admin, companyId);
+    const { admin, installed } = await installForCompanyAdmin(h, partner);
+    const { connector } = installed;
     await ok(setCredentials(h, admin, connector.id, tenant));
     const verify = await verifyConnection(h, admin, connector.id);
     expect(verify.consentUrl).not.toBeNull();

@@ -10,12 +10,12 @@ import { waitFor } from '../helpers/wait.js';
 import {
   createCompany,
   failure,
-  installConnector,
   ok,
   record,
   setCredentials,
   verifyConnection,
-} from './support.js';
+  installForCompanyAdmin,
+} from '../helpers/connector-api.js';
 
 describe('input validation and error codes', () => {
   let h: TestHub;
@@ -29,9 +29,7 @@ describe('input validation and error codes', () => {
     h = await startTestHub({ emulator: true });
     tenant = await seedTestTenant(h.emulator!);
     partner = await h.jwt({ role: 'PARTNER_ADMIN', partnerId: 'partner-input' });
-    companyId = await createCompany(h, partner, 'Input Co');
-    admin = await h.jwt({ role: 'COMPANY_ADMIN', companyId });
-    id = (await installConnector(h, admin, companyId)).connector.id;
+    ({ companyId, admin, id } = await installForCompanyAdmin(h, partner, 'Input Co'));
   });
   afterAll(() => h?.stop());
 

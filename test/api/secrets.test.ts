@@ -4,21 +4,20 @@
  * Entra failures, not in input-validation or variable-coercion errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { seedTestTenant, type SeededTenant } from '../helpers/emulator.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import {
   CONNECTOR_FIELDS,
-  createCompany,
   failure,
-  installConnector,
   ok,
   record,
   setCredentials,
   STATUS_SUBSCRIPTION,
   verifyConnection,
   type StatusEvent,
-} from './support.js';
+  installForCompanyAdmin,
+} from '../helpers/connector-api.js';
 
 /** A fragment long enough to be meaningful and unlikely anywhere by chance. */
 const fragmentsOf = (secret: string) => [secret, secret.slice(0, 12), secret.slice(-12)];
@@ -43,10 +42,8 @@ describe('client secret handling', () => {
   afterAll(() => h?.stop());
 
   async function newConnector() {
-    const companyId = await createCompany(h, partner, `Company ${randomUUID().slice(0, 8)}`);
-    const admin = await h.jwt({ role: 'COMPANY_ADMIN', companyId });
-    const { connector } = await installConnector(h, admin, companyId);
-    return { id: connector.id, companyId, admin };
+    const { id, companyId, admin } = await installForCompanyAdmin(h, partner);
+    return { id, companyId, admin };
   }
 
   it('never returns or logs the secret, whatever the path', async () => {

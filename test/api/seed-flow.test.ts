@@ -15,7 +15,7 @@ import {
   STATUS_SUBSCRIPTION,
   type ConnectorData,
   type StatusEvent,
-} from './support.js';
+} from '../helpers/connector-api.js';
 
 describe('seed flow: install -> credentials -> consent -> groups -> rules -> CONNECTED', () => {
   let h: TestHub;

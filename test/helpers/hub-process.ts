@@ -203,6 +203,22 @@ export async function dropHubDatabase(env: Record<string, string>): Promise<void
   }
 }
 
+/**
+ * The end of a file's hub processes: kills them, closes what read their database, drops that
+ * database (they all share the first one's), stops the emulator. Parts not started are skipped.
+ */
+export async function stopHubs(parts: {
+  hubs: (HubProcess | undefined)[];
+  data?: { close(): Promise<void> } | undefined;
+  emulator?: { stop(): Promise<void> } | undefined;
+}): Promise<void> {
+  const hubs = parts.hubs.filter((hub): hub is HubProcess => hub !== undefined);
+  await Promise.all(hubs.map((hub) => hub.kill()));
+  await parts.data?.close();
+  if (hubs[0]) await dropHubDatabase(hubs[0].env);
+  await parts.emulator?.stop();
+}
+
 /** Polls /readyz; fails at once when the process exited, with what it wrote to stderr. */
 async function untilReady(
   url: string,

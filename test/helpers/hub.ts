@@ -11,10 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { SignJWT } from 'jose';
 import type { Connection } from 'mongoose';
-import { createClient, type Client as WsClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client as WsClient } from 'graphql-ws';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { InMemoryLiveEvents } from '../../src/events/live-events.js';
@@ -31,8 +29,10 @@ import type { RunningHubServer } from '../../src/server/hub-server.js';
 import type { SyncEngine, SyncEngineOptions } from '../../src/sync/create-sync-engine.js';
 import { openTestConnection } from './database.js';
 import { startTestEmulator, type RunningEmulator } from './emulator.js';
+import { gqlAnswer, wsClient, type GqlAnswer } from './graphql.js';
+import { TEST_JWT_SECRET, testJwt } from './jwt.js';
 
-export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export { TEST_JWT_SECRET };
 export const PORTAL_URL = 'https://portal.example/connectors';
 
 export interface RecordedSync {
@@ -42,13 +42,7 @@ export interface RecordedSync {
   runId: string;
 }
 
-export interface GqlResult<T = Record<string, unknown>> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-  /** The raw response text, for "never contains the secret" checks. */
-  raw: string;
-}
+export type GqlResult<T = Record<string, unknown>> = GqlAnswer<T>;
 
 export interface TestHub {
   /** Models, live events, Microsoft clients, the connector registry. */
@@ -207,45 +201,17 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
     syncRequests,
     syncHookErrors,
     releasedConnectors,
-    async jwt(claims, opts = {}) {
-      const sub = typeof claims['sub'] === 'string' ? claims['sub'] : 'user-1';
-      return new SignJWT({ ...claims })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(sub)
-        .setIssuer(opts.issuer ?? config.auth.issuer)
-        .setAudience(config.auth.audience)
-        .setIssuedAt()
-        .setExpirationTime(opts.expiresIn ?? '10m')
-        .sign(new TextEncoder().encode(opts.secret ?? TEST_JWT_SECRET));
+    jwt(claims, opts = {}) {
+      const { issuer, audience } = config.auth;
+      return testJwt(claims, { expiresIn: '10m', issuer, audience, ...opts });
     },
     async gql(auth, query, variables) {
-      const response = await fetch(`${server.url}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(auth ? { authorization: auth.includes(' ') ? auth : `Bearer ${auth}` } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      const raw = await response.text();
-      responses.push(raw);
-      const parsed = JSON.parse(raw) as Omit<GqlResult<never>, 'status' | 'raw'>;
-      return { status: response.status, raw, ...parsed };
+      const answer = await gqlAnswer<never>(server.url, auth, query, variables);
+      responses.push(answer.raw);
+      return answer;
     },
     ws(auth) {
-      const client = createClient({
-        url: `${server.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: auth
-          ? { authorization: auth.includes(' ') ? auth : `Bearer ${auth}` }
-          : {},
-        retryAttempts: 0,
-        lazy: false,
-        // A refused or closed connection shows in the subscriptions' error sinks; the default
-        // (console.error) would fail the test through the console guard.
-        onNonLazyError: () => undefined,
-        on: { error: () => undefined },
-      });
+      const client = wsClient(server.url, auth);
       clients.push(client);
       return client;
     },

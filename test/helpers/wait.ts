@@ -21,3 +21,6 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** A plain delay: for pacing a load or a fault (never to wait for something to happen). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -57,25 +57,8 @@ export async function spawnDevStack(options: {
   return { child, output, info, stackFile, exited };
 }
 
-export async function gql<T>(
-  url: string,
-  token: string | null,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as {
-    data?: T;
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-}
+/** GraphQL on the stack's endpoint (test/helpers/graphql.ts): status, data, errors, raw text. */
+export { gqlAnswer as gql } from '../helpers/graphql.js';
 
 /**
  * GET without following redirects, trusting the emulator's CA; returns status, Location and the

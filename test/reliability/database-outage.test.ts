@@ -14,17 +14,16 @@ import {
 } from '../helpers/emulator.js';
 import { startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gqlAnswer } from '../helpers/graphql.js';
+import { type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { sleep } from '../helpers/wait.js';
 import {
-  activateConnector,
-  gqlRaw,
-  openHubData,
-  partnerJwt,
   recordOutcome,
-  sleep,
   startPausableDatabase,
   syncGroupUserIds,
   waitConverged,
-  type HubData,
 } from './support.js';
 
 const OUTAGE_MS = 30_000;
@@ -79,7 +78,7 @@ describe('database outage of 30 s during a full sync', () => {
     const health = await fetch(`${hub.url}/healthz`);
     const ready = await fetch(`${hub.url}/readyz`);
     const queryStarted = Date.now();
-    const query = await gqlRaw(
+    const query = await gqlAnswer(
       hub.url,
       jwt,
       'query($id:ID!){ connector(id:$id) { id status } }',

@@ -14,14 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MongoClient } from 'mongodb';
 import { startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  gqlRaw,
-  partnerJwt,
-  recordOutcome,
-  sleep,
-  startPausableDatabase,
-  type GqlAnswer,
-} from './support.js';
+import { type GqlAnswer, gqlAnswer } from '../helpers/graphql.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { sleep } from '../helpers/wait.js';
+import { recordOutcome, startPausableDatabase } from './support.js';
 
 const RESTARTS = 3;
 const OUTAGE_MS = 2_000;
@@ -108,7 +104,7 @@ describe('the database restarts several times with operations in flight', () => 
   }
 
   const createCompany = (name: string): Promise<GqlAnswer<{ createCompany: { id: string } }>> =>
-    gqlRaw(hub.url, jwt, 'mutation($n:String!){ createCompany(input:{name:$n}) { id } }', {
+    gqlAnswer(hub.url, jwt, 'mutation($n:String!){ createCompany(input:{name:$n}) { id } }', {
       n: name,
     });
 
@@ -123,7 +119,7 @@ describe('the database restarts several times with operations in flight', () => 
         const answer = await (
           i % 2 === 0
             ? createCompany(`Load ${n}-${i}`)
-            : gqlRaw(hub.url, jwt, '{ companies { id } }', {}, 10_000)
+            : gqlAnswer(hub.url, jwt, '{ companies { id } }', {}, 10_000)
         ).catch(() => null);
         if (answer && !answer.errors?.length) served++;
         else await sleep(100);
@@ -152,7 +148,7 @@ describe('the database restarts several times with operations in flight', () => 
 
         const created = await createCompany(`After restart ${round}`);
         expect(created.errors).toBeUndefined();
-        const listed = await gqlRaw<{ companies: { id: string }[] }>(
+        const listed = await gqlAnswer<{ companies: { id: string }[] }>(
           hub.url,
           jwt,
           '{ companies { id } }',

@@ -14,22 +14,15 @@ import {
   type RunningEmulator,
   type SeededTenant,
 } from '../helpers/emulator.js';
-import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, stopHubs, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { retryAfterGaps, summarize } from './retry-after-gaps.js';
-import {
-  activateConnector,
-  FINISHED,
-  gql,
-  openHubData,
-  partnerJwt,
-  recordOutcome,
-  sleep,
-  syncGroupUserIds,
-  waitConverged,
-  type HubData,
-  type RunRow,
-} from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gql } from '../helpers/graphql.js';
+import { FINISHED, type HubData, openHubData, type RunRow } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { sleep } from '../helpers/wait.js';
+import { recordOutcome, syncGroupUserIds, waitConverged } from './support.js';
 
 const RETRY_AFTER_S = 2;
 // Shorter than the slow run, so the lock only holds because it is renewed; not the 5 s minimum:
@@ -79,10 +72,7 @@ describe('Graph faults: throttling, 5xx bursts, slow responses', () => {
 
   afterAll(async () => {
     clearInterval(probing);
-    await hub?.kill();
-    await data?.close();
-    if (hub) await dropHubDatabase(hub.env);
-    await emulator?.stop();
+    await stopHubs({ hubs: [hub], data, emulator });
     await recordOutcome('graph-faults', outcome);
   });
 

@@ -18,7 +18,7 @@ import {
 import { freePort } from '../helpers/hub.js';
 import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
-import { subscribeOverWs, type WsRecording } from '../runtime/support.js';
+import { type Recording, subscribeOverWs } from '../helpers/graphql.js';
 import {
   allowMassChanges,
   maxConcurrentRuns,
@@ -29,16 +29,12 @@ import {
   TenantChanges,
   waitMatches,
 } from './load-support.js';
-import {
-  activateConnector,
-  FINISHED,
-  gqlRaw,
-  openHubData,
-  partnerJwt,
-  recordOutcome,
-  sleep,
-  type HubData,
-} from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gqlAnswer } from '../helpers/graphql.js';
+import { FINISHED, type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { sleep } from '../helpers/wait.js';
+import { recordOutcome } from './support.js';
 
 const CONNECTORS = 5;
 const LOAD_MS = 8_000;
@@ -145,7 +141,7 @@ describe('hub instances sharing one database under load', () => {
   /** "Synchronize Now" on one instance: null, or the error code (TIMED_OUT: no answer in 30 s). */
   async function synchronizeNow(hub: HubProcess, c: Connector): Promise<string | null> {
     try {
-      const answer = await gqlRaw(
+      const answer = await gqlAnswer(
         hub.url,
         c.jwt,
         'mutation($id:ID!){ synchronizeNow(connectorId:$id) { runId } }',
@@ -220,17 +216,15 @@ describe('hub instances sharing one database under load', () => {
     const watching = hubs.map((hub) =>
       Promise.all(
         connectors.map((c) =>
-          subscribeOverWs<RunEvent>(
-            hub.url,
-            c.jwt,
-            SYNC_RUN_UPDATED,
-            { connectorId: c.connectorId },
-            'syncRunUpdated',
-          ),
+          subscribeOverWs<RunEvent>(hub.url, c.jwt, {
+            query: SYNC_RUN_UPDATED,
+            variables: { connectorId: c.connectorId },
+            field: 'syncRunUpdated',
+          }),
         ),
       ),
     );
-    const subscribers: WsRecording<RunEvent>[][] = await Promise.all(watching);
+    const subscribers: Recording<RunEvent>[][] = await Promise.all(watching);
     try {
       // The resolver registers with the bus right after the connection ack.
       await sleep(500);

@@ -19,7 +19,7 @@ import {
   type RunningEmulator,
   type SeededTenant,
 } from '../helpers/emulator.js';
-import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, stopHubs, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   allowMassChanges,
@@ -28,15 +28,11 @@ import {
   TenantChanges,
   waitMatches,
 } from './load-support.js';
-import {
-  activateConnector,
-  FINISHED,
-  openHubData,
-  partnerJwt,
-  recordOutcome,
-  sleep,
-  type HubData,
-} from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { FINISHED, type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { sleep } from '../helpers/wait.js';
+import { recordOutcome } from './support.js';
 
 const CHANGES = 300;
 const PER_TICK = 10;
@@ -85,10 +81,7 @@ describe('SIGKILL during a notification burst', () => {
     );
   }, 90_000);
   afterAll(async () => {
-    await hub?.kill();
-    await data?.close();
-    if (hub) await dropHubDatabase(hub.env);
-    await emulator?.stop();
+    await stopHubs({ hubs: [hub], data, emulator });
     await recordOutcome('kill-during-burst', outcome);
   });
 

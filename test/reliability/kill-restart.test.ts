@@ -11,18 +11,13 @@ import {
   type RunningEmulator,
   type SeededTenant,
 } from '../helpers/emulator.js';
-import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, stopHubs, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  activateConnector,
-  openHubData,
-  partnerJwt,
-  recordOutcome,
-  sleep,
-  syncGroupUserIds,
-  waitConverged,
-  type HubData,
-} from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { sleep } from '../helpers/wait.js';
+import { recordOutcome, syncGroupUserIds, waitConverged } from './support.js';
 
 describe('SIGKILL during a sync', () => {
   let emulator: RunningEmulator;
@@ -42,10 +37,7 @@ describe('SIGKILL during a sync', () => {
     data = await openHubData(hub.env['MONGODB_URI']!);
   });
   afterAll(async () => {
-    await hub?.kill();
-    await data?.close();
-    if (hub) await dropHubDatabase(hub.env);
-    await emulator?.stop();
+    await stopHubs({ hubs: [hub], data, emulator });
     await recordOutcome('kill-restart', outcome);
   });
 

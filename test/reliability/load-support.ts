@@ -4,14 +4,9 @@
  * check that a connector's directory matches it, and how many runs of a connector overlapped.
  */
 import type { RunningEmulator, SeededTenant } from '../helpers/emulator.js';
-import {
-  divergence,
-  gql,
-  waitDirectory,
-  type HubData,
-  type RunRow,
-  type UserRow,
-} from './support.js';
+import { gql } from '../helpers/graphql.js';
+import { type HubData, type RunRow, type UserRow } from '../helpers/hub-data.js';
+import { divergence, waitDirectory } from './support.js';
 
 /** Deterministic, so a failing sequence can be replayed (the emulator's mulberry32). */
 export { seededRandom } from '../../src/emulator/store/names.js';

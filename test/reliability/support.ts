@@ -1,18 +1,16 @@
 /**
  * What the fault tests share: a database server of their own (so stopping it hurts no other test
- * file), the portal's side of the connector flow against a hub URL, and log probes.
+ * file), the measured outcomes they keep for docs/reliability.md, and convergence checks of a
+ * connector's directory against Entra.
  */
-import { waitFor } from '../helpers/wait.js';
 import { randomBytes } from 'node:crypto';
-import mongoose, { type Connection } from 'mongoose';
 import { loadProvisionConfig } from '../../src/config.js';
 import type { MongoServerHandle } from '../../src/db/provision/mongo-server.js';
 import { withDatabase } from '../../src/db/provision/mongo-server.js';
 import { provisionMongo } from '../../src/db/provision/provision.js';
 import type { SeededTenant } from '../helpers/emulator.js';
-import { partnerJwt } from '../security/portal.js';
-
-export { partnerJwt };
+import { FINISHED, type HubData, type UserRow } from '../helpers/hub-data.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A server the test may stop and start: never the shared test server or an external one. */
 export async function startPausableDatabase(): Promise<
@@ -36,115 +34,6 @@ export async function startPausableDatabase(): Promise<
   };
 }
 
-export async function openConnection(uri: string): Promise<Connection> {
-  return mongoose.createConnection(uri).asPromise();
-}
-
-export interface GqlAnswer<T> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-export async function gqlRaw<T = Record<string, unknown>>(
-  url: string,
-  auth: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-  timeoutMs = 10_000,
-): Promise<GqlAnswer<T>> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: auth.includes(' ') ? auth : `Bearer ${auth}`,
-    },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return { status: response.status, ...((await response.json()) as Omit<GqlAnswer<T>, 'status'>) };
-}
-
-/** The data of an operation; throws with the errors when there are any. */
-export async function gql<T = Record<string, unknown>>(
-  url: string,
-  auth: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<T> {
-  const answer = await gqlRaw<T>(url, auth, query, variables);
-  if (answer.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(answer.errors)}`);
-  return answer.data as T;
-}
-
-/** Company, install, credentials, verify, sync group (and extra groups), "Save changes". */
-export async function activateConnector(
-  url: string,
-  jwt: string,
-  tenant: SeededTenant,
-  options: { syncedGroupIds?: string[] } = {},
-): Promise<{ connectorId: string; companyId: string; connectorToken: string }> {
-  const { createCompany } = await gql<{ createCompany: { id: string } }>(
-    url,
-    jwt,
-    'mutation($n:String!){ createCompany(input:{name:$n}) { id } }',
-    { n: `Company ${tenant.tenantId.slice(0, 8)}` },
-  );
-  const { installConnector } = await gql<{
-    installConnector: { authenticationToken: string; connector: { id: string } };
-  }>(
-    url,
-    jwt,
-    'mutation($c:ID!){ installConnector(input:{companyId:$c, name:"Azure AD"}) { authenticationToken connector { id } } }',
-    { c: createCompany.id },
-  );
-  const connectorId = installConnector.connector.id;
-  await gql(
-    url,
-    jwt,
-    'mutation($i:SetConnectorCredentialsInput!){ setConnectorCredentials(input:$i) { id } }',
-    {
-      i: {
-        connectorId,
-        tenantId: tenant.tenantId,
-        clientId: tenant.clientId,
-        clientSecret: tenant.clientSecret,
-      },
-    },
-  );
-  const { verifyConnection } = await gql<{ verifyConnection: { verified: boolean } }>(
-    url,
-    jwt,
-    'mutation($id:ID!){ verifyConnection(connectorId:$id) { verified error { code message } } }',
-    { id: connectorId },
-  );
-  if (!verifyConnection.verified) throw new Error('verification failed');
-  await gql(
-    url,
-    jwt,
-    'mutation($id:ID!,$g:String!){ selectSyncGroup(connectorId:$id, groupId:$g) { id } }',
-    { id: connectorId, g: tenant.syncGroupId },
-  );
-  if (options.syncedGroupIds?.length) {
-    await gql(
-      url,
-      jwt,
-      'mutation($id:ID!,$g:[String!]!){ setSyncedGroups(connectorId:$id, groupIds:$g) { id } }',
-      { id: connectorId, g: options.syncedGroupIds },
-    );
-  }
-  await gql(url, jwt, 'mutation($id:ID!){ activateConnector(connectorId:$id) { id } }', {
-    id: connectorId,
-  });
-  return {
-    connectorId,
-    companyId: createCompany.id,
-    connectorToken: installConnector.authenticationToken,
-  };
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Measured outcomes of a fault test (never asserted on time: benchmarks do that), kept in
  * .cache/reliability/<name>.json for docs/reliability.md.
@@ -159,61 +48,6 @@ export async function recordOutcome(name: string, figures: Record<string, unknow
     path.join(dir, `${name}.json`),
     `${JSON.stringify({ at: new Date().toISOString(), ...figures }, null, 2)}\n`,
   );
-}
-
-export const FINISHED = ['SUCCEEDED', 'PARTIAL', 'NEEDS_APPROVAL', 'FAILED', 'CANCELLED'];
-
-export interface RunRow {
-  _id: unknown;
-  trigger: string;
-  mode: string;
-  status: string;
-  requestedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  graphRequests?: number;
-  notes?: string[];
-  error?: { code: string; message: string } | null;
-  counts: Record<string, number>;
-}
-
-export interface UserRow {
-  entraId: string | null;
-  email: string;
-  displayName: string;
-  status: string;
-  connectorId: string | null;
-}
-
-/** What a hub process wrote, read through its own MONGODB_URI. */
-export interface HubData {
-  connection: Connection;
-  users(connectorId: string): Promise<UserRow[]>;
-  runs(connectorId: string): Promise<RunRow[]>;
-  close(): Promise<void>;
-}
-
-export async function openHubData(uri: string): Promise<HubData> {
-  const connection = await openConnection(uri);
-  const db = connection.db!;
-  return {
-    connection,
-    users: async (connectorId) =>
-      (await db
-        .collection('directory_users')
-        .find(
-          { connectorId },
-          { projection: { entraId: 1, email: 1, displayName: 1, status: 1, connectorId: 1 } },
-        )
-        .toArray()) as unknown as UserRow[],
-    runs: async (connectorId) =>
-      (await db
-        .collection('sync_runs')
-        .find({ connectorId })
-        .sort({ requestedAt: 1 })
-        .toArray()) as unknown as RunRow[],
-    close: () => connection.close(),
-  };
 }
 
 /** Entra ids of the users in the sync group now, as the emulator holds it. */

@@ -13,13 +13,10 @@ import {
 } from '../helpers/emulator.js';
 import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  activateConnector,
-  gql,
-  openHubDatabase,
-  partnerJwt,
-  type HubDatabase,
-} from './support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gql } from '../helpers/graphql.js';
+import { type HubData, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
 
 const errorsIn = (hub: HubProcess) => hub.records().filter((r) => Number(r['level']) >= 50);
 
@@ -45,7 +42,7 @@ describe('the hub process (node dist/src/main.js)', () => {
 
   describe('with PUBLIC_BASE_URL (webhooks)', () => {
     let hub: HubProcess;
-    let db: HubDatabase;
+    let db: HubData;
     let tenant: SeededTenant;
     let connectorId: string;
     let extraGroup: string;
@@ -56,7 +53,7 @@ describe('the hub process (node dist/src/main.js)', () => {
       // The poll must not be what applies the change: once an hour here.
       hub = await startHubProcess({ emulator, env: { SYNC_POLL_INTERVAL_MS: '3600000' } });
       envs.push(hub.env);
-      db = await openHubDatabase(hub.env['MONGODB_URI']!);
+      db = await openHubData(hub.env['MONGODB_URI']!);
     });
     afterAll(async () => {
       await hub?.kill();
@@ -162,7 +159,7 @@ describe('the hub process (node dist/src/main.js)', () => {
 
   describe('without PUBLIC_BASE_URL (polling only)', () => {
     let hub: HubProcess;
-    let db: HubDatabase;
+    let db: HubData;
 
     beforeAll(async () => {
       hub = await startHubProcess({
@@ -171,7 +168,7 @@ describe('the hub process (node dist/src/main.js)', () => {
         env: { SYNC_POLL_INTERVAL_MS: '2000' },
       });
       envs.push(hub.env);
-      db = await openHubDatabase(hub.env['MONGODB_URI']!);
+      db = await openHubData(hub.env['MONGODB_URI']!);
     });
     afterAll(async () => {
       await hub?.kill();

@@ -12,14 +12,10 @@ import { LiveTopic, type SyncRunUpdatedEvent } from '../../src/events/live-event
 import { openTestConnection } from '../helpers/database.js';
 import { seedTestTenant, startTestEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';
-import { FAST_TUNING, startTestRuntime, type TestRuntime } from './in-process.js';
-import {
-  activateConnector,
-  partnerJwt,
-  STATUS_SUBSCRIPTION,
-  subscribeOverWs,
-  type StatusEvent,
-} from './support.js';
+import { FAST_TUNING, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { subscribeToStatus } from '../helpers/graphql.js';
+import { partnerJwt } from '../helpers/jwt.js';
 
 describe('live events across instances', () => {
   let emulator: RunningEmulator;
@@ -57,20 +53,14 @@ describe('live events across instances', () => {
     void (async () => {
       for await (const event of onB) progress.push(event);
     })();
-    const statusOnB = await subscribeOverWs<StatusEvent>(
-      b.url,
-      jwt,
-      STATUS_SUBSCRIPTION,
-      {},
-      'connectorStatusChanged',
-    );
+    const statusOnB = await subscribeToStatus(b.url, jwt);
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const { connectorId } = await activateConnector(a.url, jwt, tenant);
       await statusOnB.next(
         (e) => e.connectorId === connectorId && e.status === 'CONNECTED',
-        20_000,
         'CONNECTED on B',
+        20_000,
       );
       const runEvents = await waitFor(
         () => {

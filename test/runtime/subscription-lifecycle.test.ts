@@ -15,8 +15,10 @@ import {
   type SeededTenant,
 } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';
-import { startTestRuntime, type TestRuntime } from './in-process.js';
-import { activateConnector, gql, partnerJwt } from './support.js';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gql } from '../helpers/graphql.js';
+import { partnerJwt } from '../helpers/jwt.js';
 
 describe('subscriptions in the running service', () => {
   let emulator: RunningEmulator;

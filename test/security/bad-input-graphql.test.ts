@@ -5,8 +5,7 @@
  * decides), no data, the process keeps serving, and the database is exactly what it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT } from 'jose';
-import { TEST_JWT_SECRET } from '../helpers/hub.js';
+import { testJwt } from '../helpers/jwt.js';
 import { startSecurityHub, type SecurityHub, type Tenant } from './support.js';
 
 interface Ctx {
@@ -33,18 +32,16 @@ const connectorAuth = (t: Tenant) => `Connector ${t.connectorToken}`;
 const CONNECTOR = 'query($id:ID!){ connector(id:$id) { id name clientSecretHint } }';
 const ofTypes = (n: number) => 'ofType { '.repeat(n) + 'name' + ' }'.repeat(n);
 
-async function signed(
+function signed(
   claims: Record<string, unknown>,
   options: { secret?: string; exp?: number; issuer?: string } = {},
 ): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('attacker')
-    .setIssuer(options.issuer ?? 'entra-connector-hub')
-    .setAudience('entra-connector-hub')
-    .setIssuedAt()
-    .setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 600)
-    .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+  const { exp, ...rest } = options;
+  return testJwt(claims, {
+    ...rest,
+    subject: 'attacker',
+    expiresIn: exp ?? Math.floor(Date.now() / 1000) + 600,
+  });
 }
 
 /** Partner A's own token with its payload rewritten to partner B's: the signature no longer fits. */

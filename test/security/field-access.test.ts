@@ -13,7 +13,7 @@ import { InMemoryLiveEvents } from '../../src/events/live-events.js';
 import { buildHubSchema } from '../../src/graphql/schema.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
-import { createCompany, installConnector } from '../api/support.js';
+import { createCompany, installConnector } from '../helpers/connector-api.js';
 
 type Role = 'PARTNER_ADMIN' | 'COMPANY_ADMIN' | 'CONNECTOR';
 const PORTAL: Role[] = ['PARTNER_ADMIN', 'COMPANY_ADMIN'];

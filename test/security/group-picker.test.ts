@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seedTestTenant } from '../helpers/emulator.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
-import { createCompany, installConnector, ok, setCredentials } from '../api/support.js';
+import { createCompany, installConnector, ok, setCredentials } from '../helpers/connector-api.js';
 
 let h: TestHub;
 let partner: string;

@@ -7,37 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import type { Connection } from 'mongoose';
-import WebSocket from 'ws';
 import { LiveTopic, RevocationReason } from '../../src/events/live-events.js';
 import { openTestConnection } from '../helpers/database.js';
 import { waitFor } from '../helpers/wait.js';
-import { startTestRuntime, type TestRuntime } from '../runtime/in-process.js';
-import { partnerJwt } from '../runtime/support.js';
-
-interface Answer<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
-
-/** One HTTP operation; a bare JWT is sent as Bearer, "Connector x" as is. */
-async function gql<T = Record<string, unknown>>(
-  url: string,
-  auth: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<Answer<T>> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: auth.includes(' ') ? auth : `Bearer ${auth}`,
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as Answer<T>;
-}
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { gqlAnswer as gql, wsClient } from '../helpers/graphql.js';
+import { companyAdminJwt, partnerJwt } from '../helpers/jwt.js';
 
 let connection: Connection;
 let closeDb: () => Promise<void>;
@@ -98,18 +75,9 @@ async function open(url: string, authorization: string, connectorId: string): Pr
   const socket: Socket = {
     closedWith: null,
     subscriptionErrors: [],
-    client: createClient({
-      url: `${url.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization },
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => undefined,
-      on: {
-        connected: () => void (connected = true),
-        closed: (event) => void (socket.closedWith = (event as { code: number }).code),
-        error: () => undefined,
-      },
+    client: wsClient(url, authorization, {
+      connected: () => void (connected = true),
+      closed: (event) => void (socket.closedWith = (event as { code: number }).code),
     }),
     run: (query, variables = {}) =>
       new Promise((resolve) => {
@@ -211,20 +179,7 @@ describe('without an event', () => {
 describe('removing a company', () => {
   it("closes its admins' and its connector's sockets; partner sockets stay", async () => {
     const c = await install('Removed company');
-    const admin = await partnerJwt('unused');
-    void admin;
-    const companyAdmin = await (async () => {
-      const { SignJWT } = await import('jose');
-      const { TEST_JWT_SECRET } = await import('../helpers/hub.js');
-      return new SignJWT({ role: 'COMPANY_ADMIN', companyId: c.companyId })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('company-admin')
-        .setIssuer('entra-connector-hub')
-        .setAudience('entra-connector-hub')
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
-    })();
+    const companyAdmin = await companyAdminJwt(c.companyId);
     const adminSocket = await open(b.url, `Bearer ${companyAdmin}`, c.connectorId);
     const tokenSocket = await open(b.url, `Connector ${c.token}`, c.connectorId);
     const partnerSocket = await open(b.url, `Bearer ${partner}`, c.connectorId);

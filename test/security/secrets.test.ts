@@ -8,9 +8,7 @@
  * values or any JWT (Graph access tokens, portal sessions), in clear or encoded.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createClient } from 'graphql-ws';
 import mongoose from 'mongoose';
-import WebSocket from 'ws';
 import {
   createGraphClient,
   emulatorFetch,
@@ -19,12 +17,13 @@ import {
   type RunningEmulator,
   type SeededTenant,
 } from '../helpers/emulator.js';
-import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hub-process.js';
+import { startHubProcess, stopHubs, type HubProcess } from '../helpers/hub-process.js';
+import { gqlAnswer, wsClient } from '../helpers/graphql.js';
 import { findJwts, scanForSecrets, type TextSource } from '../helpers/secret-scan.js';
 import { dumpDatabase } from '../helpers/snapshot.js';
 import { waitFor } from '../helpers/wait.js';
-import { FINISHED, openHubData } from '../reliability/support.js';
-import { partnerJwt } from './portal.js';
+import { FINISHED, openHubData } from '../helpers/hub-data.js';
+import { partnerJwt } from '../helpers/jwt.js';
 
 describe('secrets never appear in answers, logs or the database', () => {
   let emulator: RunningEmulator;
@@ -42,19 +41,13 @@ describe('secrets never appear in answers, logs or the database', () => {
     variables: Record<string, unknown> = {},
     showsToken = false,
   ) {
-    const response = await fetch(`${hub.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: auth },
-      body: JSON.stringify({ query, variables }),
-    });
-    const raw = await response.text();
+    const answer = await gqlAnswer<T>(hub.url, auth, query, variables);
     (showsToken ? disclosures : answers).push({
       where: `graphql ${query.slice(0, 60)}`,
-      text: raw,
+      text: answer.raw,
     });
-    const body = JSON.parse(raw) as { data?: T; errors?: unknown[] };
-    if (body.errors?.length) throw new Error(`GraphQL errors: ${raw.slice(0, 500)}`);
-    return body.data as T;
+    if (answer.errors?.length) throw new Error(`GraphQL errors: ${answer.raw.slice(0, 500)}`);
+    return answer.data as T;
   }
 
   beforeAll(async () => {
@@ -68,9 +61,7 @@ describe('secrets never appear in answers, logs or the database', () => {
     hub = await startHubProcess({ emulator });
   });
   afterAll(async () => {
-    await hub?.kill();
-    if (hub) await dropHubDatabase(hub.env);
-    await emulator?.stop();
+    await stopHubs({ hubs: [hub], emulator });
   });
 
   it('runs the whole scenario, then finds nothing', async () => {
@@ -82,13 +73,7 @@ describe('secrets never appear in answers, logs or the database', () => {
     const companyId = createCompany.id;
 
     // The portal watches the company over graphql-ws: those answers count too.
-    const ws = createClient({
-      url: `${hub.url.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: admin },
-      retryAttempts: 0,
-      on: { error: () => undefined },
-    });
+    const ws = wsClient(hub.url, admin);
     const unsubscribe = ws.subscribe(
       {
         query:

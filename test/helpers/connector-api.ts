@@ -1,13 +1,17 @@
 /**
- * Shared pieces of the API tests: the connector fields the portal reads, a graphql-ws
- * subscription recorder, and small wrappers that fail loudly when an operation errors.
+ * The connector API on an in-process API hub (test/helpers/hub.ts), as the API and security
+ * tests drive it: the connector fields the portal reads, live events recorded once the hub has
+ * them in place, and small wrappers that fail loudly when an operation errors.
  */
+import { randomUUID } from 'node:crypto';
 import { expect } from '@jest/globals';
 import type { Client as WsClient } from 'graphql-ws';
 import { InMemoryLiveEvents, LiveTopic } from '../../src/events/live-events.js';
-import { emulatorFetch } from '../helpers/emulator.js';
-import type { GqlResult, TestHub } from '../helpers/hub.js';
-import { waitFor } from '../helpers/wait.js';
+import { emulatorFetch } from './emulator.js';
+import { recordSubscription, type Recording } from './graphql.js';
+import type { GqlResult, TestHub } from './hub.js';
+
+export { STATUS_SUBSCRIPTION, type Recording, type StatusEvent } from './graphql.js';
 
 export const CONNECTOR_FIELDS = `
   id companyId name kind status statusReason tenantId clientId clientSecretHint
@@ -83,13 +87,19 @@ export async function installConnector(h: TestHub, jwt: string, companyId: strin
   return data.installConnector;
 }
 
-export interface Recording<T> {
-  events: T[];
-  errors: unknown[];
-  completed: boolean;
-  /** Resolves with the first event (already received or later) that matches. */
-  next(match: (event: T) => boolean, what?: string): Promise<T>;
-  stop(): void;
+/**
+ * A new company of the partner (named `name`, or at random), its admin's JWT, and a connector
+ * that admin installed: where most connector tests start.
+ */
+export async function installForCompanyAdmin(h: TestHub, partnerJwt: string, name?: string) {
+  const companyId = await createCompany(
+    h,
+    partnerJwt,
+    name ?? `Company ${randomUUID().slice(0, 8)}`,
+  );
+  const admin = await h.jwt({ role: 'COMPANY_ADMIN', companyId });
+  const installed = await installConnector(h, admin, companyId);
+  return { id: installed.connector.id, companyId, admin, installed };
 }
 
 /**
@@ -97,7 +107,7 @@ export interface Recording<T> {
  * the subscription with the hub's live events (so nothing published afterwards can be missed),
  * or once the subscription failed (then `errors` says why).
  */
-export async function record<T>(
+export function record<T>(
   h: TestHub,
   client: WsClient,
   query: string,
@@ -105,52 +115,16 @@ export async function record<T>(
   field: string,
 ): Promise<Recording<T>> {
   const live = h.infra.live;
+  if (!(live instanceof InMemoryLiveEvents)) {
+    return recordSubscription<T>(client, { query, variables, field });
+  }
   const topic = LiveTopic.CONNECTOR_STATUS_CHANGED;
-  const before = live instanceof InMemoryLiveEvents ? live.subscriberCount(topic) : 0;
-  const recording: Recording<T> = {
-    events: [],
-    errors: [],
-    completed: false,
-    next: (match, what = 'a subscription event') =>
-      waitFor(() => recording.events.find(match), 10_000, what),
-    stop: () => dispose(),
-  };
-  const dispose = client.subscribe<Record<string, T>>(
-    { query, variables },
-    {
-      next: (result) => {
-        if (result.errors) recording.errors.push(...result.errors);
-        const value = result.data?.[field];
-        if (value !== undefined) recording.events.push(value);
-      },
-      error: (error) => void recording.errors.push(error),
-      complete: () => void (recording.completed = true),
-    },
+  const before = live.subscriberCount(topic);
+  return recordSubscription<T>(
+    client,
+    { query, variables, field },
+    { ready: () => live.subscriberCount(topic) > before },
   );
-  if (live instanceof InMemoryLiveEvents) {
-    await waitFor(
-      () =>
-        live.subscriberCount(topic) > before || recording.errors.length > 0 || recording.completed,
-      5_000,
-      'the subscription to start',
-      5,
-    );
-  }
-  return recording;
-}
-
-export const STATUS_SUBSCRIPTION = `subscription($companyId: ID, $connectorId: ID) {
-  connectorStatusChanged(companyId: $companyId, connectorId: $connectorId) {
-    connectorId companyId status previousStatus statusReason changedAt
-  }
-}`;
-
-export interface StatusEvent {
-  connectorId: string;
-  companyId: string;
-  status: string | null;
-  previousStatus: string | null;
-  statusReason: string | null;
 }
 
 export const VERIFY = `mutation($id:ID!){ verifyConnection(connectorId:$id) {

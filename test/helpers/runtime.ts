@@ -1,21 +1,24 @@
 /**
  * The hub runtime (src/runtime/start-hub-runtime.ts) started inside the test process: the same
- * wiring as `node dist/src/main.js`, with timings shortened and a recording sync engine, for
- * tests that need to reach into it (jobs, stores) or change its clock-driven behaviour.
+ * wiring as `node dist/src/main.js`, with timings shortened and, unless `realEngine`, a recording
+ * sync engine, for tests that need to reach into it (jobs, stores) or replace one of its seams
+ * (src/runtime/overrides.ts): an in-memory connector registry, Graph's subscription endpoints.
  */
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { loadConfig } from '../../src/config.js';
+import type { ConnectorRegistry } from '../../src/domain/connector.js';
+import type { EnginePortsOverride } from '../../src/runtime/engine.js';
+import type { GraphSubscriptionsFor } from '../../src/runtime/overrides.js';
 import {
   startHubRuntime,
   type HubRuntime,
   type RuntimeTuning,
 } from '../../src/runtime/start-hub-runtime.js';
-import type { EnginePortsOverride } from '../../src/runtime/engine.js';
-import type { RunningEmulator } from '../helpers/emulator.js';
-import { freePort, TEST_JWT_SECRET } from '../helpers/hub.js';
-import { captureLogger, type CapturedLogger } from '../helpers/logger.js';
-import { RecordingSyncRequester } from '../helpers/recording-sync.js';
+import type { RunningEmulator } from './emulator.js';
+import { freePort, TEST_JWT_SECRET } from './hub.js';
+import { captureLogger, type CapturedLogger } from './logger.js';
+import { RecordingSyncRequester } from './recording-sync.js';
 
 export interface TestRuntime {
   runtime: HubRuntime;
@@ -34,9 +37,10 @@ export const FAST_TUNING: RuntimeTuning = {
   jobs: { settleMs: 100, maxSettleMs: 1_000, sweepEveryMs: 1_000, sweepQuietMs: 500 },
 };
 
-export async function startTestRuntime(options: {
+export interface TestRuntimeOptions {
   connection: Connection;
   emulator?: RunningEmulator;
+  /** Default true: PUBLIC_BASE_URL is the runtime's own URL, so Graph subscriptions are made. */
   webhooks?: boolean;
   env?: Record<string, string>;
   tuning?: RuntimeTuning;
@@ -44,7 +48,14 @@ export async function startTestRuntime(options: {
   realEngine?: boolean;
   /** Share one key set between runtimes on one database. */
   encryptionKeys?: string;
-}): Promise<TestRuntime> {
+  /** Connectors as the engine, subscriptions and jobs see them (default: the database's). */
+  registry?: ConnectorRegistry;
+  /** Graph's subscription endpoints (e.g. FakeGraph's client), instead of the emulator's. */
+  graphSubscriptions?: GraphSubscriptionsFor;
+  instanceName?: string;
+}
+
+export async function startTestRuntime(options: TestRuntimeOptions): Promise<TestRuntime> {
   const port = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -77,6 +88,9 @@ export async function startTestRuntime(options: {
     logger: logs.logger,
     connection: options.connection,
     ...(options.realEngine ? {} : { engine: recording, startEngine: false }),
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.graphSubscriptions ? { graphSubscriptions: options.graphSubscriptions } : {}),
+    ...(options.instanceName ? { instanceName: options.instanceName } : {}),
     // Several runtimes may share this process: prom-client's process metrics are process-wide.
     defaultMetrics: false,
     tuning: { ...FAST_TUNING, ...options.tuning },
