@@ -78,7 +78,8 @@ function groupDraft(
   });
   switch (change.action) {
     case ChangeAction.GROUP_CREATE: {
-      const name = String(change.after?.['name'] ?? change.label);
+      const named = change.after?.['name'];
+      const name = typeof named === 'string' ? named : change.label;
       return {
         ...base(change, DirectoryEventType.GROUP_CREATED, 'GROUP', id),
         before: null,
@@ -87,8 +88,9 @@ function groupDraft(
       };
     }
     case ChangeAction.GROUP_UPDATE: {
-      if (!change.before || !('name' in change.before) || !change.after) return null;
-      const name = String(change.after['name']);
+      const renamed = change.after?.['name'];
+      if (!change.before || !('name' in change.before) || typeof renamed !== 'string') return null;
+      const name = renamed;
       return {
         ...base(change, DirectoryEventType.GROUP_UPDATED, 'GROUP', id),
         before: { name: change.before['name'] },
@@ -103,8 +105,19 @@ function groupDraft(
         after: { managed: false },
         check: check({ managedBy: null }),
       };
-    default:
+    case ChangeAction.CREATE:
+    case ChangeAction.CREATE_PENDING_APPROVAL:
+    case ChangeAction.LINK:
+    case ChangeAction.UPDATE:
+    case ChangeAction.ENABLE:
+    case ChangeAction.DISABLE:
+    case ChangeAction.DELETE:
+    case ChangeAction.ERROR:
       return null;
+    default: {
+      const unreachable: never = change.action;
+      throw new Error(`unknown action ${String(unreachable)}`);
+    }
   }
 }
 
