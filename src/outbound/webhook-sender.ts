@@ -10,7 +10,10 @@ import type { TargetRules } from './target-policy.js';
 
 /** Response text kept with an attempt. */
 export const RESPONSE_EXCERPT_CHARS = 256;
-/** A host's checked addresses are reused this long (concurrent attempts share one lookup). */
+/**
+ * A host's checked addresses are reused this long by default: the attempts of one round (up to
+ * hundreds at once) share one lookup instead of queueing on the resolver's threads.
+ */
 const RESOLUTION_REUSE_MS = 1_000;
 
 export interface OutgoingMessage {
@@ -41,6 +44,8 @@ export interface SenderOptions {
   maxResponseBytes: number;
   agents: TargetAgents;
   resolve?: ResolveAll;
+  /** Default 1 s; 0 resolves before every single attempt. */
+  resolutionReuseMs?: number;
 }
 
 /**
@@ -110,7 +115,8 @@ export class WebhookSender {
   private resolve(url: string): Promise<TargetResolution> {
     const now = Date.now();
     const known = this.resolutions.get(url);
-    if (known && now - known.at < RESOLUTION_REUSE_MS) return known.result;
+    const reuse = this.options.resolutionReuseMs ?? RESOLUTION_REUSE_MS;
+    if (known && now - known.at < reuse) return known.result;
     const result = resolveTarget(url, this.options.rules, this.options.resolve ?? systemResolver);
     this.resolutions.set(url, { at: now, result });
     if (this.resolutions.size > 10_000) this.resolutions.clear();
