@@ -17,6 +17,8 @@ export interface Received {
   /** The secrets (by index in `secrets`) whose verification passed. */
   verifiedWith: number[];
   at: number;
+  /** What the receiver answered (null: it never answered). */
+  status: number | null;
 }
 
 export type Answer =
@@ -90,11 +92,13 @@ async function handle(receiver: TestReceiver, req: IncomingMessage, res: ServerR
     data: parsed.data,
     verifiedWith,
     at: Date.now(),
+    status: null,
   };
   receiver.received.push(event);
   const answer = receiver.answer(event, receiver.received.length);
   if (answer === 'hang') return;
   const spec = typeof answer === 'number' ? { status: answer } : answer;
+  event.status = spec.status;
   if (spec.delayMs) await new Promise((resolve) => setTimeout(resolve, spec.delayMs));
   res.writeHead(spec.status, spec.headers ?? {});
   res.end(spec.body ?? '');
