@@ -3,6 +3,7 @@
  * feed tests compare it with the directory itself, so a change (or a membership) the feed missed,
  * duplicated or ordered wrongly shows as a difference.
  */
+import type { SyncModels } from '../../src/db/models/sync-models.js';
 import type { ChangeFeed } from '../../src/feed/change-feed.js';
 import {
   DirectoryEventType,
@@ -80,14 +81,25 @@ export function replay(records: readonly DirectoryChangeRecord[]): FeedModel {
 
 /** The directory as stored, in the model's terms (managed groups only). */
 export async function directoryModel(h: SyncHarness) {
+  return directoryModelOf(h.engine.models, h.companyId);
+}
+
+/** The same, straight from the collections (e.g. of a hub process). */
+export async function directoryModelOf(models: SyncModels, companyId: string) {
   const users = new Map<string, { status: string; email: string; displayName: string }>();
-  for (const u of await h.users()) {
-    if (u.entraId)
+  for (const u of await models.DirectoryUser.find({ companyId }).lean()) {
+    if (u.entraId) {
       users.set(u.entraId, { status: u.status, email: u.email, displayName: u.displayName });
+    }
   }
   const groups = new Map<string, { name: string; members: string[] }>();
-  for (const g of await h.groups()) {
-    if (g.managedBy) groups.set(g.entraId, { name: g.name, members: [...g.memberIds].sort() });
+  for (const g of await models.DirectoryGroup.find({ companyId }).lean()) {
+    if (!g.managedBy) continue;
+    const edges = await models.DirectoryGroupMember.find(
+      { groupKey: `${companyId}:${g.entraId}`, inScope: true },
+      { userId: 1 },
+    ).lean();
+    groups.set(g.entraId, { name: g.name, members: edges.map((e) => e.userId).sort() });
   }
   return { users, groups };
 }
