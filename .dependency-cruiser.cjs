@@ -5,6 +5,7 @@
  *   entry points (main, runtime, cli)      build everything, import anything below
  *   server, graphql, webhooks, jobs, observability
  *   connectors, sync                       the services
+ *   feed, outbound                         the change feed and the outbound webhooks
  *   integrations/entra, events, db         infrastructure
  *   domain, crypto, logging                plain TypeScript
  *
@@ -16,6 +17,8 @@ const layer = (...names) => `^src/(${names.join('|')})(/|\\.ts$)`;
 const BASE = ['domain', 'crypto', 'logging'];
 const INFRA = ['integrations', 'events', 'db'];
 const SERVICES = ['connectors', 'sync'];
+/** The change feed the sync engine appends to, and the webhooks that deliver it. */
+const OUTBOUND = ['feed', 'outbound'];
 const EDGE = ['server', 'graphql', 'webhooks', 'jobs', 'observability'];
 
 /** A rule forbidding `from` to import anything in src/ outside `allowed` (and itself). */
@@ -59,9 +62,22 @@ module.exports = {
       to: { path: layer(...to) },
     })),
     only(
+      'outbound-on-infrastructure',
+      OUTBOUND,
+      [...BASE, ...INFRA, ...OUTBOUND],
+      'The feed and the outbound webhooks use the infrastructure; no service, API or job.',
+    ),
+    {
+      name: 'feed-below-outbound',
+      comment: 'The feed knows nothing of who delivers it.',
+      severity: 'error',
+      from: { path: layer('feed') },
+      to: { path: layer('outbound') },
+    },
+    only(
       'services-on-infrastructure',
       SERVICES,
-      [...BASE, ...INFRA],
+      [...BASE, ...INFRA, ...OUTBOUND],
       'Services use the infrastructure; they reach up only through ports passed in.',
     ),
     {
@@ -80,7 +96,7 @@ module.exports = {
     only(
       'edge-on-services',
       EDGE,
-      [...BASE, ...INFRA, ...SERVICES, ...EDGE],
+      [...BASE, ...INFRA, ...OUTBOUND, ...SERVICES, ...EDGE],
       'The edge uses services and below; never the composition root.',
     ),
     {

@@ -4,6 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defaultBinaryCacheDirs } from './db/provision/memory-server.js';
 import type { ProvisionOptions } from './db/provision/provision.js';
+import {
+  OUTBOUND_ENV,
+  outboundSettings,
+  type OutboundSettings,
+} from './outbound/outbound-settings.js';
 
 /**
  * The only reader of process.env. `loadConfig` validates everything at boot and refuses to start
@@ -123,6 +128,7 @@ const schema = z.object({
   METRICS_PORT: int(1, 65535).optional(),
   /** ... and/or only with `Authorization: Bearer <this>`. */
   METRICS_BEARER_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  ...OUTBOUND_ENV,
 });
 
 /** Variables that hold secrets: refused when they look like a placeholder or a sentence. */
@@ -247,6 +253,8 @@ export interface Config {
   metrics: { port?: number; bearerToken?: string };
   /** The development explorer page at GET /graphql. */
   explorer: boolean;
+  /** The change feed and the outbound webhooks (src/outbound/outbound-settings.ts). */
+  outbound: OutboundSettings;
 }
 
 export class ConfigError extends Error {
@@ -344,6 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ...(e.METRICS_BEARER_TOKEN ? { bearerToken: e.METRICS_BEARER_TOKEN } : {}),
     },
     explorer: development,
+    outbound: outboundSettings(e, e.NODE_ENV),
   };
   return deepFreeze(config);
 }

@@ -11,6 +11,8 @@ export enum LiveTopic {
   SYNC_RUN_UPDATED = 'SYNC_RUN_UPDATED',
   /** A credential stopped being valid: every instance closes the sockets opened with it. */
   CREDENTIAL_REVOKED = 'CREDENTIAL_REVOKED',
+  /** A company's change feed has new entries (wakes deliveries and `directoryChanged`). */
+  DIRECTORY_FEED_COMMITTED = 'DIRECTORY_FEED_COMMITTED',
 }
 
 export enum RevocationReason {
@@ -50,10 +52,18 @@ export interface SyncRunUpdatedEvent extends Record<string, unknown> {
   partnerId: string;
 }
 
+/** Entries up to `committed` of the company's feed are readable. */
+export interface DirectoryFeedCommittedEvent extends Record<string, unknown> {
+  companyId: string;
+  connectorId: string;
+  committed: number;
+}
+
 export interface LiveTopics {
   [LiveTopic.CONNECTOR_STATUS_CHANGED]: ConnectorStatusChangedEvent;
   [LiveTopic.SYNC_RUN_UPDATED]: SyncRunUpdatedEvent;
   [LiveTopic.CREDENTIAL_REVOKED]: CredentialRevokedEvent;
+  [LiveTopic.DIRECTORY_FEED_COMMITTED]: DirectoryFeedCommittedEvent;
 }
 
 export interface LiveEvents {

@@ -8,7 +8,9 @@ import { ConnectorStatusResolver } from './connector/connector-status.resolver.j
 import { ConnectorResolver } from './connector/connector.resolver.js';
 import { DirectoryResolver } from './directory/directory.resolver.js';
 import { EntraGroupResolver } from './entra-group/entra-group.resolver.js';
+import { FeedResolver } from './feed/feed.resolver.js';
 import { SyncResolver } from './sync/sync.resolver.js';
+import { WebhookResolver } from './webhooks/webhook.resolver.js';
 
 /**
  * Every resolver of the API. A new feature adds its resolver class here (and its services to
@@ -22,6 +24,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   EntraGroupResolver,
   SyncResolver,
   DirectoryResolver,
+  FeedResolver,
+  WebhookResolver,
 ];
 
 export async function buildHubSchema(live: LiveEvents): Promise<GraphQLSchema> {

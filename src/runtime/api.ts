@@ -8,9 +8,11 @@ import { ConsentService } from '../connectors/consent.service.js';
 import { ConnectorSyncRequests } from '../connectors/sync-requests.js';
 import { ConnectorTokens } from '../connectors/connector-tokens.js';
 import type { SubscriptionUpkeep } from '../domain/connector.js';
+import { FeedService } from '../feed/feed.service.js';
 import { buildHubSchema } from '../graphql/schema.js';
 import { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';
 import { GroupDirectory } from '../integrations/entra/group-directory.js';
+import { createOutbound, type Outbound, type OutboundTuning } from '../outbound/create-outbound.js';
 import { AbuseLimits } from '../server/abuse-limits.js';
 import { Authenticator } from '../server/auth.js';
 import {
@@ -27,6 +29,8 @@ import type { Infrastructure } from './infrastructure.js';
 /** The API layer: the services resolvers reach, who the caller is, and the schema. */
 export interface Api {
   services: Services;
+  /** Outbound webhooks: its services are in `services.webhooks`; delivery runs once started. */
+  outbound: Outbound;
   authenticator: Authenticator;
   schema: GraphQLSchema;
 }
@@ -36,6 +40,7 @@ export async function buildApi(
   infra: Infrastructure,
   engine: Pick<EnginePorts, 'syncRequester' | 'directoryReleaser' | 'queries'>,
   upkeep: SubscriptionUpkeep,
+  outboundTuning?: OutboundTuning,
 ): Promise<Api> {
   const { config, models, logger, live, status } = infra;
   const store = new ConnectorStore(models.Connector);
@@ -69,8 +74,28 @@ export async function buildApi(
     view: (doc) => connectors.view(doc),
   });
   const consent = new ConsentService({ Connector: models.Connector, consentStates, setup, logger });
+  const outbound = createOutbound({
+    models,
+    feed: infra.feed,
+    live,
+    box: infra.secretBox,
+    settings: config.outbound,
+    logger,
+    ...(outboundTuning ? { tuning: outboundTuning } : {}),
+  });
+  const feed = new FeedService(infra.feed, models.Company);
   return {
-    services: { companies, connectors, setup, consent, live, sync: engine.queries },
+    outbound,
+    services: {
+      companies,
+      connectors,
+      setup,
+      consent,
+      live,
+      sync: engine.queries,
+      feed,
+      webhooks: { endpoints: outbound.endpoints, deliveries: outbound.deliveries },
+    },
     authenticator: new Authenticator(config.auth, tokens),
     schema: await buildHubSchema(live),
   };

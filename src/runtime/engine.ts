@@ -55,6 +55,7 @@ export function buildEngine(
     live: infra.live,
     logger: infra.logger,
     options: { ...syncEngineOptions(infra.config), ...options },
+    feed: infra.feed,
   });
 }
 

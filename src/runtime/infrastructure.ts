@@ -7,6 +7,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { initModels, type Models } from '../db/models/index.js';
 import type { ConnectorRegistry, SubscriptionUpkeep } from '../domain/connector.js';
 import type { LiveEvents } from '../events/live-events.js';
+import { ChangeFeed } from '../feed/change-feed.js';
 import { EntraClientFactory } from '../integrations/entra/graph-client.factory.js';
 import { createMsalNetworkClient } from '../integrations/entra/network-client.js';
 import { createEntraAgent } from '../integrations/entra/tls-agent.js';
@@ -25,6 +26,8 @@ export interface Infrastructure {
   status: ConnectorStatusPublisher;
   /** The connector lifecycle's side of the sync contract (src/domain/connector.ts). */
   registry: ConnectorRegistry;
+  /** Every company's ordered change feed (the engine appends, the API and webhooks read). */
+  feed: ChangeFeed;
   /** Closes the Entra HTTP agent (the connection and live events are their owners'). */
   close(): Promise<void>;
 }
@@ -76,6 +79,7 @@ export async function buildInfrastructure(options: InfrastructureOptions): Promi
     entra,
     status,
     registry,
+    feed: new ChangeFeed({ models, live, logger }),
     close: () => agent.close(),
   };
 }

@@ -121,7 +121,7 @@ async function compose(
     cleanup.unshift(() => engine.stop());
   }
   const ports = enginePorts(engine, options.engine);
-  const api = await buildApi(infra, ports, scheduler);
+  const api = await buildApi(infra, ports, scheduler, tuning.outbound);
   const realtime = await startRealtime({
     infra,
     ports,
@@ -135,6 +135,8 @@ async function compose(
   });
   cleanup.unshift(() => realtime.ops.close());
   const { server, stopLockRecovery } = await serve(options, infra, api, realtime, agenda, cleanup);
+  api.outbound.start();
+  cleanup.unshift(() => api.outbound.stop());
   logStarted(logger, config, server.url, instanceName);
 
   let stopping: Promise<void> | undefined;
@@ -146,6 +148,7 @@ async function compose(
       agenda,
       db,
       engine,
+      outbound: api.outbound,
       ops: realtime.ops,
       live,
       infra,
@@ -272,6 +275,7 @@ async function stopRuntime(parts: {
   agenda: Agenda;
   db: NonNullable<Connection['db']>;
   engine: SyncEngine;
+  outbound: Api['outbound'];
   ops: Operability;
   live: EventBusLiveEvents;
   infra: Infrastructure;
@@ -290,6 +294,7 @@ async function stopRuntime(parts: {
     drainTimeoutMs: parts.drainTimeoutMs,
   });
   parts.logger.info({ ...drained, ms: Date.now() - drainStarted }, 'scheduler drained');
+  await parts.outbound.stop();
   await parts.engine.stop();
   await parts.ops.close();
   await parts.live.close();

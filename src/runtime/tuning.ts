@@ -1,4 +1,5 @@
 import type { RealtimeJobTiming } from '../jobs/register-jobs.js';
+import type { OutboundTuning } from '../outbound/create-outbound.js';
 import type { SyncEngineOptions } from '../sync/create-sync-engine.js';
 
 /** Knobs production leaves at their defaults; tests and benchmarks shorten them. */
@@ -22,4 +23,6 @@ export interface RuntimeTuning {
   jobs?: Partial<RealtimeJobTiming>;
   /** Sync engine options beyond the configuration's (queue poll, lock TTL, page size). */
   engine?: Partial<SyncEngineOptions>;
+  /** Outbound webhooks: the delivery clock, the receivers' resolver, the scan interval. */
+  outbound?: OutboundTuning;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { initSyncModels, type SyncModels } from '../db/models/sync-models.js';
 import type { ConnectorRegistry, SyncRequester } from '../domain/connector.js';
 import type { DirectoryReleaser } from '../domain/directory-releaser.js';
+import type { ChangeFeed } from '../feed/change-feed.js';
 import type { EntraClientFactory } from '../integrations/entra/graph-client.factory.js';
 import type { LiveEvents } from '../events/live-events.js';
 import { DirectoryReleaserService } from './directory-releaser.service.js';
@@ -43,6 +44,8 @@ export interface SyncEngineDeps {
   live: LiveEvents;
   logger: Logger;
   options: SyncEngineOptions;
+  /** The company change feed every applied change is appended to (docs/webhooks.md). */
+  feed?: ChangeFeed;
 }
 
 export interface SyncEngine {
@@ -76,6 +79,7 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
     groupConcurrency: deps.options.graphMaxConcurrencyPerTenant,
     ...(deps.options.pageSize ? { pageSize: deps.options.pageSize } : {}),
     logger,
+    ...(deps.feed ? { feed: deps.feed } : {}),
   });
   const publisher = new RunPublisher(deps.live, logger);
   const coordinator = new RunCoordinator(models, deps.registry, runner, publisher, logger, {
@@ -91,7 +95,7 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
     },
   };
   const retention = new RunRetentionService(models);
-  const approvals = new ApprovalService(models, coordinator.runLock, publisher);
+  const approvals = new ApprovalService(models, coordinator.runLock, publisher, deps.feed);
   const preview = new SyncPreviewService(deps.registry, runner);
   return {
     models,

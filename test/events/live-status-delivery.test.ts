@@ -21,14 +21,10 @@ import type { HubRuntime } from '../../src/runtime/start-hub-runtime.js';
 import { openTestConnection } from '../helpers/database.js';
 import { seedTestTenant, startTestEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { waitFor } from '../helpers/wait.js';
-import { startTestRuntime, type TestRuntime } from '../runtime/in-process.js';
-import {
-  activateConnector,
-  gql,
-  partnerJwt,
-  subscribeOverWs,
-  type WsRecording,
-} from '../runtime/support.js';
+import { activateConnector } from '../helpers/connector-flow.js';
+import { gql, subscribeOverWs, type Recording } from '../helpers/graphql.js';
+import { partnerJwt } from '../helpers/jwt.js';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 const CHANGES = 60;
 /** The changes right after which a subscriber joins, alternately on B and A. */
@@ -48,7 +44,7 @@ interface StatusEvent {
 
 interface Subscriber {
   name: string;
-  recording: WsRecording<StatusEvent>;
+  recording: Recording<StatusEvent>;
   /** How many events A had published when this subscriber connected. */
   connectedAfter: number;
 }
@@ -109,13 +105,11 @@ describe('live status events across two instances', () => {
     const join = async (name: string, hub: TestRuntime) => {
       const before = statusSubscriptions(hub.runtime);
       const connectedAfter = published.length;
-      const recording = await subscribeOverWs<StatusEvent>(
-        hub.url,
-        jwt,
-        STATUS,
-        { connectorId },
-        'connectorStatusChanged',
-      );
+      const recording = await subscribeOverWs<StatusEvent>(hub.url, jwt, {
+        query: STATUS,
+        variables: { connectorId },
+        field: 'connectorStatusChanged',
+      });
       subscribers.push({ name, recording, connectedAfter });
       await waitFor(() => statusSubscriptions(hub.runtime) > before, 5_000, `${name} in place`);
     };

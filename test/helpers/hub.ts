@@ -219,6 +219,7 @@ export async function startTestHub(options: StartTestHubOptions = {}): Promise<T
       // dispose() rejects with the close event when the connection was refused: already closed.
       for (const client of clients) await Promise.resolve(client.dispose()).catch(() => undefined);
       await server.close();
+      await api.outbound.stop();
       await engine.stop();
       await infra.live.close();
       await infra.close();

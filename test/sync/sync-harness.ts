@@ -53,10 +53,13 @@ export async function startSyncHarness(
     pageSize?: number;
     /** Idle polls record every check unless set (the hub's default is 15 minutes). */
     idleRecordIntervalMs?: number;
+    /** Extra hub environment (e.g. the outbound webhooks' settings). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<SyncHarness> {
   const t = await startTestHub({
     emulator: true,
+    ...(options.env ? { env: options.env } : {}),
     engine: 'real',
     engineOptions: {
       graphMaxConcurrencyPerTenant: 4,

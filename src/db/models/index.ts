@@ -6,10 +6,11 @@ import {
   ensureConsentStateTtl,
   type ConsentStateModel,
 } from './consent-state.model.js';
+import { outboundModels, type OutboundModels } from './outbound-models.js';
 import { partnerModel, type PartnerModel } from './partner.model.js';
 import { syncModels, type SyncModels } from './sync-models.js';
 
-export interface Models extends SyncModels {
+export interface Models extends SyncModels, OutboundModels {
   Partner: PartnerModel;
   Company: CompanyModel;
   Connector: ConnectorModel;
@@ -24,6 +25,7 @@ export async function initModels(connection: Connection): Promise<Models> {
     Connector: connectorModel(connection),
     ConsentState: consentStateModel(connection),
     ...syncModels(connection),
+    ...outboundModels(connection),
   };
   await Promise.all(Object.values(models).map((model: Models[keyof Models]) => model.init()));
   await ensureConsentStateTtl(models.ConsentState);

@@ -1,4 +1,6 @@
 import { Types } from 'mongoose';
+import type { ChangeFeed } from '../../feed/change-feed.js';
+import type { FeedChangeInput, FeedWriter } from '../../feed/feed-writer.js';
 import { type SyncRunDoc } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { AppError, ErrorCode, notFound } from '../../domain/errors.js';
@@ -20,6 +22,7 @@ export class ApprovalService {
     private readonly models: SyncModels,
     private readonly lock: RunLock,
     private readonly publisher: RunPublisher,
+    private readonly feed?: ChangeFeed,
   ) {}
 
   /** The run that staged the changes may still be releasing the lock: wait a little. */
@@ -53,7 +56,10 @@ export class ApprovalService {
     }
     try {
       const now = new Date();
-      const { counts, deleted } = await this.settleStaged(runId, run.counts, approve, now);
+      const { companyId, connectorId } = run;
+      const feed = this.feed?.writer({ companyId, connectorId, runId }) ?? null;
+      await feed?.recover();
+      const { counts, deleted } = await this.settleStaged(runId, run.counts, approve, now, feed);
       if (deleted > 0) {
         // The guard's base (managed users not deleted) the runs keep in the sync state.
         await this.models.SyncState.updateOne(
@@ -100,20 +106,33 @@ export class ApprovalService {
     before: SyncRunCounts,
     approve: boolean,
     now: Date,
+    feed: FeedWriter | null,
   ): Promise<{ counts: SyncRunCounts; deleted: number }> {
     const counts = { ...before };
     let deleted = 0;
     const chunks = await this.models.SyncChangeChunk.find({ runId, staged: { $gt: 0 } }).lean();
     for (const chunk of chunks) {
       const entries: ChangeEntry[] = [];
+      // The approved changes are announced in the feed like a run's (staged, written, committed).
+      const inputs = new Map<ChangeEntry, FeedChangeInput>();
+      for (const entry of chunk.entries) {
+        if (approve && entry.state === ChangeState.STAGED && entry.pending) {
+          inputs.set(entry, { ...entry, write: { kind: 'updateUser', id: entry.pending.userId } });
+        }
+      }
+      const staged = feed ? await feed.stageChanges([...inputs.values()]) : null;
+      const skipped = new Set<FeedChangeInput>();
       for (const entry of chunk.entries) {
         const decided = await this.decideEntry(entry, approve, now);
+        const input = inputs.get(entry);
+        if (input && decided.state !== ChangeState.APPLIED) skipped.add(input);
         if (decided.state === ChangeState.APPLIED && entry.state === ChangeState.STAGED) {
           countApplied(counts, entry);
           if (entry.action === ChangeAction.DELETE) deleted += 1;
         }
         entries.push(decided);
       }
+      await staged?.commit((input) => skipped.has(input));
       await this.models.SyncChangeChunk.updateOne(
         { _id: chunk._id },
         { $set: { entries, staged: 0 } },

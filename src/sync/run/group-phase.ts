@@ -23,6 +23,9 @@ export interface GroupsBefore {
   previous: Map<string, SelectedGroupState>;
 }
 
+/** A selected group as its membership writes name it to the feed. */
+type FeedGroup = Parameters<RunContext['memberWrites']>[0];
+
 interface Listed {
   tally: GroupTally;
   state: SelectedGroupState;
@@ -100,6 +103,7 @@ async function listGroup(
   // sweep is needed only if edges are stored from before.
   const storedBefore = previous ? previous.edges : (await ctx.memberships.hasEdges(id)) ? -1 : 0;
   const tally = emptyTally(id, name, membersBefore(id, before));
+  const group = { entraId: id, name, existing: before.existing.get(id) };
   const seen = new GuidSet();
   let seenStored = 0;
   let inserted = 0;
@@ -126,9 +130,12 @@ async function listGroup(
         moved[member ? 'on' : 'off'].push(userId);
         tallyMember(tally, userId, member);
       }
-      await ctx.memberships.insert(id, inserts);
-      await ctx.memberships.setScope(id, moved.on, true);
-      await ctx.memberships.setScope(id, moved.off, false);
+      const joined = [...inserts.filter((m) => m.inScope).map((m) => m.userId), ...moved.on];
+      await ctx.memberWrites(group, joined, moved.off, async () => {
+        await ctx.memberships.insert(id, inserts);
+        await ctx.memberships.setScope(id, moved.on, true);
+        await ctx.memberships.setScope(id, moved.off, false);
+      });
       inserted += inserts.length;
     }
   } catch (error) {
@@ -145,12 +152,15 @@ async function listGroup(
   // reconcile sweeps anyway, whatever the counts say.
   if (ctx.request.trigger === SyncTrigger.RECONCILE || seenStored !== storedBefore) {
     const removed: string[] = [];
+    const left: string[] = [];
     for await (const edge of ctx.memberships.groupEdges(id)) {
       if (seen.has(edge.userId)) continue;
       removed.push(edge.userId);
-      if (edge.inScope) tallyMember(tally, edge.userId, false);
+      if (!edge.inScope) continue;
+      left.push(edge.userId);
+      tallyMember(tally, edge.userId, false);
     }
-    await ctx.memberships.remove(id, removed);
+    await ctx.memberWrites(group, [], left, () => ctx.memberships.remove(id, removed));
   }
   tally.membersAfter = inScopeSeen;
   return { tally, state: { id, name, edges: seen.size, members: inScopeSeen }, failure: null };
@@ -193,8 +203,15 @@ export async function applyGroupDeltas(
       tallyMember(tallyOf(edge.groupId), edge.userId, member);
     }
     for (const [groupId, lists] of moved) {
-      await ctx.memberships.setScope(groupId, lists.on, true);
-      await ctx.memberships.setScope(groupId, lists.off, false);
+      const group = {
+        entraId: groupId,
+        name: tallyOf(groupId).name,
+        existing: before.existing.get(groupId),
+      };
+      await ctx.memberWrites(group, lists.on, lists.off, async () => {
+        await ctx.memberships.setScope(groupId, lists.on, true);
+        await ctx.memberships.setScope(groupId, lists.off, false);
+      });
     }
   }
 
@@ -207,8 +224,9 @@ export async function applyGroupDeltas(
       entries.delete(delta.id);
       continue;
     }
-    entry.edges += await addMembers(ctx, delta.id, [...delta.added], flips, tally);
-    entry.edges -= await dropMembers(ctx, delta.id, [...delta.dropped], tally);
+    const group = { entraId: delta.id, name: tally.name, existing: before.existing.get(delta.id) };
+    entry.edges += await addMembers(ctx, group, [...delta.added], flips, tally);
+    entry.edges -= await dropMembers(ctx, group, [...delta.dropped], tally);
     entries.set(delta.id, entry);
   }
   for (const tally of tallies.values()) {
@@ -224,12 +242,13 @@ export async function applyGroupDeltas(
 /** New edges for the added members; returns how many were stored. */
 async function addMembers(
   ctx: RunContext,
-  groupId: string,
+  group: FeedGroup,
   added: string[],
   flips: ReadonlyMap<string, boolean>,
   tally: GroupTally,
 ): Promise<number> {
   if (added.length === 0) return 0;
+  const groupId = group.entraId;
   const stored = await ctx.memberships.edges(groupId, added);
   const fresh = added.filter((userId) => !stored.has(userId));
   const unknown = fresh.filter((userId) => !flips.has(userId));
@@ -240,21 +259,27 @@ async function addMembers(
     if (inScope) tallyMember(tally, userId, true);
     return { userId, inScope };
   });
-  await ctx.memberships.insert(groupId, inserts);
+  const joined = inserts.filter((m) => m.inScope).map((m) => m.userId);
+  await ctx.memberWrites(group, joined, [], () => ctx.memberships.insert(groupId, inserts));
   return inserts.length;
 }
 
 /** Removes the dropped members' edges; returns how many there were. */
 async function dropMembers(
   ctx: RunContext,
-  groupId: string,
+  group: FeedGroup,
   dropped: string[],
   tally: GroupTally,
 ): Promise<number> {
   if (dropped.length === 0) return 0;
+  const groupId = group.entraId;
   const stored = await ctx.memberships.edges(groupId, dropped);
-  for (const [userId, inScope] of stored) if (inScope) tallyMember(tally, userId, false);
-  await ctx.memberships.remove(groupId, [...stored.keys()]);
+  const left: string[] = [];
+  for (const [userId, inScope] of stored) if (inScope) left.push(userId);
+  for (const userId of left) tallyMember(tally, userId, false);
+  await ctx.memberWrites(group, [], left, () =>
+    ctx.memberships.remove(groupId, [...stored.keys()]),
+  );
   return stored.size;
 }
 

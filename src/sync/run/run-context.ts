@@ -2,10 +2,13 @@ import type { Logger } from 'pino';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { ChangeAction, ChangeObjectType, ChangeState } from '../../domain/change.js';
 import type { ConnectorSyncConfig, SyncMode, SyncTrigger } from '../../domain/connector.js';
+import type { ChangeFeed } from '../../feed/change-feed.js';
+import type { FeedWriter } from '../../feed/feed-writer.js';
 import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
 import { ChangeLogWriter } from '../apply/change-log.js';
 import { PlanApplier } from '../apply/plan-applier.js';
 import { RunLog } from '../apply/run-log.js';
+import type { ExistingGroup } from '../plan/group-planner.js';
 import type { ExistingUser, FactsWrite, PlannedChange } from '../plan/plan.types.js';
 import { seatCounter, type SeatCounter } from '../plan/user-planner.js';
 import { DirectoryStore, countsAsManaged } from '../state/directory-store.js';
@@ -40,6 +43,8 @@ export class RunContext {
   readonly directory: DirectoryStore;
   readonly memberships: MembershipStore;
   readonly log: RunLog;
+  /** The company's change feed, appended batch by batch with the writes (null: a preview). */
+  readonly feed: FeedWriter | null;
   readonly notes: string[] = [];
   /** Notes that mean the data was incomplete: the run is PARTIAL and the connector ERROR. */
   readonly problems: string[] = [];
@@ -63,8 +68,13 @@ export class RunContext {
     models: SyncModels,
     readonly request: RunRequest,
     readonly logger: Logger,
+    feed?: ChangeFeed,
   ) {
     const { companyId, connectorId } = request.config;
+    this.feed =
+      request.preview || !feed
+        ? null
+        : feed.writer({ companyId, connectorId, runId: request.runId }, request.signal);
     this.directory = new DirectoryStore(models, companyId, connectorId);
     this.memberships = new MembershipStore(models.DirectoryGroupMember, companyId, request.preview);
     this.log = new RunLog(
@@ -117,10 +127,13 @@ export class RunContext {
     users: ReadonlyMap<string, ExistingUser>,
   ): Promise<void> {
     const writable = changes.filter((c) => c.action !== ChangeAction.ERROR);
+    // Outbox: the feed entries are staged before the writes and committed after them.
+    const staged = await this.feed?.stageChanges(writable);
     const failed =
       this.applier && (writable.length > 0 || facts.length > 0)
         ? await this.applier.apply(writable, facts)
         : new Map<PlannedChange, string>();
+    await staged?.commit((change) => failed.has(change as PlannedChange));
     if (this.applier) this.countManaged(writable, facts, users, failed);
     this.request.signal?.throwIfAborted();
     for (const change of changes) {
@@ -130,6 +143,32 @@ export class RunContext {
         change.action === ChangeAction.ERROR || failure ? ChangeState.FAILED : ChangeState.APPLIED;
       await this.log.record(change, state, failure ?? null);
     }
+  }
+
+  /**
+   * Membership writes of one selected group, with their feed events (the memberships that
+   * entered and left its scope) staged before and committed after. A group that is not a
+   * directory group yet announces its members when it is created instead.
+   */
+  async memberWrites(
+    group: { entraId: string; name: string; existing: ExistingGroup | undefined },
+    added: readonly string[],
+    removed: readonly string[],
+    write: () => Promise<void>,
+  ): Promise<void> {
+    const existing = group.existing;
+    const staged = await this.feed?.stageMembers(
+      {
+        entraId: group.entraId,
+        name: group.name,
+        id: existing?.id ?? null,
+        managed: !!existing && existing.managedBy !== null,
+      },
+      added,
+      removed,
+    );
+    await write();
+    await staged?.commit();
   }
 
   /** The deferred changes the guard let through (`state` APPLIED), or their staged/withheld log. */

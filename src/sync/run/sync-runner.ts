@@ -4,6 +4,7 @@ import type { ChangeEntry } from '../../domain/change.js';
 import { SyncMode } from '../../domain/connector.js';
 import type { SyncRunCounts } from '../../domain/sync-run.js';
 import { connectorGraph } from '../../integrations/entra/connector-graph.js';
+import type { ChangeFeed } from '../../feed/change-feed.js';
 import type { EntraClientFactory } from '../../integrations/entra/graph-client.factory.js';
 import type { GraphReader, GraphRetryPolicy } from '../../integrations/entra/graph-reader.js';
 import type { TenantGate } from '../../integrations/entra/tenant-gate.js';
@@ -24,6 +25,8 @@ export interface SyncRunnerDeps {
   groupConcurrency: number;
   pageSize?: number;
   logger: Logger;
+  /** Where applied changes are announced, in order (the outbox; none in engine unit tests). */
+  feed?: ChangeFeed;
 }
 
 /** What a run did, for its record and for the connector's status. */
@@ -54,9 +57,11 @@ export class SyncRunner {
 
   async run(request: RunRequest): Promise<RunOutcome> {
     const logger = this.deps.logger.child({ runId: request.runId });
-    const ctx = new RunContext(this.deps.models, request, logger);
+    const ctx = new RunContext(this.deps.models, request, logger, this.deps.feed);
     const graph = this.graph(request, logger);
     const started = performance.now();
+    // Under the run lock, before any write: what a dead run left staged in the feed is settled.
+    await ctx.feed?.recover();
     const connectorId = request.config.connectorId;
     const state = await this.states.load(connectorId);
     const groupsBefore = () => this.groupsBefore(ctx, state?.selectedGroups ?? []);

@@ -1,0 +1,105 @@
+import {
+  feedEntryId,
+  type FeedEntryDoc,
+  type FeedEntryModel,
+} from '../db/models/feed-entry.model.js';
+import type { FeedHeadModel } from '../db/models/feed-head.model.js';
+import type { FeedEventDraft } from './feed-events.js';
+
+/** Ids per `_id $in` read: one round trip, well under the offline database's statement limits. */
+const READ_CHUNK = 500;
+
+export interface FeedHead {
+  committed: number;
+  trimmed: number;
+}
+
+/**
+ * The feed's documents: entries by `_id` (company + zero-padded number) and the per-company
+ * head. Nothing here decides what is visible; writers and readers do (feed-writer, feed-reader).
+ */
+export class FeedStore {
+  constructor(
+    readonly entries: FeedEntryModel,
+    private readonly headModel: FeedHeadModel,
+  ) {}
+
+  async head(companyId: string): Promise<FeedHead> {
+    const doc = await this.headModel.findById(companyId, { committed: 1, trimmed: 1 }).lean();
+    return { committed: doc?.committed ?? 0, trimmed: doc?.trimmed ?? 0 };
+  }
+
+  async heads(companyIds: readonly string[]): Promise<Map<string, FeedHead>> {
+    const docs = await this.headModel
+      .find({ _id: { $in: [...companyIds] } }, { committed: 1, trimmed: 1 })
+      .lean();
+    return new Map(docs.map((d) => [d._id, { committed: d.committed, trimmed: d.trimmed }]));
+  }
+
+  /** Inserts drafts numbered from `firstSeq`, in order (a failure leaves a numbered prefix). */
+  async insert(
+    companyId: string,
+    context: { connectorId: string | null; runId: string | null },
+    drafts: readonly FeedEventDraft[],
+    firstSeq: number,
+    at: Date,
+  ): Promise<FeedEntryDoc[]> {
+    const docs = drafts.map((draft, i): FeedEntryDoc => ({
+      ...draft,
+      _id: feedEntryId(companyId, firstSeq + i),
+      companyId,
+      seq: firstSeq + i,
+      occurredAt: at,
+      connectorId: context.connectorId,
+      runId: context.runId,
+    }));
+    if (docs.length > 0) await this.entries.insertMany(docs, { ordered: true, lean: true });
+    return docs;
+  }
+
+  async markDropped(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += READ_CHUNK) {
+      await this.entries.updateMany(
+        { _id: { $in: ids.slice(i, i + READ_CHUNK) } },
+        { $set: { dropped: true } },
+      );
+    }
+  }
+
+  /** Moves the watermark (never back): entries up to `seq` are readable. */
+  async commit(companyId: string, seq: number): Promise<void> {
+    await this.headModel.updateOne(
+      { _id: companyId },
+      { $max: { committed: seq }, $set: { updatedAt: new Date() }, $setOnInsert: { trimmed: 0 } },
+      { upsert: true },
+    );
+  }
+
+  async setTrimmed(companyId: string, seq: number): Promise<void> {
+    await this.headModel.updateOne({ _id: companyId }, { $max: { trimmed: seq } });
+  }
+
+  /** The entries numbered `from`..`to` that exist, in order (missing numbers are skipped). */
+  async range(companyId: string, from: number, to: number): Promise<FeedEntryDoc[]> {
+    const found: FeedEntryDoc[] = [];
+    for (let start = from; start <= to; start += READ_CHUNK) {
+      const end = Math.min(to, start + READ_CHUNK - 1);
+      const ids: string[] = [];
+      for (let seq = start; seq <= end; seq += 1) ids.push(feedEntryId(companyId, seq));
+      const docs = await this.entries.find({ _id: { $in: ids } }).lean<FeedEntryDoc[]>();
+      found.push(...docs.sort((a, b) => a.seq - b.seq));
+    }
+    return found;
+  }
+
+  async remove(companyId: string, from: number, to: number): Promise<number> {
+    let removed = 0;
+    for (let start = from; start <= to; start += READ_CHUNK) {
+      const end = Math.min(to, start + READ_CHUNK - 1);
+      const ids: string[] = [];
+      for (let seq = start; seq <= end; seq += 1) ids.push(feedEntryId(companyId, seq));
+      removed += (await this.entries.deleteMany({ _id: { $in: ids } })).deletedCount;
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,180 @@
+import type { Logger } from 'pino';
+import type { SyncModels } from '../db/models/sync-models.js';
+import { entraKeyOf } from '../domain/directory.js';
+import { ChangeAction } from '../domain/change.js';
+import {
+  draftOf,
+  memberDrafts,
+  MEMBERS_PER_EVENT,
+  type FeedChangeInput,
+  type FeedEventDraft,
+} from './feed-events.js';
+import { recoverPending, type RecoveryOutcome } from './feed-recovery.js';
+import type { FeedStore } from './feed-store.js';
+
+export type { FeedChangeInput };
+
+/** Announces a company's new watermark (the live event that wakes deliveries and readers). */
+export type FeedNotifier = (event: {
+  companyId: string;
+  connectorId: string;
+  committed: number;
+}) => Promise<void>;
+
+/** Entries staged before a batch of directory writes, committed (or dropped) after it. */
+export interface StagedBatch {
+  readonly size: number;
+  /** `failed`: the inputs whose write failed; their entries are dropped, the rest visible. */
+  commit(failed?: (change: FeedChangeInput) => boolean): Promise<void>;
+}
+
+interface Staged {
+  id: string;
+  change: FeedChangeInput | null;
+}
+
+const EMPTY: StagedBatch = { size: 0, commit: () => Promise.resolve() };
+
+/**
+ * A company's feed as one writer (a sync run or an approval, under the connector's run lock)
+ * appends to it: the outbox. Before a batch of directory writes its entries are inserted with
+ * the next numbers, above the watermark, where no reader looks; after the writes the failed ones
+ * are marked dropped and the watermark moves past the batch. A writer that dies in between leaves
+ * them staged; the next writer resolves them first (`recover`) by reading the directory.
+ */
+export class FeedWriter {
+  private next: number | null = null;
+  private recovering: Promise<RecoveryOutcome> | null = null;
+
+  constructor(
+    private readonly store: FeedStore,
+    private readonly models: Pick<
+      SyncModels,
+      'DirectoryUser' | 'DirectoryGroup' | 'DirectoryGroupMember'
+    >,
+    private readonly context: { companyId: string; connectorId: string; runId: string | null },
+    private readonly notify: FeedNotifier,
+    private readonly logger: Logger,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Resolves what a dead writer left staged; once per writer (later calls share the result). */
+  recover(): Promise<RecoveryOutcome> {
+    this.recovering ??= (async () => {
+      const outcome = await recoverPending(this.store, this.models, this.context.companyId);
+      this.next = outcome.committed + 1;
+      if (outcome.pending > 0) {
+        this.logger.warn(
+          { companyId: this.context.companyId, ...outcome },
+          'feed entries a stopped run left staged were resolved',
+        );
+        await this.announce(outcome.committed);
+      }
+      return outcome;
+    })();
+    return this.recovering;
+  }
+
+  /**
+   * Stages the feed entries of planned changes about to be written. A created group is followed
+   * by its in-scope memberships (written earlier in the run), read from the store in chunks.
+   */
+  async stageChanges(changes: readonly FeedChangeInput[]): Promise<StagedBatch> {
+    const staged: Staged[] = [];
+    for (const change of changes) {
+      const draft = draftOf(this.context.companyId, change);
+      if (!draft) continue;
+      staged.push(...(await this.insert([draft], change)));
+      if (change.action === ChangeAction.GROUP_CREATE) {
+        staged.push(...(await this.stageInitialMembers(change)));
+      }
+    }
+    return this.batch(staged);
+  }
+
+  /**
+   * Stages membership changes of one group about to be written. `managed` false: the group is
+   * not (yet) a directory group; its memberships are announced when it is created.
+   */
+  async stageMembers(
+    group: { entraId: string; name: string; id: string | null; managed: boolean },
+    added: readonly string[],
+    removed: readonly string[],
+  ): Promise<StagedBatch> {
+    if (!group.managed || added.length + removed.length === 0) return EMPTY;
+    const drafts = memberDrafts(this.context.companyId, group, added, removed);
+    return this.batch(await this.insert(drafts, null));
+  }
+
+  private async stageInitialMembers(change: FeedChangeInput): Promise<Staged[]> {
+    const { companyId } = this.context;
+    const group = { entraId: change.objectId, name: change.label, id: change.write?.id ?? null };
+    const key = entraKeyOf(companyId, change.objectId);
+    const cursor = this.models.DirectoryGroupMember.collection.find(
+      { groupKey: `${companyId}:${change.objectId}` },
+      { projection: { userId: 1, inScope: 1 }, batchSize: 5_000 },
+    );
+    const staged: Staged[] = [];
+    let added: string[] = [];
+    const flush = async () => {
+      staged.push(...(await this.insert(memberDrafts(companyId, group, added, [], key), change)));
+      added = [];
+    };
+    for await (const edge of cursor) {
+      if (!edge['inScope']) continue;
+      added.push(String(edge['userId']));
+      if (added.length === MEMBERS_PER_EVENT) await flush();
+    }
+    if (added.length > 0) await flush();
+    return staged;
+  }
+
+  private async insert(
+    drafts: readonly FeedEventDraft[],
+    change: FeedChangeInput | null,
+  ): Promise<Staged[]> {
+    if (drafts.length === 0) return [];
+    this.signal?.throwIfAborted();
+    await this.recover();
+    const first = this.next!;
+    // Numbered before the insert: a failed insert leaves at most a prefix, which recovery sees.
+    this.next = first + drafts.length;
+    const docs = await this.store.insert(
+      this.context.companyId,
+      this.context,
+      drafts,
+      first,
+      new Date(),
+    );
+    return docs.map((doc) => ({ id: doc._id, change }));
+  }
+
+  private batch(staged: Staged[]): StagedBatch {
+    if (staged.length === 0) return EMPTY;
+    const last = this.next! - 1;
+    return {
+      size: staged.length,
+      commit: async (failed) => {
+        const dropped = failed
+          ? staged.filter((s) => s.change !== null && failed(s.change)).map((s) => s.id)
+          : [];
+        await this.store.markDropped(dropped);
+        await this.store.commit(this.context.companyId, last);
+        await this.announce(last);
+      },
+    };
+  }
+
+  private async announce(committed: number): Promise<void> {
+    try {
+      const { companyId, connectorId } = this.context;
+      await this.notify({ companyId, connectorId, committed });
+    } catch (error) {
+      // The entries are committed; deliveries also find them by polling.
+      this.logger.warn(
+        { err: error, companyId: this.context.companyId },
+        'feed commit not announced',
+      );
+    }
+  }
+}

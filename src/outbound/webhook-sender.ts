@@ -1,0 +1,177 @@
+import type { Dispatcher } from 'undici';
+import {
+  resolveTarget,
+  systemResolver,
+  type ResolveAll,
+  type TargetAgents,
+  type TargetResolution,
+} from './safe-target.js';
+import type { TargetRules } from './target-policy.js';
+
+/** Response text kept with an attempt. */
+export const RESPONSE_EXCERPT_CHARS = 256;
+/**
+ * A host's checked addresses are reused this long by default: the attempts of one round (up to
+ * hundreds at once) share one lookup instead of queueing on the resolver's threads.
+ */
+const RESOLUTION_REUSE_MS = 1_000;
+
+export interface OutgoingMessage {
+  webhookId: string;
+  /** The payload exactly as signed. */
+  body: string;
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered'; status: number; latencyMs: number; response: string | null }
+  /** 410 Gone: the receiver wants no more webhooks; the endpoint is disabled. */
+  | { kind: 'gone'; status: number; latencyMs: number; response: string | null }
+  | {
+      kind: 'failed';
+      status: number | null;
+      latencyMs: number;
+      response: string | null;
+      error: string;
+      /** From a `Retry-After` header (429, 503), when there was one. */
+      retryAfterMs: number | null;
+      /** The target broke a rule (not the receiver's answer). */
+      refused: boolean;
+    };
+
+export interface SenderOptions {
+  rules: TargetRules;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  agents: TargetAgents;
+  resolve?: ResolveAll;
+  /** Default 1 s; 0 resolves before every single attempt. */
+  resolutionReuseMs?: number;
+}
+
+/**
+ * One HTTP attempt to a receiver: the target is resolved and checked first (every attempt), the
+ * request goes only to the checked addresses, redirects are not followed (a 3xx is a failure,
+ * as Standard Webhooks recommends), and at most `maxResponseBytes` of the answer are read.
+ */
+export class WebhookSender {
+  private readonly resolutions = new Map<
+    string,
+    { at: number; result: Promise<TargetResolution> }
+  >();
+
+  constructor(private readonly options: SenderOptions) {}
+
+  async send(
+    endpointId: string,
+    url: string,
+    message: OutgoingMessage,
+    sign: (at: Date) => string,
+  ): Promise<AttemptOutcome> {
+    const started = performance.now();
+    const resolution = await this.resolve(url);
+    if (!resolution.ok) {
+      return failure(null, started, `refused: ${resolution.message} (${resolution.rule})`, true);
+    }
+    const { url: target } = resolution.target;
+    const agent = this.options.agents.agentFor(endpointId, resolution.target);
+    // The attempt's own time: receivers check it against replays (the event time is in the body).
+    const at = new Date();
+    try {
+      const answer = await agent.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'entra-connector-hub-webhooks/1',
+          'webhook-id': message.webhookId,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': sign(at),
+        },
+        body: message.body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      const response = await excerpt(answer.body, this.options.maxResponseBytes);
+      const latencyMs = Math.round(performance.now() - started);
+      const status = answer.statusCode;
+      if (status >= 200 && status < 300) return { kind: 'delivered', status, latencyMs, response };
+      if (status === 410) return { kind: 'gone', status, latencyMs, response };
+      return {
+        kind: 'failed',
+        status,
+        latencyMs,
+        response,
+        error:
+          status >= 300 && status < 400 ? `redirect (${status}) not followed` : `HTTP ${status}`,
+        retryAfterMs: retryAfter(answer.headers['retry-after']),
+        refused: false,
+      };
+    } catch (error) {
+      return failure(null, started, describe(error, this.options.timeoutMs), false);
+    }
+  }
+
+  /** The checked target of a URL, looked up at most once per RESOLUTION_REUSE_MS. */
+  private resolve(url: string): Promise<TargetResolution> {
+    const now = Date.now();
+    const known = this.resolutions.get(url);
+    const reuse = this.options.resolutionReuseMs ?? RESOLUTION_REUSE_MS;
+    if (known && now - known.at < reuse) return known.result;
+    const result = resolveTarget(url, this.options.rules, this.options.resolve ?? systemResolver);
+    this.resolutions.set(url, { at: now, result });
+    if (this.resolutions.size > 10_000) this.resolutions.clear();
+    return result;
+  }
+}
+
+function failure(
+  status: number | null,
+  started: number,
+  error: string,
+  refused: boolean,
+): AttemptOutcome {
+  return {
+    kind: 'failed',
+    status,
+    latencyMs: Math.round(performance.now() - started),
+    response: null,
+    error,
+    retryAfterMs: null,
+    refused,
+  };
+}
+
+/** The start of the response body as printable text; the rest is read no further. */
+async function excerpt(body: Dispatcher.ResponseData['body'], maxBytes: number) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    chunks.push(buffer.subarray(0, Math.max(0, maxBytes - size)));
+    size += buffer.length;
+    // Leaving the loop destroys the stream: a huge or endless body is not read to its end.
+    if (size >= maxBytes) break;
+  }
+  const text = Buffer.concat(chunks)
+    .toString('utf8', 0, Math.min(size, RESPONSE_EXCERPT_CHARS * 4))
+    .replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ')
+    .trim()
+    .slice(0, RESPONSE_EXCERPT_CHARS);
+  return text.length > 0 ? text : null;
+}
+
+function retryAfter(header: string | string[] | undefined): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+function describe(error: unknown, timeoutMs: number): string {
+  const e = error as { name?: string; code?: string; message?: string; cause?: unknown };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError')
+    return `timed out after ${timeoutMs} ms`;
+  const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
+  return code ? `network error (${code})` : `network error (${e.message ?? 'unknown'})`;
+}
