@@ -18,7 +18,7 @@ import { pino } from 'pino';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { loadConfig, loadProvisionConfig } from '../src/config.js';
-import { ConnectorStatus } from '../src/domain/connector.js';
+import { ConnectorStatus, ConnectorStatusReasonCode } from '../src/domain/connector.js';
 import { ErrorCode } from '../src/domain/errors.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { InMemoryLiveEvents } from '../src/events/live-events.js';
@@ -159,7 +159,7 @@ async function benchRun(serverUri: string) {
       ).then(() => undefined),
     );
     const listQuery = await timed(20, () =>
-      gql(partner, '{ connectors { id companyId status secretExpiresInDays } }').then(
+      gql(partner, '{ connectors(first: 200) { nodes { id companyId status secretExpiresInDays } } }').then(
         () => undefined,
       ),
     );
@@ -227,6 +227,7 @@ async function benchRun(serverUri: string) {
               ok: false,
               at: new Date(at),
               code: ErrorCode.UPSTREAM_UNAUTHORIZED,
+              reasonCode: ConnectorStatusReasonCode.INVALID_SECRET,
               message: 'bench',
               status: ConnectorStatus.UNAUTHORIZED,
             },

@@ -25,6 +25,7 @@ export function syncRunRecord(doc: SyncRunDoc): SyncRunRecord {
     changeCount: doc.changeCount,
     error: doc.error,
     notes: doc.notes,
+    problems: doc.problems ?? [],
     approval: doc.approval,
   };
 }

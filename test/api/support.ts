@@ -10,7 +10,7 @@ import type { GqlResult, TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
 export const CONNECTOR_FIELDS = `
-  id companyId name kind status statusReason tenantId clientId clientSecretHint
+  id companyId name kind status statusReason statusReasonCode tenantId clientId clientSecretHint
   clientSecretExpiresAt secretExpiresInDays secretExpiryWarning verified verifiedAt
   syncGroup { id name } syncedGroups { id name } activatedAt enabled lastSuccessfulSyncAt
   lastError { code message at }
@@ -21,8 +21,9 @@ export interface ConnectorData {
   id: string;
   companyId: string;
   name: string;
-  status: string | null;
+  status: string;
   statusReason: string | null;
+  statusReasonCode: string | null;
   tenantId: string | null;
   clientId: string | null;
   clientSecretHint: string | null;
@@ -141,21 +142,22 @@ export async function record<T>(
 
 export const STATUS_SUBSCRIPTION = `subscription($companyId: ID, $connectorId: ID) {
   connectorStatusChanged(companyId: $companyId, connectorId: $connectorId) {
-    connectorId companyId status previousStatus statusReason changedAt
+    connectorId companyId status previousStatus statusReason statusReasonCode changedAt
   }
 }`;
 
 export interface StatusEvent {
   connectorId: string;
   companyId: string;
-  status: string | null;
+  status: string;
   previousStatus: string | null;
   statusReason: string | null;
+  statusReasonCode: string | null;
 }
 
 export const VERIFY = `mutation($id:ID!){ verifyConnection(connectorId:$id) {
   verified consentUrl error { code message reason missingPermissions }
-  connector { status statusReason verified lastError { code message } } } }`;
+  connector { status statusReason statusReasonCode verified lastError { code message } } } }`;
 
 export interface VerifyData {
   verifyConnection: {
@@ -163,8 +165,9 @@ export interface VerifyData {
     consentUrl: string | null;
     error: { code: string; message: string; reason: string; missingPermissions: string[] } | null;
     connector: {
-      status: string | null;
+      status: string;
       statusReason: string | null;
+      statusReasonCode: string | null;
       verified: boolean;
       lastError: { code: string; message: string } | null;
     };

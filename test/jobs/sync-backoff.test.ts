@@ -15,7 +15,7 @@ import { companyModel } from '../../src/db/models/company.model.js';
 import { connectorModel, type ConnectorModel } from '../../src/db/models/connector.model.js';
 import { jobCursorModel } from '../../src/db/models/job-cursor.model.js';
 import {
-  ConnectorStatus,
+  ConnectorStatus, ConnectorStatusReasonCode,
   SyncTrigger,
   type SyncOutcome,
   ConnectorKind,
@@ -110,6 +110,7 @@ describe('sync backoff on the connector document', () => {
     ok: false,
     at,
     code: ErrorCode.UPSTREAM_UNAUTHORIZED,
+    reasonCode: ConnectorStatusReasonCode.INVALID_SECRET,
     message: 'The client secret has expired (AADSTS7000222).',
     status: ConnectorStatus.UNAUTHORIZED,
   });
@@ -150,6 +151,7 @@ describe('sync backoff on the connector document', () => {
       ok: false,
       at: new Date(),
       code: ErrorCode.INTERNAL_SERVER_ERROR,
+      reasonCode: ConnectorStatusReasonCode.SYNC_FAILED,
       message: 'The synchronization failed unexpectedly; it will be retried.',
       status: ConnectorStatus.ERROR,
     });

@@ -6,6 +6,7 @@ import {
   type SyncRunApproval,
   type SyncRunCounts,
   type SyncRunError,
+  type SyncRunProblem,
 } from '../../domain/sync-run.js';
 
 export interface SyncRunDoc {
@@ -33,6 +34,8 @@ export interface SyncRunDoc {
   error: SyncRunError | null;
   /** Why something was withheld or fell back, e.g. deprovisioning skipped on incomplete data. */
   notes: string[];
+  /** The notes that made the run PARTIAL for want of data, with their codes (absent: none). */
+  problems?: SyncRunProblem[];
   approval: SyncRunApproval | null;
   createdAt: Date;
   updatedAt: Date;
@@ -58,6 +61,7 @@ const schema = new Schema<SyncRunDoc>(
     changeCount: { type: Number, default: 0 },
     error: { type: Schema.Types.Mixed, default: null },
     notes: { type: [String], default: [] },
+    problems: { type: Schema.Types.Mixed, default: [] },
     approval: { type: Schema.Types.Mixed, default: null },
   },
   { timestamps: true, collection: 'sync_runs', minimize: false },

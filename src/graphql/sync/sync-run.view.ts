@@ -22,6 +22,7 @@ export function syncRunView(doc: SyncRunRecord): SyncRun {
     changeCount: doc.changeCount,
     error: doc.error,
     notes: doc.notes,
+    problems: doc.problems,
     approval: doc.approval,
   };
 }

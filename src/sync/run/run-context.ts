@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import { ChangeAction, ChangeObjectType, ChangeState } from '../../domain/change.js';
 import type { ConnectorSyncConfig, SyncMode } from '../../domain/connector.js';
+import type { SyncRunProblem, SyncRunProblemCode } from '../../domain/sync-run.js';
 import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
 import { ChangeLogWriter } from '../apply/change-log.js';
 import { PlanApplier } from '../apply/plan-applier.js';
@@ -36,7 +37,7 @@ export class RunContext {
   readonly log: RunLog;
   readonly notes: string[] = [];
   /** Notes that mean the data was incomplete: the run is PARTIAL and the connector ERROR. */
-  readonly problems: string[] = [];
+  readonly problems: SyncRunProblem[] = [];
   /** Disables and deletes, applied (or staged, or withheld) together at the end. */
   readonly deferred: PlannedChange[] = [];
   /** Entra ids of the users this run changed or holds a change for. */
@@ -77,9 +78,9 @@ export class RunContext {
     this.phaseStarted = now;
   }
 
-  problem(note: string): void {
+  problem(code: SyncRunProblemCode, note: string): void {
     this.notes.push(note);
-    this.problems.push(note);
+    this.problems.push({ code, message: note });
   }
 
   /** The company's seats, counted once per run and only when it has a limit. */
