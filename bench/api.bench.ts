@@ -159,9 +159,10 @@ async function benchRun(serverUri: string) {
       ).then(() => undefined),
     );
     const listQuery = await timed(20, () =>
-      gql(partner, '{ connectors(first: 200) { nodes { id companyId status secretExpiresInDays } } }').then(
-        () => undefined,
-      ),
+      gql(
+        partner,
+        '{ connectors(first: 200) { nodes { id companyId status secretExpiresInDays } } }',
+      ).then(() => undefined),
     );
     const verify = await timed(20, () =>
       gql<{ verifyConnection: { verified: boolean } }>(

@@ -59,7 +59,9 @@ export async function listConnectors(
   }
   const first = intInRange('first', filter.first ?? DEFAULT_CONNECTOR_PAGE, 1, MAX_CONNECTOR_PAGE);
   const paged =
-    filter.after != null ? [...and, { _id: { $gt: new Types.ObjectId(afterId(filter.after)) } }] : and;
+    filter.after != null
+      ? [...and, { _id: { $gt: new Types.ObjectId(afterId(filter.after)) } }]
+      : and;
   const [docs, totalCount] = await Promise.all([
     Connector.find({ $and: paged })
       .sort({ _id: 1 })

@@ -2,11 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
 import type { Caller } from '../domain/caller.js';
-import {
-  ConnectorStatus,
-  ConnectorStatusReasonCode,
-  type GroupRef,
-} from '../domain/connector.js';
+import { ConnectorStatus, ConnectorStatusReasonCode, type GroupRef } from '../domain/connector.js';
 import { AppError, ErrorCode, badInput } from '../domain/errors.js';
 import { forEachLimit } from '../domain/concurrency.js';
 import type { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';

@@ -15,11 +15,7 @@ import { toConnectorView, type ConnectorView } from './connector.view.js';
 import type { ConnectorSyncRequests } from './sync-requests.js';
 import type { ConnectorTokens } from './connector-tokens.js';
 import { displayName } from './input-rules.js';
-import {
-  listConnectors,
-  type ConnectorPage,
-  type ListConnectorsFilter,
-} from './connector-list.js';
+import { listConnectors, type ConnectorPage, type ListConnectorsFilter } from './connector-list.js';
 import {
   LiveTopic,
   RevocationReason,

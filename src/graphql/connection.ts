@@ -69,7 +69,10 @@ export interface ServicePage<R> {
 }
 
 /** A service page as a connection, each record through `view`. */
-export function toConnection<R, T>(page: ServicePage<R>, view: (record: R) => T): ConnectionShape<T> {
+export function toConnection<R, T>(
+  page: ServicePage<R>,
+  view: (record: R) => T,
+): ConnectionShape<T> {
   const nodes = page.nodes.map(view);
   return {
     edges: nodes.map((node, i) => ({ cursor: page.cursors[i]!, node })),

@@ -4,7 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { ConnectorStatus, ConnectorStatusReasonCode, SyncTrigger } from '../../src/domain/connector.js';
+import {
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
+  SyncTrigger,
+} from '../../src/domain/connector.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { seedTestTenant, type SeededTenant } from '../helpers/emulator.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';

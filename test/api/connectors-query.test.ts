@@ -91,7 +91,9 @@ describe('connectors query', () => {
       ids[1],
       ids[4],
     ]);
-    const bad = await failure(h.gql(partner, '{ connectors(secretExpiresWithinDays: -1) { nodes { id } } }'));
+    const bad = await failure(
+      h.gql(partner, '{ connectors(secretExpiresWithinDays: -1) { nodes { id } } }'),
+    );
     expect(bad).toMatchObject({
       code: 'BAD_USER_INPUT',
       extensions: { field: 'secretExpiresWithinDays' },
@@ -123,7 +125,8 @@ describe('connectors query', () => {
     const fromSecond = await page(`(after: "${all.edges[1]!.cursor}")`);
     expect(fromSecond.nodes.map((c) => c.id)).toEqual(ids.slice(2));
     // As variables: a literal `first` multiplies the query's cost (GraphQL Armor).
-    const paged = 'query($f: Int, $a: String) { connectors(first: $f, after: $a) { nodes { id } } }';
+    const paged =
+      'query($f: Int, $a: String) { connectors(first: $f, after: $a) { nodes { id } } }';
     for (const [variables, field] of [
       [{ f: 0 }, 'first'],
       [{ f: 1001 }, 'first'],

@@ -176,7 +176,9 @@ describe('input validation and error codes', () => {
     expect(
       (await failure(h.gql(admin, 'mutation{ createCompany(input:{name:"x"}) { id } }'))).code,
     ).toBe('FORBIDDEN');
-    expect((await failure(h.gql(null, '{ connectors { nodes { id } } }'))).code).toBe('UNAUTHENTICATED');
+    expect((await failure(h.gql(null, '{ connectors { nodes { id } } }'))).code).toBe(
+      'UNAUTHENTICATED',
+    );
     expect((await failure(h.gql('Bearer not.a.jwt', '{ connectors { nodes { id } } }'))).code).toBe(
       'UNAUTHENTICATED',
     );

@@ -164,7 +164,9 @@ describe('tenant isolation', () => {
     expect(all.connectors.nodes.map((c) => c.id).sort()).toEqual(
       [connectors.a1.id, connectors.a2.id].sort(),
     );
-    const b = await ok<{ connectors: { nodes: { id: string }[] } }>(h.gql(partner2, '{ connectors { nodes { id } } }'));
+    const b = await ok<{ connectors: { nodes: { id: string }[] } }>(
+      h.gql(partner2, '{ connectors { nodes { id } } }'),
+    );
     expect(b.connectors.nodes.map((c) => c.id)).toEqual([connectors.b1.id]);
     expect(await errorOf(partner2, OPERATIONS[0]!.query, connectors.a1.id)).toMatchObject({
       code: 'NOT_FOUND',
@@ -180,7 +182,9 @@ describe('tenant isolation', () => {
     );
     expect(disabled.connectors.nodes.map((c) => c.id)).toEqual([connectors.a2.id]);
     const inCompany = await ok<{ connectors: { nodes: { id: string }[] } }>(
-      h.gql(partner1, 'query($c:ID){ connectors(companyId:$c) { nodes { id } } }', { c: companyA1 }),
+      h.gql(partner1, 'query($c:ID){ connectors(companyId:$c) { nodes { id } } }', {
+        c: companyA1,
+      }),
     );
     expect(inCompany.connectors.nodes.map((c) => c.id)).toEqual([connectors.a1.id]);
     const enable =

@@ -15,7 +15,8 @@ import { companyModel } from '../../src/db/models/company.model.js';
 import { connectorModel, type ConnectorModel } from '../../src/db/models/connector.model.js';
 import { jobCursorModel } from '../../src/db/models/job-cursor.model.js';
 import {
-  ConnectorStatus, ConnectorStatusReasonCode,
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
   SyncTrigger,
   type SyncOutcome,
   ConnectorKind,

@@ -61,9 +61,7 @@ describe('safety rails', () => {
     expect(run.counts.usersDisabled + run.counts.usersDeleted).toBe(0);
     expect(run.notes.join(' ')).toMatch(/no user was disabled or deleted/);
     // Each problem has a code (SyncRun.problems); the connector's reason says the same.
-    expect(run.problems?.map((p) => p.code)).toEqual([
-      SyncRunProblemCode.GROUP_MEMBERS_UNREADABLE,
-    ]);
+    expect(run.problems?.map((p) => p.code)).toEqual([SyncRunProblemCode.GROUP_MEMBERS_UNREADABLE]);
     expect(run.notes).toContain(run.problems![0]!.message);
     const users = await h.users();
     expect(users.every((u) => u.status === DirectoryUserStatus.ACTIVE)).toBe(true);

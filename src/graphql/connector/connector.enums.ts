@@ -16,7 +16,9 @@ registerEnumType(ConnectorStatus, {
   name: 'ConnectorStatus',
   valuesConfig: {
     NOT_SAVED: { description: 'Installed; the wizard is not finished (Save changes not clicked).' },
-    WAITING_FOR_CONNECTION: { description: 'Saved; the first successful sync has not happened yet.' },
+    WAITING_FOR_CONNECTION: {
+      description: 'Saved; the first successful sync has not happened yet.',
+    },
     CONNECTED: { description: 'The last connection to Microsoft succeeded.' },
     UNAUTHORIZED: { description: 'Entra refused the credentials, consent or permissions.' },
     ERROR: { description: 'Something else the admin must fix, e.g. the sync group was deleted.' },
