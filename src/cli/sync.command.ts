@@ -1,3 +1,4 @@
+import { ProtocolErrorCode } from '../domain/errors.js';
 import { GraphqlRequestError, type HubGraphqlClient } from './graphql-client.js';
 import {
   CONNECTOR_OUTCOME,
@@ -174,7 +175,10 @@ function printRunSummary(out: Output, run: SyncRunRow): void {
  * error: told by its code (docs/api.md, "Errors"), never by the wording of the message.
  */
 function isMissingSyncRunApi(error: unknown): boolean {
-  return error instanceof GraphqlRequestError && error.code === 'GRAPHQL_VALIDATION_FAILED';
+  return (
+    error instanceof GraphqlRequestError &&
+    error.code === ProtocolErrorCode.GRAPHQL_VALIDATION_FAILED
+  );
 }
 
 interface ConnectorOutcome {
