@@ -26,7 +26,7 @@ export function replaceSection(text: string, name: string, body: string): string
   return `${text.slice(0, from + start.length)}\n\n${body}\n\n${text.slice(to)}`;
 }
 
-export async function renderSchemaReference(sdl: string): Promise<string> {
+export function renderSchemaReference(sdl: string): string {
   const introspection = graphqlSync({
     schema: buildSchema(sdl),
     source: getIntrospectionQuery({ descriptions: true }),
@@ -54,7 +54,7 @@ async function format(text: string, file: string): Promise<string> {
 export async function generatedDocs(root = projectRoot()): Promise<Map<string, string>> {
   const read = (file: string) => readFile(path.join(root, file), 'utf8');
   const api = replaceSection(await read(API_DOC), 'errors', renderErrorTables());
-  const schema = await renderSchemaReference(await read('schema/schema.graphql'));
+  const schema = renderSchemaReference(await read('schema/schema.graphql'));
   return new Map([
     [API_DOC, await format(api, path.join(root, API_DOC))],
     [SCHEMA_DOC, await format(schema, path.join(root, SCHEMA_DOC))],
