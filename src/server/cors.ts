@@ -26,7 +26,9 @@ export function corsHandler(allowedOrigins: readonly string[]): PlainHandler {
     return new Promise<boolean>((resolve, reject) => {
       // The middleware calls next() unless it answered a preflight itself.
       res.once('finish', () => resolve(true));
-      middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve(false)));
+      middleware(req, res, (error?: unknown) =>
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(false),
+      );
     });
   };
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
-import { InMemoryLiveEvents, LiveTopic } from '../../src/events/live-events.js';
+import { LiveTopic, type InMemoryLiveEvents } from '../../src/events/live-events.js';
 import { watchConnectorStatus, type StatusChange } from '../../docs/examples/live-events.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
