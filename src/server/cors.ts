@@ -27,7 +27,9 @@ export function corsHandler(allowedOrigins: readonly string[]): PlainHandler {
       // The middleware calls next() unless it answered a preflight itself.
       res.once('finish', () => resolve(true));
       middleware(req, res, (error?: unknown) =>
-        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(false),
+        error
+          ? reject(error instanceof Error ? error : new Error('CORS middleware failed'))
+          : resolve(false),
       );
     });
   };
