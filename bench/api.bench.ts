@@ -18,7 +18,7 @@ import { pino } from 'pino';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { loadConfig, loadProvisionConfig } from '../src/config.js';
-import { ConnectorStatus } from '../src/domain/connector.js';
+import { ConnectorStatus, ConnectorStatusReasonCode } from '../src/domain/connector.js';
 import { ErrorCode } from '../src/domain/errors.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { InMemoryLiveEvents } from '../src/events/live-events.js';
@@ -159,9 +159,10 @@ async function benchRun(serverUri: string) {
       ).then(() => undefined),
     );
     const listQuery = await timed(20, () =>
-      gql(partner, '{ connectors { id companyId status secretExpiresInDays } }').then(
-        () => undefined,
-      ),
+      gql(
+        partner,
+        '{ connectors(first: 200) { nodes { id companyId status secretExpiresInDays } } }',
+      ).then(() => undefined),
     );
     const verify = await timed(20, () =>
       gql<{ verifyConnection: { verified: boolean } }>(
@@ -227,6 +228,7 @@ async function benchRun(serverUri: string) {
               ok: false,
               at: new Date(at),
               code: ErrorCode.UPSTREAM_UNAUTHORIZED,
+              reasonCode: ConnectorStatusReasonCode.INVALID_SECRET,
               message: 'bench',
               status: ConnectorStatus.UNAUTHORIZED,
             },

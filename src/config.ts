@@ -43,6 +43,24 @@ const schema = z.object({
    * outcome page served by the hub.
    */
   PORTAL_URL: httpsOrHttpUrl.optional(),
+  /**
+   * Origins (scheme://host[:port], comma separated) of portals served elsewhere that call
+   * /graphql from a browser: CORS answers their preflight. Unset: no CORS headers at all.
+   */
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o.length > 0),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin is scheme://host[:port], no path'),
+      ),
+    )
+    .optional(),
   /** The reference admin portal at /portal (default: on in development, off otherwise). */
   PORTAL_ENABLED: bool.optional(),
   /** GraphiQL at /graphql for browsers (default: on unless production). */
@@ -111,6 +129,12 @@ const schema = z.object({
   GRAPHQL_MAX_COST: int(100, 1_000_000).default(20_000),
   GRAPHQL_MAX_ALIASES: int(0, 1_000).default(15),
   GRAPHQL_MAX_DIRECTIVES: int(0, 1_000).default(20),
+  /**
+   * graphql-ws keep-alive: a WebSocket ping to every client this often, and a socket that has
+   * not answered the previous one by then is dropped (0 = no pings). Keeps idle live-event
+   * connections open through proxies and load balancers that close quiet ones.
+   */
+  GRAPHQL_WS_KEEPALIVE_MS: int(0, 300_000).default(12_000),
   /** Default: on with NODE_ENV=development only; never in production. */
   GRAPHQL_INTROSPECTION: bool.optional(),
   /** Largest GraphQL request body accepted over HTTP; larger ones get 413. */
@@ -202,7 +226,14 @@ export interface EncryptionKey {
 
 export interface Config {
   env: 'development' | 'test' | 'production';
-  http: { host: string; port: number; publicBaseUrl?: string; portalUrl?: string };
+  http: {
+    host: string;
+    port: number;
+    publicBaseUrl?: string;
+    portalUrl?: string;
+    /** Browser origins allowed by CORS on /graphql; empty: CORS off. */
+    corsOrigins: readonly string[];
+  };
   /** The built-in portal and GraphiQL: static files built by `npm run build` into `webDir`. */
   portal: { enabled: boolean; graphiql: boolean; webDir: string; devSignInFile?: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -238,6 +269,8 @@ export interface Config {
     maxCost: number;
     maxAliases: number;
     maxDirectives: number;
+    /** graphql-ws ping interval (0 = none). */
+    wsKeepAliveMs: number;
     introspection: boolean;
     /** "Did you mean ...?" in validation errors (development only: it leaks field names). */
     suggestions: boolean;
@@ -284,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       port: e.PORT,
       ...(e.PUBLIC_BASE_URL ? { publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, '') } : {}),
       ...(e.PORTAL_URL ? { portalUrl: e.PORTAL_URL } : {}),
+      corsOrigins: e.CORS_ALLOWED_ORIGINS ?? [],
     },
     portal: {
       enabled: e.PORTAL_ENABLED ?? e.NODE_ENV === 'development',
@@ -336,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxCost: e.GRAPHQL_MAX_COST,
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      wsKeepAliveMs: e.GRAPHQL_WS_KEEPALIVE_MS,
       introspection: e.GRAPHQL_INTROSPECTION ?? development,
       suggestions: development,
     },

@@ -70,12 +70,19 @@ const defaultHeaders = JSON.stringify(
 );
 const defaultQuery = `# The connectors you may see, with their live status.
 query ConnectorList {
-  connectors {
-    id
-    name
-    status
-    statusReason
-    lastSuccessfulSyncAt
+  connectors(first: 100) {
+    nodes {
+      id
+      name
+      status
+      statusReasonCode
+      statusReason
+      lastSuccessfulSyncAt
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
   }
 }
 
@@ -85,6 +92,7 @@ subscription ConnectorStatus {
     connectorId
     previousStatus
     status
+    statusReasonCode
     statusReason
   }
 }

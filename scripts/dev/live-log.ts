@@ -16,12 +16,12 @@ const RUN_UPDATED = `subscription DevRuns($connectorId: ID!) {
     counts { usersCreated usersUpdated usersDisabled usersEnabled usersDeleted usersPending staged errors }
   }
 }`;
-const CONNECTORS = `query DevConnectors { connectors { id name companyId } companies { id name } }`;
+const CONNECTORS = `query DevConnectors { connectors(first: 1000) { nodes { id name companyId } } companies { id name } }`;
 
 interface StatusChange {
   connectorId: string;
   previousStatus: string | null;
-  status: string | null;
+  status: string;
   statusReason: string | null;
   changedAt: string;
 }
@@ -68,11 +68,11 @@ export function followLiveEvents(options: {
 
   const refreshNames = async () => {
     const data = await api.request<{
-      connectors: { id: string; name: string; companyId: string }[];
+      connectors: { nodes: { id: string; name: string; companyId: string }[] };
       companies: { id: string; name: string }[];
     }>(CONNECTORS);
     const companies = new Map(data.companies.map((c) => [c.id, c.name]));
-    for (const c of data.connectors) {
+    for (const c of data.connectors.nodes) {
       names.set(c.id, `${c.name}, ${companies.get(c.companyId) ?? c.companyId}`);
     }
   };
@@ -127,7 +127,7 @@ export function followLiveEvents(options: {
 
 function statusLine(change: StatusChange, connector: string): string {
   const reason = change.statusReason ? `: ${change.statusReason}` : '';
-  return `${time(change.changedAt)} ${connector}: ${change.previousStatus ?? 'not saved'} -> ${change.status ?? 'not saved'}${reason}`;
+  return `${time(change.changedAt)} ${connector}: ${change.previousStatus ?? 'NOT_SAVED'} -> ${change.status}${reason}`;
 }
 
 function runLine(run: RunEvent, connector: string): string {

@@ -22,13 +22,17 @@ const USAGE = `usage: npm run hub -- <command> [options]
 commands:
   token --role PARTNER_ADMIN --partner ID     mint a portal JWT for local use (AUTH_JWT_SECRET)
   token --role COMPANY_ADMIN --company ID       [--subject S] [--expires-hours N]
-  connectors [--company ID] [--status S]      connectors and their status
+  connectors [--company ID] [--status S]      every connector and its status (all pages)
   sync CONNECTOR_ID [--detach] [--timeout S]  Synchronize Now, and follow the run with a progress bar
-  runs CONNECTOR_ID [--first N]               recent sync runs
-  changes RUN_ID [--limit N]                  a run's change log as a table
+  runs CONNECTOR_ID [--limit N | --all]       sync runs, newest first (default 20)
+  changes RUN_ID [--limit N | --all]          a run's change log as a table (default 500)
   approve RUN_ID | reject RUN_ID              decide a staged run (NEEDS_APPROVAL)
   reencrypt                                   re-encrypt every connector secret under the first
                                               key of ENCRYPTION_KEYS (database, hub's environment)
+
+lists read page by page until the end (or --limit rows, then say how many were left out):
+  --limit N        at most N rows          --all    every row (the default for connectors)
+  --page-size N    rows per request (default 100)
 
 connection (default: .dev/stack.json of a running \`npm run dev\`):
   --url URL        the GraphQL endpoint (HUB_URL), e.g. http://localhost:4000/graphql
@@ -64,8 +68,16 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
   return parsed;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+function positiveIntOrNull(
+  value: string | undefined,
+  fallback: number | null,
+  name: string,
+): number | null {
+  return value === undefined ? fallback : positiveInt(value, 0, name);
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -82,15 +94,30 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       first: { type: 'string' },
       limit: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      'page-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
   const [command, arg] = positionals;
   const out = output();
-  if (values.help || !command) {
+  // Asked for (--help, or `help`): usage on stdout, success. No command at all: usage, EX_USAGE.
+  if (values.help || command === 'help') {
     out.line(USAGE);
-    return command ? 0 : 64;
+    return 0;
   }
+  if (!command) {
+    process.stderr.write(USAGE);
+    return 64;
+  }
+  const pageSize = positiveInt(values['page-size'], 100, 'page-size');
+  // `--first` is the old name of `--limit` for runs.
+  const limit = (fallback: number | null) =>
+    values.all ? null : positiveIntOrNull(values.limit ?? values.first, fallback, 'limit');
   if (command === 'reencrypt') return reencryptCommand(out, process.env);
   const settings = resolveSettings(values, process.env, process.cwd());
   if (command === 'token') {
@@ -113,7 +140,12 @@ async function main(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'connectors':
-      return connectorsCommand(api, out, { companyId: values.company, status: values.status });
+      return connectorsCommand(api, out, {
+        companyId: values.company,
+        status: values.status,
+        pageSize,
+        limit: limit(null),
+      });
     case 'sync':
       return syncCommand(api, out, {
         connectorId: need('a connector id'),
@@ -123,13 +155,11 @@ async function main(argv: string[]): Promise<number> {
     case 'runs':
       return runsCommand(api, out, {
         connectorId: need('a connector id'),
-        first: positiveInt(values.first, 20, 'first'),
+        pageSize,
+        limit: limit(20),
       });
     case 'changes':
-      return changesCommand(api, out, {
-        runId: need('a run id'),
-        limit: positiveInt(values.limit, 500, 'limit'),
-      });
+      return changesCommand(api, out, { runId: need('a run id'), pageSize, limit: limit(500) });
     case 'approve':
     case 'reject':
       return decideCommand(api, out, { runId: need('a run id'), decision: command });

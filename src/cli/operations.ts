@@ -1,14 +1,17 @@
 /**
- * The GraphQL operations the CLI sends, in one place. The connector ones match
- * schema/schema.graphql; the sync-run ones follow the sync engine's names (issue 5:
- * `syncRun`, `syncRuns`, `syncRunUpdated`, `approveSyncRun`, `rejectSyncRun`).
+ * The GraphQL operations the CLI sends, in one place, checked against schema/schema.graphql by
+ * test/api/cli.test.ts. Lists are Relay connections read page by page (pages.ts).
  */
 
-export const CONNECTOR_FIELDS = `id name companyId status statusReason verified enabled
-  syncGroup { id name } lastSuccessfulSyncAt secretExpiresInDays`;
+const PAGE = 'pageInfo { hasNextPage endCursor } totalCount';
 
-export const LIST_CONNECTORS = `query Connectors($companyId: ID, $status: ConnectorStatus) {
-  connectors(companyId: $companyId, status: $status) { ${CONNECTOR_FIELDS} }
+export const CONNECTOR_FIELDS = `id name companyId status statusReasonCode statusReason verified
+  enabled syncGroup { id name } lastSuccessfulSyncAt secretExpiresInDays`;
+
+export const LIST_CONNECTORS = `query Connectors($companyId: ID, $status: ConnectorStatus, $first: Int, $after: String) {
+  connectors(companyId: $companyId, status: $status, first: $first, after: $after) {
+    nodes { ${CONNECTOR_FIELDS} } ${PAGE}
+  }
 }`;
 
 export const CONNECTOR_OUTCOME = `query ConnectorOutcome($id: ID!) {
@@ -28,20 +31,21 @@ export const RUN_FIELDS = `id connectorId trigger mode status requestedAt starte
 
 export const SYNC_RUN = `query SyncRun($id: ID!) { syncRun(id: $id) { ${RUN_FIELDS} } }`;
 
-export const SYNC_RUNS = `query SyncRuns($connectorId: ID!, $first: Int) {
-  syncRuns(connectorId: $connectorId, first: $first) { edges { node { ${RUN_FIELDS} } } }
+export const SYNC_RUNS = `query SyncRuns($connectorId: ID!, $first: Int!, $after: String) {
+  syncRuns(connectorId: $connectorId, first: $first, after: $after) {
+    nodes { ${RUN_FIELDS} } ${PAGE}
+  }
 }`;
 
 export const SYNC_RUN_UPDATED = `subscription SyncRunUpdated($connectorId: ID!) {
   syncRunUpdated(connectorId: $connectorId) { ${RUN_FIELDS} }
 }`;
 
-export const SYNC_RUN_CHANGES = `query SyncRunChanges($id: ID!, $first: Int, $after: String) {
+export const SYNC_RUN_CHANGES = `query SyncRunChanges($id: ID!, $first: Int!, $after: String) {
   syncRun(id: $id) {
     id status
     changes(first: $first, after: $after) {
-      edges { node { objectType objectId label action rule state before after message } }
-      pageInfo { hasNextPage endCursor }
+      nodes { objectType objectId label action rule state before after message } ${PAGE}
     }
   }
 }`;
@@ -53,7 +57,8 @@ export interface ConnectorRow {
   id: string;
   name: string;
   companyId: string;
-  status: string | null;
+  status: string;
+  statusReasonCode: string | null;
   statusReason: string | null;
   verified: boolean;
   enabled: boolean;

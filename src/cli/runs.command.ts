@@ -8,22 +8,26 @@ import {
   type SyncRunRow,
 } from './operations.js';
 import type { Output } from './output.js';
+import { readPages, shownLine, type Connection } from './pages.js';
 import { duration, table } from './render.js';
 
-/** `runs`: a connector's recent sync runs. */
+/** `runs`: a connector's sync runs, newest first, up to `limit` (null: all of them). */
 export async function runsCommand(
   api: HubGraphqlClient,
   out: Output,
-  options: { connectorId: string; first: number },
+  options: { connectorId: string; pageSize: number; limit: number | null },
 ): Promise<number> {
-  const { syncRuns } = await api.request<{ syncRuns: { edges: { node: SyncRunRow }[] } }>(
+  const paged = await readPages<SyncRunRow>(
+    api,
     SYNC_RUNS,
-    { connectorId: options.connectorId, first: options.first },
+    { connectorId: options.connectorId },
+    (data) => data['syncRuns'] as Connection<SyncRunRow>,
+    options,
   );
   out.line(
     table(
       ['RUN', 'TRIGGER', 'MODE', 'STATUS', 'STARTED', 'DURATION', 'CHANGES', 'ERRORS'],
-      syncRuns.edges.map(({ node: r }) => [
+      paged.rows.map((r) => [
         r.id,
         r.trigger,
         r.mode,
@@ -35,42 +39,32 @@ export async function runsCommand(
       ]),
     ),
   );
+  out.line(shownLine(paged, 'run'));
   return 0;
 }
 
-/** `changes`: a run's change log, paged 100 at a time up to `limit`. */
+/** `changes`: a run's change log, up to `limit` entries (null: all of them). */
 export async function changesCommand(
   api: HubGraphqlClient,
   out: Output,
-  options: { runId: string; limit: number },
+  options: { runId: string; pageSize: number; limit: number | null },
 ): Promise<number> {
-  const rows: ChangeRow[] = [];
-  let after: string | null = null;
   let status = '';
-  do {
-    const page: {
-      syncRun: {
-        status: string;
-        changes: {
-          edges: { node: ChangeRow }[];
-          pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        };
-      };
-    } = await api.request(SYNC_RUN_CHANGES, {
-      id: options.runId,
-      first: Math.min(100, options.limit - rows.length),
-      after,
-    });
-    status = page.syncRun.status;
-    rows.push(...page.syncRun.changes.edges.map((e) => e.node));
-    after = page.syncRun.changes.pageInfo.hasNextPage
-      ? page.syncRun.changes.pageInfo.endCursor
-      : null;
-  } while (after && rows.length < options.limit);
+  const paged = await readPages<ChangeRow>(
+    api,
+    SYNC_RUN_CHANGES,
+    { id: options.runId },
+    (data) => {
+      const run = data['syncRun'] as { status: string; changes: Connection<ChangeRow> };
+      status = run.status;
+      return run.changes;
+    },
+    options,
+  );
   out.line(
     table(
       ['ACTION', 'STATE', 'TYPE', 'OBJECT', 'RULE', 'FIELDS', 'MESSAGE'],
-      rows.map((c) => [
+      paged.rows.map((c) => [
         c.action,
         c.state,
         c.objectType,
@@ -81,7 +75,7 @@ export async function changesCommand(
       ]),
     ),
   );
-  out.line(`${rows.length} change(s) shown; run ${options.runId} is ${status}`);
+  out.line(`${shownLine(paged, 'change')}; run ${options.runId} is ${status}`);
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import { ProtocolErrorCode } from '../domain/errors.js';
 import { GraphqlRequestError, type HubGraphqlClient } from './graphql-client.js';
 import {
   CONNECTOR_OUTCOME,
@@ -169,16 +170,19 @@ function printRunSummary(out: Output, run: SyncRunRow): void {
   if (run.error) out.line(`error: ${run.error.code}: ${run.error.message}`);
 }
 
+/**
+ * A hub from before the sync-run API answers the `syncRunUpdated` subscription with a validation
+ * error: told by its code (docs/api.md, "Errors"), never by the wording of the message.
+ */
 function isMissingSyncRunApi(error: unknown): boolean {
   return (
     error instanceof GraphqlRequestError &&
-    /syncRunUpdated|SyncRun/.test(error.message) &&
-    /Cannot query field|Unknown type|GRAPHQL_VALIDATION_FAILED/.test(error.message)
+    error.code === ProtocolErrorCode.GRAPHQL_VALIDATION_FAILED
   );
 }
 
 interface ConnectorOutcome {
-  status: string | null;
+  status: string;
   statusReason: string | null;
   lastSuccessfulSyncAt: string | null;
   lastError: { at: string; code: string; message: string } | null;
@@ -204,16 +208,16 @@ async function followConnector(
     if (c.lastSuccessfulSyncAt && Date.parse(c.lastSuccessfulSyncAt) >= since) {
       out.status(progressBar(1, 1, `synced at ${c.lastSuccessfulSyncAt}`));
       out.line('');
-      out.line(`connector ${connectorId}: ${c.status ?? 'not saved'}`);
+      out.line(`connector ${connectorId}: ${c.status}`);
       return 0;
     }
     if (c.lastError && Date.parse(c.lastError.at) >= since) {
       out.line('');
       out.line(`sync failed: ${c.lastError.code}: ${c.lastError.message}`);
-      out.line(`connector ${connectorId}: ${c.status ?? 'not saved'} (${c.statusReason ?? ''})`);
+      out.line(`connector ${connectorId}: ${c.status} (${c.statusReason ?? ''})`);
       return 1;
     }
-    out.status(progressBar(tick, null, `waiting for the sync (${c.status ?? 'not saved'})`));
+    out.status(progressBar(tick, null, `waiting for the sync (${c.status})`));
     await sleep(1_000);
   }
   out.line('');

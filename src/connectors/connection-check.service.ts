@@ -1,7 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
-import { ConnectorStatus, SyncTrigger } from '../domain/connector.js';
+import { ConnectorStatus, SyncTrigger, statusReasonCodeOf } from '../domain/connector.js';
 import { AppError, ErrorCode } from '../domain/errors.js';
 import { adminConsentUrl } from '../integrations/entra/admin-consent.js';
 import type {
@@ -94,9 +94,15 @@ export class ConnectionCheckService {
           // Working credentials end any backoff: the scheduled syncs resume at once.
           ...NO_BACKOFF,
           ...(recovering
-            ? { status: ConnectorStatus.WAITING_FOR_CONNECTION, statusReason: null }
+            ? {
+                status: ConnectorStatus.WAITING_FOR_CONNECTION,
+                statusReason: null,
+                statusReasonCode: null,
+              }
             : {}),
-          ...(gone ? { status: gone.status, statusReason: gone.message } : {}),
+          ...(gone
+            ? { status: gone.status, statusReason: gone.message, statusReasonCode: gone.reasonCode }
+            : {}),
         },
       },
       { precondition: sameCredentials(doc), conflictMessage: CREDENTIALS_CHANGED },
@@ -123,7 +129,11 @@ export class ConnectionCheckService {
           verifiedAt: null,
           lastError: { code: error.code, message: error.message, at },
           ...(active && unauthorized
-            ? { status: ConnectorStatus.UNAUTHORIZED, statusReason: error.message }
+            ? {
+                status: ConnectorStatus.UNAUTHORIZED,
+                statusReason: error.message,
+                statusReasonCode: statusReasonCodeOf(error),
+              }
             : {}),
         },
       },
@@ -186,6 +196,7 @@ export class ConnectionCheckService {
         $set: {
           status: ConnectorStatus.UNAUTHORIZED,
           statusReason: error.message,
+          statusReasonCode: statusReasonCodeOf(error),
           lastError: { code: error.code, message: error.message, at },
         },
       },

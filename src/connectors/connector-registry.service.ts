@@ -170,6 +170,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
           $set: {
             status: ConnectorStatus.CONNECTED,
             statusReason: null,
+            statusReasonCode: null,
             lastSuccessfulSyncAt: outcome.at,
             lastError: null,
             lastOutcomeAt: outcome.at,
@@ -181,6 +182,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
           $set: {
             status: outcome.status,
             statusReason: outcome.message,
+            statusReasonCode: outcome.reasonCode,
             lastError: { code: outcome.code, message: outcome.message, at: outcome.at },
             lastOutcomeAt: outcome.at,
             // At least the first step at once; the exact one below, once the count is known.

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
 import type { Caller } from '../domain/caller.js';
-import { ConnectorStatus, type GroupRef } from '../domain/connector.js';
+import { ConnectorStatus, ConnectorStatusReasonCode, type GroupRef } from '../domain/connector.js';
 import { AppError, ErrorCode, badInput } from '../domain/errors.js';
 import { forEachLimit } from '../domain/concurrency.js';
 import type { ConnectionVerifier } from '../integrations/entra/connection-verifier.js';
@@ -107,7 +107,10 @@ export class ConnectorSetupService {
         lastError: null,
         ...activeStatus,
         ...(current.activatedAt && current.enabled
-          ? { statusReason: 'The credentials changed: click Verify Connection to resume syncing.' }
+          ? {
+              statusReason: 'The credentials changed: click Verify Connection to resume syncing.',
+              statusReasonCode: ConnectorStatusReasonCode.CREDENTIALS_CHANGED,
+            }
           : {}),
         // Groups belong to a tenant: another tenant's ids mean nothing.
         ...(tenantChanged ? { syncGroupId: null, syncGroupName: null, syncedGroups: [] } : {}),

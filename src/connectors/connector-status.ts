@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ConnectorDoc } from '../db/models/connector.model.js';
-import type { SubscriptionUpkeep } from '../domain/connector.js';
+import { shownStatus, type SubscriptionUpkeep } from '../domain/connector.js';
 import { LiveTopic, type LiveEvents } from '../events/live-events.js';
+import { statusReasonCodeOfDoc } from './connector.view.js';
 
 /**
  * Publishes CONNECTOR_STATUS_CHANGED when a write moved a connector's status or reason. Callers
@@ -20,7 +21,12 @@ export class ConnectorStatusPublisher {
   ) {}
 
   async changed(before: ConnectorDoc | null, after: ConnectorDoc, at = new Date()): Promise<void> {
-    if (before && before.status === after.status && before.statusReason === after.statusReason) {
+    if (
+      before &&
+      before.status === after.status &&
+      before.statusReason === after.statusReason &&
+      before.statusReasonCode === after.statusReasonCode
+    ) {
       return;
     }
     const connectorId = after._id.toHexString();
@@ -32,9 +38,10 @@ export class ConnectorStatusPublisher {
         connectorId: after._id.toHexString(),
         companyId: after.companyId.toHexString(),
         partnerId: after.partnerId,
-        status: after.status,
-        previousStatus: before?.status ?? null,
+        status: shownStatus(after.status),
+        previousStatus: before ? shownStatus(before.status) : null,
         statusReason: after.statusReason,
+        statusReasonCode: statusReasonCodeOfDoc(after),
         changedAt: at,
       });
     } catch (error) {

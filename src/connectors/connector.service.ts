@@ -15,7 +15,7 @@ import { toConnectorView, type ConnectorView } from './connector.view.js';
 import type { ConnectorSyncRequests } from './sync-requests.js';
 import type { ConnectorTokens } from './connector-tokens.js';
 import { displayName } from './input-rules.js';
-import { listConnectors, type ListConnectorsFilter } from './connector-list.js';
+import { listConnectors, type ConnectorPage, type ListConnectorsFilter } from './connector-list.js';
 import {
   LiveTopic,
   RevocationReason,
@@ -32,6 +32,9 @@ export interface ConnectorWithToken {
 }
 
 export { MAX_CONNECTOR_PAGE, type ListConnectorsFilter } from './connector-list.js';
+
+/** A page of connectors as callers see them, with a cursor per connector. */
+export type ConnectorViewPage = Omit<ConnectorPage, 'nodes'> & { nodes: ConnectorView[] };
 
 export interface ConnectorServiceDeps {
   models: Pick<Models, 'Connector'>;
@@ -112,9 +115,9 @@ export class ConnectorService {
     return this.view(await this.deps.store.require(caller, id));
   }
 
-  async list(caller: Caller, filter: ListConnectorsFilter = {}): Promise<ConnectorView[]> {
-    const docs = await listConnectors(this.deps.models.Connector, caller, filter, this.now());
-    return docs.map((doc) => this.view(doc));
+  async list(caller: Caller, filter: ListConnectorsFilter = {}): Promise<ConnectorViewPage> {
+    const page = await listConnectors(this.deps.models.Connector, caller, filter, this.now());
+    return { ...page, nodes: page.nodes.map((doc) => this.view(doc)) };
   }
 
   /** "Save changes": needs verified credentials and a sync group; starts the first sync. */
@@ -143,7 +146,11 @@ export class ConnectorService {
           enabled: true,
           ...(keepStatus
             ? {}
-            : { status: ConnectorStatus.WAITING_FOR_CONNECTION, statusReason: null }),
+            : {
+                status: ConnectorStatus.WAITING_FOR_CONNECTION,
+                statusReason: null,
+                statusReasonCode: null,
+              }),
         },
       },
       {
@@ -195,7 +202,7 @@ export class ConnectorService {
     const { before, after } = await this.deps.store.update(
       portal,
       id,
-      { $set: { enabled, status, statusReason: null } },
+      { $set: { enabled, status, statusReason: null, statusReasonCode: null } },
       { precondition: { enabled: !enabled } },
     );
     await this.deps.status.changed(before, after, at);
@@ -217,8 +224,9 @@ export class ConnectorService {
       $set: {
         uninstalledAt: at,
         enabled: false,
-        status: ConnectorStatus.DISABLED,
-        statusReason: 'Uninstalled',
+        status: ConnectorStatus.UNINSTALLED,
+        statusReason: null,
+        statusReasonCode: null,
         clientSecret: null,
         // An unguessable value keeps the unique index while no token can match it.
         authTokenHash: `uninstalled:${hashToken(generateOpaqueToken('x'))}`,

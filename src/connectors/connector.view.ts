@@ -1,5 +1,11 @@
 import type { ConnectorDoc } from '../db/models/connector.model.js';
-import type { ConnectorStatus, ConnectorKind, GroupRef } from '../domain/connector.js';
+import {
+  shownStatus,
+  type ConnectorKind,
+  type ConnectorStatus,
+  ConnectorStatusReasonCode,
+  type GroupRef,
+} from '../domain/connector.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { SyncRules } from '../domain/sync-rules.js';
 
@@ -17,8 +23,9 @@ export interface ConnectorView {
   companyId: string;
   name: string;
   kind: ConnectorKind;
-  status: ConnectorStatus | null;
+  status: ConnectorStatus;
   statusReason: string | null;
+  statusReasonCode: ConnectorStatusReasonCode | null;
   tenantId: string | null;
   clientId: string | null;
   clientSecretHint: string | null;
@@ -56,8 +63,9 @@ export function toConnectorView(doc: ConnectorDoc, options: ViewOptions): Connec
     companyId: doc.companyId.toHexString(),
     name: doc.name,
     kind: doc.kind,
-    status: doc.status,
+    status: shownStatus(doc.status),
     statusReason: doc.statusReason,
+    statusReasonCode: statusReasonCodeOfDoc(doc),
     tenantId: doc.tenantId,
     clientId: doc.clientId,
     clientSecretHint: doc.clientSecretHint === null ? null : `****${doc.clientSecretHint}`,
@@ -83,6 +91,14 @@ export function toConnectorView(doc: ConnectorDoc, options: ViewOptions): Connec
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
+}
+
+/** Null exactly when there is no reason; a reason stored before codes existed is UNKNOWN. */
+export function statusReasonCodeOfDoc(
+  doc: Pick<ConnectorDoc, 'statusReason' | 'statusReasonCode'>,
+): ConnectorStatusReasonCode | null {
+  if (doc.statusReason === null) return null;
+  return doc.statusReasonCode ?? ConnectorStatusReasonCode.UNKNOWN;
 }
 
 function expiryWarning(days: number | null): string | null {

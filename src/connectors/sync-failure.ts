@@ -1,4 +1,9 @@
-import { ConnectorStatus, type SyncOutcome } from '../domain/connector.js';
+import {
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
+  statusReasonCodeOf,
+  type SyncOutcome,
+} from '../domain/connector.js';
 import { ErrorCode, isAppError } from '../domain/errors.js';
 
 export type SyncFailure = Extract<SyncOutcome, { ok: false }>;
@@ -20,6 +25,7 @@ export function syncFailureOutcome(error: unknown, at: Date): SyncFailure | null
       code: ErrorCode.INTERNAL_SERVER_ERROR,
       message:
         'The synchronization failed unexpectedly; it will be retried. Contact support if this persists.',
+      reasonCode: ConnectorStatusReasonCode.SYNC_FAILED,
       status: ConnectorStatus.ERROR,
     };
   }
@@ -28,7 +34,14 @@ export function syncFailureOutcome(error: unknown, at: Date): SyncFailure | null
     error.code === ErrorCode.UPSTREAM_UNAUTHORIZED
       ? ConnectorStatus.UNAUTHORIZED
       : ConnectorStatus.ERROR;
-  return { ok: false, at, code: error.code, message: error.message, status };
+  return {
+    ok: false,
+    at,
+    code: error.code,
+    message: error.message,
+    reasonCode: statusReasonCodeOf(error),
+    status,
+  };
 }
 
 /** Graph answered 404 for the sync group: it was deleted (or restored under a new id). */
@@ -42,6 +55,7 @@ export function syncGroupDeletedOutcome(
     at,
     code: ErrorCode.NOT_FOUND,
     message: `The sync group ${label} no longer exists in Entra. Restore it in Entra, or select another group on the Users & Groups tab and click Save changes.`,
+    reasonCode: ConnectorStatusReasonCode.SYNC_GROUP_NOT_FOUND,
     status: ConnectorStatus.ERROR,
   };
 }

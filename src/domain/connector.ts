@@ -1,4 +1,4 @@
-import type { ErrorCode } from './errors.js';
+import { ErrorCode, isAppError } from './errors.js';
 import type { SyncRules } from './sync-rules.js';
 
 /**
@@ -16,6 +16,11 @@ export interface GroupRef {
 }
 
 export enum ConnectorStatus {
+  /**
+   * Installed, the wizard not finished ("Save changes" not clicked yet). Stored as null: the
+   * one name for it everywhere else (GraphQL, metrics, CLI) comes from `shownStatus`.
+   */
+  NOT_SAVED = 'NOT_SAVED',
   /** Saved and active, first successful sync not yet done. */
   WAITING_FOR_CONNECTION = 'WAITING_FOR_CONNECTION',
   CONNECTED = 'CONNECTED',
@@ -23,7 +28,66 @@ export enum ConnectorStatus {
   UNAUTHORIZED = 'UNAUTHORIZED',
   /** Something the admin must fix that is not auth, e.g. the sync group was deleted. */
   ERROR = 'ERROR',
+  /** Turned off by an admin (`setConnectorEnabled(false)`). */
   DISABLED = 'DISABLED',
+  /** Uninstalled: nothing syncs, its users stay in the directory, no longer managed. */
+  UNINSTALLED = 'UNINSTALLED',
+}
+
+/** The status a caller sees: a stored null (never saved) is NOT_SAVED. */
+export function shownStatus(stored: ConnectorStatus | null): ConnectorStatus {
+  return stored ?? ConnectorStatus.NOT_SAVED;
+}
+
+/**
+ * Why a connector is UNAUTHORIZED or ERROR, as a code a portal can branch on or translate;
+ * `statusReason` says the same in English with what to do. Null when the status needs no
+ * reason (NOT_SAVED, WAITING_FOR_CONNECTION, CONNECTED, DISABLED, UNINSTALLED).
+ */
+export enum ConnectorStatusReasonCode {
+  /** UNAUTHORIZED: new credentials were entered and are not verified yet. */
+  CREDENTIALS_CHANGED = 'CREDENTIALS_CHANGED',
+  /** UNAUTHORIZED, from here to TOKEN_REJECTED: the Entra reasons of docs/api.md. */
+  INVALID_SECRET = 'INVALID_SECRET',
+  EXPIRED_SECRET = 'EXPIRED_SECRET',
+  MISSING_SECRET = 'MISSING_SECRET',
+  UNKNOWN_TENANT = 'UNKNOWN_TENANT',
+  APP_NOT_CONSENTED = 'APP_NOT_CONSENTED',
+  APP_DISABLED = 'APP_DISABLED',
+  CONSENT_REQUIRED = 'CONSENT_REQUIRED',
+  MISSING_PERMISSIONS = 'MISSING_PERMISSIONS',
+  TOKEN_REJECTED = 'TOKEN_REJECTED',
+  /** ERROR: the sync group no longer exists in Entra. */
+  SYNC_GROUP_NOT_FOUND = 'SYNC_GROUP_NOT_FOUND',
+  /** ERROR: part of the Entra data could not be read; nobody was deprovisioned. */
+  ENTRA_DATA_INCOMPLETE = 'ENTRA_DATA_INCOMPLETE',
+  /** ERROR: the sync failed in a way the hub does not classify; it is retried. */
+  SYNC_FAILED = 'SYNC_FAILED',
+  /**
+   * Entra refused for a reason the hub does not classify (the message carries Entra's code), or
+   * a reason recorded before reason codes existed.
+   */
+  UNKNOWN = 'UNKNOWN',
+}
+
+const REASON_CODES: ReadonlySet<string> = new Set(Object.values(ConnectorStatusReasonCode));
+
+/**
+ * The reason code a failure implies. Entra refusals carry their reason in the AppError's
+ * details (`EntraAuthDetails.reason`, the same names); anything unexpected is SYNC_FAILED.
+ */
+export function statusReasonCodeOf(error: unknown): ConnectorStatusReasonCode {
+  if (!isAppError(error)) return ConnectorStatusReasonCode.SYNC_FAILED;
+  const reason = error.details?.['reason'];
+  if (error.code === ErrorCode.UPSTREAM_UNAUTHORIZED) {
+    return typeof reason === 'string' && REASON_CODES.has(reason)
+      ? (reason as ConnectorStatusReasonCode)
+      : ConnectorStatusReasonCode.UNKNOWN;
+  }
+  if (error.code === ErrorCode.UPSTREAM_UNAVAILABLE) {
+    return ConnectorStatusReasonCode.ENTRA_DATA_INCOMPLETE;
+  }
+  return ConnectorStatusReasonCode.SYNC_FAILED;
 }
 
 export enum SyncTrigger {
@@ -70,6 +134,8 @@ export type SyncOutcome =
       code: ErrorCode;
       /** Client-safe message saying what went wrong and what to do. */
       message: string;
+      /** The same as a code (the connector's `statusReasonCode`). */
+      reasonCode: ConnectorStatusReasonCode;
       /** The connector status this failure implies (UNAUTHORIZED or ERROR). */
       status: ConnectorStatus.UNAUTHORIZED | ConnectorStatus.ERROR;
     };

@@ -63,6 +63,24 @@ export const emptyCounts = (): SyncRunCounts => ({
   staged: 0,
 });
 
+/**
+ * Why a run's Entra data was incomplete (the run is PARTIAL, the connector ERROR with
+ * ENTRA_DATA_INCOMPLETE): each problem is also one of the run's notes, in English.
+ */
+export enum SyncRunProblemCode {
+  /** Listing the sync group's members failed part way: nobody was deprovisioned. */
+  GROUP_MEMBERS_UNREADABLE = 'GROUP_MEMBERS_UNREADABLE',
+  /** Users who left the sync group could not be looked up: nobody was deprovisioned. */
+  LEAVERS_UNREADABLE = 'LEAVERS_UNREADABLE',
+  /** Disables and deletes were withheld because the data was incomplete. */
+  DEPROVISIONING_WITHHELD = 'DEPROVISIONING_WITHHELD',
+}
+
+export interface SyncRunProblem {
+  code: SyncRunProblemCode;
+  message: string;
+}
+
 export interface SyncRunError {
   code: ErrorCode;
   message: string;
@@ -95,5 +113,7 @@ export interface SyncRunRecord {
   changeCount: number;
   error: SyncRunError | null;
   notes: string[];
+  /** The notes that made the run PARTIAL for want of data, with their codes. */
+  problems: SyncRunProblem[];
   approval: SyncRunApproval | null;
 }

@@ -1,4 +1,4 @@
-import type { ConnectorStatus } from '../domain/connector.js';
+import type { ConnectorStatus, ConnectorStatusReasonCode } from '../domain/connector.js';
 
 /**
  * Live status for GraphQL subscriptions. Publishers (the connector services, the sync engine)
@@ -38,9 +38,12 @@ export interface ConnectorStatusChangedEvent extends Record<string, unknown> {
   companyId: string;
   /** Carried so subscriptions filter by the caller's scope without a database read. */
   partnerId: string;
-  status: ConnectorStatus | null;
+  status: ConnectorStatus;
+  /** Null on the first event of a connector this instance saw no earlier state of. */
   previousStatus: ConnectorStatus | null;
   statusReason: string | null;
+  /** Absent on events published by a hub from before reason codes. */
+  statusReasonCode?: ConnectorStatusReasonCode | null;
   changedAt: Date;
 }
 

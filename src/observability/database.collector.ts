@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { ConnectorStatus, shownStatus } from '../domain/connector.js';
 import type { HubMetrics } from './hub-metrics.js';
 
 /**
@@ -30,17 +31,13 @@ export async function collectFromDatabase(
       .toArray(),
   ]);
   metrics.connectors.reset();
-  for (const status of [
-    'NOT_ACTIVATED',
-    'WAITING_FOR_CONNECTION',
-    'CONNECTED',
-    'UNAUTHORIZED',
-    'ERROR',
-    'DISABLED',
-  ]) {
-    metrics.connectors.set({ status }, 0);
+  // Uninstalled connectors are not counted (matched out above): every other status shows, 0 too.
+  for (const status of Object.values(ConnectorStatus)) {
+    if (status !== ConnectorStatus.UNINSTALLED) metrics.connectors.set({ status }, 0);
   }
-  for (const row of byStatus) metrics.connectors.set({ status: row._id ?? 'NOT_ACTIVATED' }, row.n);
+  for (const row of byStatus) {
+    metrics.connectors.set({ status: shownStatus(row._id as ConnectorStatus | null) }, row.n);
+  }
   metrics.notificationBacklog.set(backlog[0]?.n ?? 0);
   const receivedAt = oldest[0]?.['receivedAt'] as Date | undefined;
   metrics.notificationLag.set(

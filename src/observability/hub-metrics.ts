@@ -45,7 +45,7 @@ export class HubMetrics {
 
   readonly connectors = new Gauge({
     name: 'hub_connectors',
-    help: 'Installed connectors by status (NOT_ACTIVATED until Save changes), read from the database at scrape time',
+    help: 'Installed connectors by status (NOT_SAVED until Save changes), read from the database at scrape time',
     labelNames: ['status'] as const,
     registers: [this.registry],
   });

@@ -99,7 +99,7 @@ export function collectLiveEvents(
   const done = Promise.all([
     consume(runEvents, onRunEvent),
     consume(statusEvents, (event) => {
-      metrics.connectorStatusChanges.inc({ status: event.status ?? 'NOT_ACTIVATED' });
+      metrics.connectorStatusChanges.inc({ status: event.status });
     }),
   ]);
   return async () => {

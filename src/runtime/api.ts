@@ -129,6 +129,7 @@ export async function listenApi(
     maxBodyBytes: config.api.maxBodyBytes,
     ...(config.http.portalUrl ? { portalUrl: config.http.portalUrl } : {}),
     portal: config.portal,
+    corsOrigins: config.http.corsOrigins,
     ready: async () => {
       const report = await runReadinessChecks([
         { name: 'database', check: () => databaseReachable(connection) },

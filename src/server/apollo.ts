@@ -9,6 +9,8 @@ import { logRefusal, refusalCodes } from './refusals.js';
 
 export interface GraphqlSettings extends GraphqlLimits {
   introspection: boolean;
+  /** graphql-ws: WebSocket ping interval; an unanswered ping drops the socket (0 = off). */
+  wsKeepAliveMs: number;
   /** "Did you mean ...?" in validation errors; off outside development (it names fields). */
   suggestions: boolean;
 }

@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { ErrorCode, isAppError } from '../domain/errors.js';
+import { ErrorCode, isAppError, ProtocolErrorCode } from '../domain/errors.js';
 
 /**
  * The one place that decides what an error looks like to a client, for HTTP and WebSocket alike.
@@ -35,7 +35,9 @@ export function createErrorFormatter(logger: Logger, options: { suggestions: boo
       return {
         message: shown(withoutInputValues(formatted.message)),
         ...location,
-        extensions: { code: typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED' },
+        extensions: {
+          code: typeof code === 'string' ? code : ProtocolErrorCode.GRAPHQL_VALIDATION_FAILED,
+        },
       };
     }
     logger.error(

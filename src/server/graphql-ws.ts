@@ -82,6 +82,10 @@ export function attachGraphqlWs(options: GraphqlWsOptions): { close(): Promise<v
       onError: (_ctx, _id, _payload, errors) => format(errors),
     },
     wss,
+    // Protocol-level pings (browsers answer them without the page seeing them): idle live-event
+    // sockets stay open through proxies, and a dead peer is dropped within two intervals.
+    // https://github.com/enisdenjo/graphql-ws (useServer's keepAlive argument).
+    options.settings.wsKeepAliveMs,
   );
   return {
     async close() {

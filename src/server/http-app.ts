@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { Caller } from '../domain/caller.js';
-import { ErrorCode, isAppError, type AppError } from '../domain/errors.js';
+import { ErrorCode, isAppError, ProtocolErrorCode, type AppError } from '../domain/errors.js';
 import type { AbuseLimits } from './abuse-limits.js';
 import type { Authenticator } from './auth.js';
 import type { RequestContext } from './context.js';
@@ -165,13 +165,18 @@ async function handleGraphql(options: HttpAppOptions, req: IncomingMessage, res:
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         sendJson(res, 413, {
-          errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+          errors: [
+            { message: error.message, extensions: { code: ProtocolErrorCode.PAYLOAD_TOO_LARGE } },
+          ],
         });
         return;
       }
       sendJson(res, 400, {
         errors: [
-          { message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } },
+          {
+            message: 'The request body is not valid JSON',
+            extensions: { code: ProtocolErrorCode.BAD_REQUEST },
+          },
         ],
       });
       return;

@@ -5,6 +5,7 @@ import type { AbuseLimits } from './abuse-limits.js';
 import { createApollo, type GraphqlSettings } from './apollo.js';
 import type { Authenticator } from './auth.js';
 import { consentCallbackRouter } from './consent-callback.router.js';
+import { corsHandler } from './cors.js';
 import { createErrorFormatter } from './format-error.js';
 import { attachGraphqlWs } from './graphql-ws.js';
 import { healthRouter } from './health.router.js';
@@ -31,6 +32,8 @@ export interface HubServerOptions {
   ready: () => Promise<boolean>;
   /** Extra handlers (webhook receivers), tried before GraphQL in order. */
   handlers?: PlainHandler[];
+  /** Origins of portals served elsewhere that may call /graphql from a browser (CORS); none: off. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RunningHubServer {
@@ -59,6 +62,7 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
   await apollo.start();
 
   const handlers: PlainHandler[] = [
+    ...(options.corsOrigins?.length ? [corsHandler(options.corsOrigins)] : []),
     healthRouter(options.ready),
     consentCallbackRouter(
       options.services.consent,

@@ -15,7 +15,7 @@ export function syncRunRecord(doc: SyncRunDoc): SyncRunRecord {
     updatedAt: _u,
     ...run
   } = doc;
-  return { ...run, id: _id.toHexString() };
+  return { ...run, problems: run.problems ?? [], id: _id.toHexString() };
 }
 
 export function directoryUserRecord(doc: DirectoryUserDoc): DirectoryUserRecord {

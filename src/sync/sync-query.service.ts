@@ -24,6 +24,8 @@ import type { ChangeEntry } from '../domain/change.js';
 
 export interface Page<T> {
   nodes: T[];
+  /** One opaque cursor per node: `after` it continues past that node. */
+  cursors: string[];
   hasNextPage: boolean;
   endCursor: string | null;
   totalCount: number;
@@ -106,6 +108,7 @@ export class SyncQueryService {
     const end = offset + entries.length;
     return {
       nodes: entries,
+      cursors: entries.map((entry) => encodeOffset(entry.seq + 1)),
       hasNextPage: end < total,
       endCursor: entries.length > 0 ? encodeOffset(end) : (after ?? null),
       totalCount: total,
@@ -229,11 +232,12 @@ function pageOf<T>(
   cursor: (doc: T) => string,
 ): Page<T> {
   const nodes = docs.slice(0, limit);
-  const last = nodes[nodes.length - 1];
+  const cursors = nodes.map((node) => Buffer.from(cursor(node)).toString('base64url'));
   return {
     nodes,
+    cursors,
     hasNextPage: docs.length > limit,
-    endCursor: last ? Buffer.from(cursor(last)).toString('base64url') : null,
+    endCursor: cursors[cursors.length - 1] ?? null,
     totalCount,
   };
 }

@@ -7,6 +7,8 @@ import type {
 import type { LeaseModel } from '../db/models/lease.model.js';
 import {
   ConnectorStatus,
+  ConnectorStatusReasonCode,
+  statusReasonCodeOf,
   type ConnectorRegistry,
   type ConnectorSyncConfig,
 } from '../domain/connector.js';
@@ -34,6 +36,8 @@ export interface SubscriptionReconcileResult {
   errorCode?: ErrorCode;
   /** The first failure's message (client-safe: it says what to do). */
   errorMessage?: string;
+  /** The first failure as the connector's statusReasonCode (e.g. the Entra reason). */
+  errorReasonCode?: ConnectorStatusReasonCode;
 }
 
 /** What a Graph client needs: the connector's app registration. */
@@ -206,6 +210,7 @@ export class GraphSubscriptionService {
           at: this.now(),
           code: result.errorCode,
           message: result.errorMessage,
+          reasonCode: result.errorReasonCode ?? ConnectorStatusReasonCode.UNKNOWN,
           status: ConnectorStatus.UNAUTHORIZED,
         },
         { backoff: false },
@@ -226,6 +231,7 @@ export class GraphSubscriptionService {
       if (result.errorCode === undefined) {
         result.errorCode = code;
         if (isAppError(error)) result.errorMessage = error.message;
+        result.errorReasonCode = statusReasonCodeOf(error);
       }
       // AppError messages are ours and client-safe (no secret, no token): they name the cause.
       this.log.warn(

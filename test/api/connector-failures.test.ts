@@ -114,6 +114,7 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
     );
     expect(changed.setConnectorCredentials).toMatchObject({
       status: 'UNAUTHORIZED',
+      statusReasonCode: 'INVALID_SECRET',
       verified: false,
       clientSecretHint: '****klmn',
     });
@@ -122,7 +123,7 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
       verified: false,
       consentUrl: null,
       error: { code: 'UPSTREAM_UNAUTHORIZED', reason: 'INVALID_SECRET', missingPermissions: [] },
-      connector: { status: 'UNAUTHORIZED', verified: false },
+      connector: { status: 'UNAUTHORIZED', statusReasonCode: 'INVALID_SECRET', verified: false },
     });
     expect(verify.error!.message).toContain('AADSTS7000215');
     expect(verify.error!.message).toMatch(/secret Value \(not the Secret ID\)/);
@@ -131,7 +132,7 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
       (e) => e.status === 'UNAUTHORIZED' && (e.statusReason ?? '').includes('AADSTS7000215'),
       'UNAUTHORIZED with the Entra reason',
     );
-    expect(seen.connectorId).toBe(c.id);
+    expect(seen).toMatchObject({ connectorId: c.id, statusReasonCode: 'INVALID_SECRET' });
 
     // The right secret again: verified as it is saved (no Verify Connection click), a sync
     // starts at once, then CONNECTED.
@@ -152,7 +153,7 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
       verified: false,
       consentUrl: null,
       error: { code: 'UPSTREAM_UNAUTHORIZED', reason: 'EXPIRED_SECRET' },
-      connector: { status: null, lastError: { code: 'UPSTREAM_UNAUTHORIZED' } },
+      connector: { status: 'NOT_SAVED', lastError: { code: 'UPSTREAM_UNAUTHORIZED' } },
     });
     expect(verify.error!.message).toMatch(/expired \(AADSTS7000222\).*new client secret/);
   });
@@ -271,6 +272,7 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
       10_000,
       'UNAUTHORIZED after the expiry date',
     );
+    expect(seen.statusReasonCode).toBe('EXPIRED_SECRET');
     expect(seen.statusReason).toBe(
       `The client secret expired on ${expiresAt.toISOString().slice(0, 10)} (AADSTS7000222). Create a new client secret in the app registration and enter its Value here.`,
     );
@@ -303,7 +305,7 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
     expect(verify).toMatchObject({
       verified: false,
       error: { reason: 'CONSENT_REQUIRED' },
-      connector: { status: 'UNAUTHORIZED' },
+      connector: { status: 'UNAUTHORIZED', statusReasonCode: 'CONSENT_REQUIRED' },
     });
     expect(verify.consentUrl).not.toBeNull();
     const portal = await completeConsent(h, verify.consentUrl!);
@@ -388,6 +390,7 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
     await synchronizeNow(c.admin, c.id);
     const seen = await c.watcher.next((e) => e.status === 'UNAUTHORIZED', 'UNAUTHORIZED');
     expect(seen.statusReason).toMatch(/Group\.Read\.All/);
+    expect(seen.statusReasonCode).toBe('MISSING_PERMISSIONS');
     const verify = await verifyConnection(h, c.admin, c.id);
     expect(verify.connector).toMatchObject({ status: 'UNAUTHORIZED' });
     expect(verify.connector.statusReason).toContain('missing the Group.Read.All');
@@ -403,12 +406,16 @@ describe('connector failures: statuses with the Entra reason and what to do', ()
     const error = await c.watcher.next((e) => e.status === 'ERROR', 'ERROR');
     expect(error.statusReason).toContain(`The sync group ${tenant.syncGroupId} no longer exists`);
     expect(error.statusReason).toMatch(/select another group/);
+    expect(error.statusReasonCode).toBe('SYNC_GROUP_NOT_FOUND');
     const shown = await getConnector(h, c.admin, c.id);
     expect(shown).toMatchObject({ status: 'ERROR', lastError: { code: 'NOT_FOUND' } });
 
     // Verify Connection: the credentials are fine, the status keeps saying what to fix, by name.
     const verify = await verifyConnection(h, c.admin, c.id);
-    expect(verify).toMatchObject({ verified: true, connector: { status: 'ERROR' } });
+    expect(verify).toMatchObject({
+      verified: true,
+      connector: { status: 'ERROR', statusReasonCode: 'SYNC_GROUP_NOT_FOUND' },
+    });
     expect(verify.connector.statusReason).toContain(
       `The sync group "Password Boss Users" (${tenant.syncGroupId}) no longer exists`,
     );

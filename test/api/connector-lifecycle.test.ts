@@ -3,7 +3,12 @@
  * the ConnectorRegistry contract the sync engine relies on, and races the database settles.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ConnectorStatus, SyncTrigger } from '../../src/domain/connector.js';
+import { randomUUID } from 'node:crypto';
+import {
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
+  SyncTrigger,
+} from '../../src/domain/connector.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { seedTestTenant, type SeededTenant } from '../helpers/emulator.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
@@ -78,6 +83,7 @@ describe('connector lifecycle', () => {
       ok: false,
       at: new Date(now - 5_000),
       code: ErrorCode.UPSTREAM_UNAUTHORIZED,
+      reasonCode: ConnectorStatusReasonCode.INVALID_SECRET,
       message: 'stale',
       status: ConnectorStatus.UNAUTHORIZED,
     });
@@ -131,7 +137,7 @@ describe('connector lifecycle', () => {
         c.id,
       ),
     );
-    expect(removed.uninstallConnector).toEqual({ status: 'DISABLED', enabled: false });
+    expect(removed.uninstallConnector).toEqual({ status: 'UNINSTALLED', enabled: false });
     expect(h.releasedConnectors).toContain(c.id);
     const stored = await h.infra.models.Connector.findById(c.id).lean();
     expect(stored).toMatchObject({ clientSecret: null, enabled: false });
@@ -151,10 +157,10 @@ describe('connector lifecycle', () => {
 
     const again = await installConnector(h, c.admin, c.companyId);
     expect(again.connector.id).not.toBe(c.id);
-    const list = await ok<{ connectors: { id: string }[] }>(
-      h.gql(c.admin, '{ connectors { id } }'),
+    const list = await ok<{ connectors: { nodes: { id: string }[] } }>(
+      h.gql(c.admin, '{ connectors { nodes { id } } }'),
     );
-    expect(list.connectors.map((x) => x.id)).toEqual([again.connector.id]);
+    expect(list.connectors.nodes.map((x) => x.id)).toEqual([again.connector.id]);
   });
 
   it('two installs at once: exactly one wins, the other is CONFLICT', async () => {

@@ -1,6 +1,7 @@
 /**
  * `connectors` for a partner portal: across companies, filtered (status, expiring secrets), and
- * paged by id so large MSPs can read every connector.
+ * a Relay connection paged by cursor so large MSPs can read every connector (the bare id of the
+ * last connector still works as `after` for one release).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -58,12 +59,30 @@ describe('connectors query', () => {
   });
   afterAll(() => h?.stop());
 
-  const list = async (args: string) =>
+  interface Row {
+    id: string;
+    status: string;
+    secretExpiresInDays: number | null;
+  }
+  interface Page {
+    edges: { cursor: string; node: Row }[];
+    nodes: Row[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    totalCount: number;
+  }
+  const page = async (args: string) =>
     (
-      await ok<{ connectors: { id: string; secretExpiresInDays: number | null }[] }>(
-        h.gql(partner, `{ connectors${args} { id secretExpiresInDays } }`),
+      await ok<{ connectors: Page }>(
+        h.gql(
+          partner,
+          `{ connectors${args} {
+            edges { cursor node { id status secretExpiresInDays } }
+            nodes { id status secretExpiresInDays }
+            pageInfo { hasNextPage endCursor } totalCount } }`,
+        ),
       )
     ).connectors;
+  const list = async (args: string) => (await page(args)).nodes;
 
   it('finds expiring secrets across the partner companies', async () => {
     const expiring = await list('(secretExpiresWithinDays: 30)');
@@ -78,28 +97,61 @@ describe('connectors query', () => {
       ids[1],
       ids[4],
     ]);
-    const bad = await failure(h.gql(partner, '{ connectors(secretExpiresWithinDays: -1) { id } }'));
+    const bad = await failure(
+      h.gql(partner, '{ connectors(secretExpiresWithinDays: -1) { nodes { id } } }'),
+    );
     expect(bad).toMatchObject({
       code: 'BAD_USER_INPUT',
       extensions: { field: 'secretExpiresWithinDays' },
     });
   });
 
-  it('pages by id with first/after', async () => {
-    expect((await list('')).map((c) => c.id)).toEqual(ids);
+  it('is a Relay connection: pages by cursor until hasNextPage is false', async () => {
+    const all = await page('');
+    expect(all.nodes.map((c) => c.id)).toEqual(ids);
+    expect(all.edges.map((e) => e.node.id)).toEqual(ids);
+    expect(all).toMatchObject({ totalCount: 5, pageInfo: { hasNextPage: false } });
+    expect(all.pageInfo.endCursor).toBe(all.edges[4]!.cursor);
     const seen: string[] = [];
+    const totals: number[] = [];
     let after: string | null = null;
-    for (let page = 0; page < 5; page++) {
+    let pages = 0;
+    do {
       const args: string = after ? `(first: 2, after: "${after}")` : '(first: 2)';
-      const batch = await list(args);
-      seen.push(...batch.map((c) => c.id));
-      if (batch.length < 2) break;
-      after = batch[batch.length - 1]!.id;
-    }
+      const batch = await page(args);
+      pages += 1;
+      seen.push(...batch.nodes.map((c) => c.id));
+      totals.push(batch.totalCount);
+      after = batch.pageInfo.hasNextPage ? batch.pageInfo.endCursor : null;
+    } while (after && pages < 10);
     expect(seen).toEqual(ids);
-    for (const args of ['(first: 0)', '(first: 1001)', '(after: "nope")']) {
-      const error = await failure(h.gql(partner, `{ connectors${args} { id } }`));
-      expect(error.code).toBe('BAD_USER_INPUT');
+    expect(pages).toBe(3);
+    expect(totals).toEqual([5, 5, 5]);
+    // Any edge's cursor continues right after that connector.
+    const fromSecond = await page(`(after: "${all.edges[1]!.cursor}")`);
+    expect(fromSecond.nodes.map((c) => c.id)).toEqual(ids.slice(2));
+    // As variables: a literal `first` multiplies the query's cost (GraphQL Armor).
+    const paged =
+      'query($f: Int, $a: String) { connectors(first: $f, after: $a) { nodes { id } } }';
+    for (const [variables, field] of [
+      [{ f: 0 }, 'first'],
+      [{ f: 1001 }, 'first'],
+      [{ a: 'nope' }, 'after'],
+    ] as const) {
+      const error = await failure(h.gql(partner, paged, variables));
+      expect(error).toMatchObject({ code: 'BAD_USER_INPUT', extensions: { field } });
     }
+  });
+
+  it('still takes the id of the last connector as `after` (deprecated, one release)', async () => {
+    const legacy = await list(`(first: 2, after: "${ids[1]}")`);
+    expect(legacy.map((c) => c.id)).toEqual([ids[2], ids[3]]);
+  });
+
+  it('names "not saved" NOT_SAVED, as a status and as a filter', async () => {
+    // None of these connectors was saved: the same name in the list and in the filter.
+    expect((await list('')).map((c) => c.status)).toEqual(Array(5).fill('NOT_SAVED'));
+    expect((await list('(status: NOT_SAVED)')).map((c) => c.id)).toEqual(ids);
+    expect(await list('(status: CONNECTED)')).toEqual([]);
   });
 });

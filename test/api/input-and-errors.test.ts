@@ -174,8 +174,10 @@ describe('input validation and error codes', () => {
     expect(
       (await failure(h.gql(admin, 'mutation{ createCompany(input:{name:"x"}) { id } }'))).code,
     ).toBe('FORBIDDEN');
-    expect((await failure(h.gql(null, '{ connectors { id } }'))).code).toBe('UNAUTHENTICATED');
-    expect((await failure(h.gql('Bearer not.a.jwt', '{ connectors { id } }'))).code).toBe(
+    expect((await failure(h.gql(null, '{ connectors { nodes { id } } }'))).code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect((await failure(h.gql('Bearer not.a.jwt', '{ connectors { nodes { id } } }'))).code).toBe(
       'UNAUTHENTICATED',
     );
 
@@ -212,7 +214,7 @@ describe('input validation and error codes', () => {
 
     const parse = await failure(h.gql(admin, '{ connectors { id '));
     expect(parse.code).toBe('GRAPHQL_PARSE_FAILED');
-    const unknown = await failure(h.gql(admin, '{ connectors { id password } }'));
+    const unknown = await failure(h.gql(admin, '{ connectors { nodes { id password } } }'));
     expect(unknown.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 });

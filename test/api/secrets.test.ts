@@ -66,7 +66,7 @@ describe('client secret handling', () => {
     );
     expect((await verifyConnection(h, c.admin, c.id)).verified).toBe(true);
     await ok(h.gql(c.admin, `query($id:ID!){ connector(id:$id) { ${CONNECTOR_FIELDS} } }`, c));
-    await ok(h.gql(partner, `{ connectors { ${CONNECTOR_FIELDS} } }`));
+    await ok(h.gql(partner, `{ connectors { nodes { ${CONNECTOR_FIELDS} } } }`));
     await ok(
       h.gql(c.admin, `query($id:ID!){ entraGroups(connectorId:$id) { edges { node { id } } } }`, c),
     );

@@ -62,7 +62,7 @@ describe('seed flow: install -> credentials -> consent -> groups -> rules -> CON
     const installed = await installConnector(h, admin, companyId);
     const id = installed.connector.id;
     expect(installed.authenticationToken).toMatch(/^ehct_[\w-]{40,}$/);
-    expect(installed.connector).toMatchObject({ status: null, verified: false, companyId });
+    expect(installed.connector).toMatchObject({ status: 'NOT_SAVED', verified: false, companyId });
     const stored = await h.infra.models.Connector.findById(id).lean();
     expect(JSON.stringify(stored)).not.toContain(installed.authenticationToken);
     const again = await ok<{ connector: Record<string, unknown> }>(
@@ -266,10 +266,10 @@ describe('seed flow: install -> credentials -> consent -> groups -> rules -> CON
     expect(final.connector.lastSuccessfulSyncAt).not.toBeNull();
 
     // The partner sees it too, across companies, filtered by status.
-    const list = await ok<{ connectors: { id: string }[] }>(
-      h.gql(partner, `{ connectors(status: CONNECTED) { id } }`),
+    const list = await ok<{ connectors: { nodes: { id: string }[] } }>(
+      h.gql(partner, `{ connectors(status: CONNECTED) { nodes { id } } }`),
     );
-    expect(list.connectors.map((c) => c.id)).toEqual([id]);
+    expect(list.connectors.nodes.map((c) => c.id)).toEqual([id]);
 
     // The connector's own token may ask for a sync.
     const sync = await ok<{ synchronizeNow: { runId: string } }>(

@@ -129,14 +129,14 @@ describe('tenant isolation', () => {
     expect(h.releasedConnectors).toEqual([]);
 
     // Lists and installs outside the company.
-    const list = await ok<{ connectors: { id: string }[] }>(
-      h.gql(adminA1, '{ connectors { id } }'),
+    const list = await ok<{ connectors: { nodes: { id: string }[] } }>(
+      h.gql(adminA1, '{ connectors { nodes { id } } }'),
     );
-    expect(list.connectors.map((c) => c.id)).toEqual([connectors.a1.id]);
-    const foreignList = await ok<{ connectors: unknown[] }>(
-      h.gql(adminA1, 'query($c:ID){ connectors(companyId:$c) { id } }', { c: companyA2 }),
+    expect(list.connectors.nodes.map((c) => c.id)).toEqual([connectors.a1.id]);
+    const foreignList = await ok<{ connectors: { nodes: unknown[] } }>(
+      h.gql(adminA1, 'query($c:ID){ connectors(companyId:$c) { nodes { id } } }', { c: companyA2 }),
     );
-    expect(foreignList.connectors).toEqual([]);
+    expect(foreignList.connectors.nodes).toEqual([]);
     const install = await failure(
       h.gql(
         adminA1,
@@ -158,14 +158,16 @@ describe('tenant isolation', () => {
   });
 
   it("partner admins see only their companies' connectors, filterable by status", async () => {
-    const all = await ok<{ connectors: { id: string; companyId: string }[] }>(
-      h.gql(partner1, '{ connectors { id companyId } }'),
+    const all = await ok<{ connectors: { nodes: { id: string; companyId: string }[] } }>(
+      h.gql(partner1, '{ connectors { nodes { id companyId } } }'),
     );
-    expect(all.connectors.map((c) => c.id).sort()).toEqual(
+    expect(all.connectors.nodes.map((c) => c.id).sort()).toEqual(
       [connectors.a1.id, connectors.a2.id].sort(),
     );
-    const b = await ok<{ connectors: { id: string }[] }>(h.gql(partner2, '{ connectors { id } }'));
-    expect(b.connectors.map((c) => c.id)).toEqual([connectors.b1.id]);
+    const b = await ok<{ connectors: { nodes: { id: string }[] } }>(
+      h.gql(partner2, '{ connectors { nodes { id } } }'),
+    );
+    expect(b.connectors.nodes.map((c) => c.id)).toEqual([connectors.b1.id]);
     expect(await errorOf(partner2, OPERATIONS[0]!.query, connectors.a1.id)).toMatchObject({
       code: 'NOT_FOUND',
     });
@@ -175,14 +177,16 @@ describe('tenant isolation', () => {
       'mutation($id:ID!){ setConnectorEnabled(connectorId:$id, enabled:false) { status } }';
     await ok(h.gql(partner1, disable, { id: connectors.a2.id }));
     await ok(h.gql(partner2, disable, { id: connectors.b1.id }));
-    const disabled = await ok<{ connectors: { id: string }[] }>(
-      h.gql(partner1, '{ connectors(status: DISABLED) { id } }'),
+    const disabled = await ok<{ connectors: { nodes: { id: string }[] } }>(
+      h.gql(partner1, '{ connectors(status: DISABLED) { nodes { id } } }'),
     );
-    expect(disabled.connectors.map((c) => c.id)).toEqual([connectors.a2.id]);
-    const inCompany = await ok<{ connectors: { id: string }[] }>(
-      h.gql(partner1, 'query($c:ID){ connectors(companyId:$c) { id } }', { c: companyA1 }),
+    expect(disabled.connectors.nodes.map((c) => c.id)).toEqual([connectors.a2.id]);
+    const inCompany = await ok<{ connectors: { nodes: { id: string }[] } }>(
+      h.gql(partner1, 'query($c:ID){ connectors(companyId:$c) { nodes { id } } }', {
+        c: companyA1,
+      }),
     );
-    expect(inCompany.connectors.map((c) => c.id)).toEqual([connectors.a1.id]);
+    expect(inCompany.connectors.nodes.map((c) => c.id)).toEqual([connectors.a1.id]);
     const enable =
       'mutation($id:ID!){ setConnectorEnabled(connectorId:$id, enabled:true) { status } }';
     await ok(h.gql(partner1, enable, { id: connectors.a2.id }));
@@ -218,7 +222,7 @@ describe('tenant isolation', () => {
       const denied = await errorOf(own, op.query, connectors.a1.id);
       expect({ op: op.name, code: denied.code }).toEqual({ op: op.name, code: 'FORBIDDEN' });
     }
-    for (const query of ['{ connectors { id } }', '{ companies { id } }']) {
+    for (const query of ['{ connectors { nodes { id } } }', '{ companies { id } }']) {
       expect((await failure(h.gql(own, query))).code).toBe('FORBIDDEN');
     }
     // Another connector, even of the same company admin's partner: NOT_FOUND.

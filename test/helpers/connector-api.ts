@@ -14,7 +14,7 @@ import type { GqlResult, TestHub } from './hub.js';
 export { STATUS_SUBSCRIPTION, type Recording, type StatusEvent } from './graphql.js';
 
 export const CONNECTOR_FIELDS = `
-  id companyId name kind status statusReason tenantId clientId clientSecretHint
+  id companyId name kind status statusReason statusReasonCode tenantId clientId clientSecretHint
   clientSecretExpiresAt secretExpiresInDays secretExpiryWarning verified verifiedAt
   syncGroup { id name } syncedGroups { id name } activatedAt enabled lastSuccessfulSyncAt
   lastError { code message at }
@@ -25,8 +25,9 @@ export interface ConnectorData {
   id: string;
   companyId: string;
   name: string;
-  status: string | null;
+  status: string;
   statusReason: string | null;
+  statusReasonCode: string | null;
   tenantId: string | null;
   clientId: string | null;
   clientSecretHint: string | null;
@@ -129,7 +130,7 @@ export function record<T>(
 
 export const VERIFY = `mutation($id:ID!){ verifyConnection(connectorId:$id) {
   verified consentUrl error { code message reason missingPermissions }
-  connector { status statusReason verified lastError { code message } } } }`;
+  connector { status statusReason statusReasonCode verified lastError { code message } } } }`;
 
 export interface VerifyData {
   verifyConnection: {
@@ -137,8 +138,9 @@ export interface VerifyData {
     consentUrl: string | null;
     error: { code: string; message: string; reason: string; missingPermissions: string[] } | null;
     connector: {
-      status: string | null;
+      status: string;
       statusReason: string | null;
+      statusReasonCode: string | null;
       verified: boolean;
       lastError: { code: string; message: string } | null;
     };

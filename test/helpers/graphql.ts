@@ -157,7 +157,7 @@ export async function subscribeOverWs<T>(
 /** The portal's live status: every connector the caller may see, or one. */
 export const STATUS_SUBSCRIPTION = `subscription($companyId: ID, $connectorId: ID) {
   connectorStatusChanged(companyId: $companyId, connectorId: $connectorId) {
-    connectorId companyId status previousStatus statusReason changedAt
+    connectorId companyId status previousStatus statusReason statusReasonCode changedAt
   }
 }`;
 
@@ -167,6 +167,7 @@ export interface StatusEvent {
   status: string | null;
   previousStatus: string | null;
   statusReason: string | null;
+  statusReasonCode: string | null;
   changedAt: string;
 }
 

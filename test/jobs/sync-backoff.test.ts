@@ -16,6 +16,7 @@ import { connectorModel, type ConnectorModel } from '../../src/db/models/connect
 import { jobCursorModel } from '../../src/db/models/job-cursor.model.js';
 import {
   ConnectorStatus,
+  ConnectorStatusReasonCode,
   SyncTrigger,
   type SyncOutcome,
   ConnectorKind,
@@ -110,6 +111,7 @@ describe('sync backoff on the connector document', () => {
     ok: false,
     at,
     code: ErrorCode.UPSTREAM_UNAUTHORIZED,
+    reasonCode: ConnectorStatusReasonCode.INVALID_SECRET,
     message: 'The client secret has expired (AADSTS7000222).',
     status: ConnectorStatus.UNAUTHORIZED,
   });
@@ -150,6 +152,7 @@ describe('sync backoff on the connector document', () => {
       ok: false,
       at: new Date(),
       code: ErrorCode.INTERNAL_SERVER_ERROR,
+      reasonCode: ConnectorStatusReasonCode.SYNC_FAILED,
       message: 'The synchronization failed unexpectedly; it will be retried.',
       status: ConnectorStatus.ERROR,
     });

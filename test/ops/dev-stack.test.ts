@@ -279,8 +279,8 @@ describe('npm run dev: the demo stack end to end', () => {
     expect(metricSum(after, 'hub_entra_token_requests_total', { status: '200' })).toBeGreaterThan(
       metricSum(before, 'hub_entra_token_requests_total', { status: '200' }),
     );
-    expect(metricSum(before, 'hub_connectors', { status: 'NOT_ACTIVATED' })).toBe(1);
-    expect(metricSum(after, 'hub_connectors', { status: 'NOT_ACTIVATED' })).toBe(0);
+    expect(metricSum(before, 'hub_connectors', { status: 'NOT_SAVED' })).toBe(1);
+    expect(metricSum(after, 'hub_connectors', { status: 'NOT_SAVED' })).toBe(0);
     expect(metricSum(after, 'hub_connector_status_changes_total')).toBeGreaterThan(0);
     expect(metricSum(after, 'hub_sync_runs_total', { status: 'SUCCEEDED' })).toBeGreaterThanOrEqual(
       1,

@@ -221,7 +221,7 @@ describe('metrics collected from what the hub already has', () => {
       await collectFromDatabase(metrics, db.connection);
       let text = await scrape(metrics);
       expect(metricSum(text, 'hub_connectors', { status: 'CONNECTED' })).toBe(2);
-      expect(metricSum(text, 'hub_connectors', { status: 'NOT_ACTIVATED' })).toBe(1);
+      expect(metricSum(text, 'hub_connectors', { status: 'NOT_SAVED' })).toBe(1);
       expect(metricSum(text, 'hub_connectors', { status: 'UNAUTHORIZED' })).toBe(1);
       expect(metricSum(text, 'hub_connectors', { status: 'DISABLED' })).toBe(0);
       expect(metricSum(text, 'hub_notification_backlog')).toBe(5);

@@ -422,17 +422,17 @@ describe('GraphQL refuses bad input and changes nothing', () => {
   });
 
   it("partner A's connector list never includes B's", async () => {
-    const result = await s.h.gql<{ connectors: { id: string }[] }>(
+    const result = await s.h.gql<{ connectors: { nodes: { id: string }[] } }>(
       s.a.partner,
-      'query($c:ID){ connectors(companyId:$c) { id } }',
+      'query($c:ID){ connectors(companyId:$c) { nodes { id } } }',
       { c: s.b.companyId },
     );
-    expect(result.data?.connectors ?? []).toEqual([]);
-    const all = await s.h.gql<{ connectors: { id: string }[] }>(
+    expect(result.data?.connectors.nodes ?? []).toEqual([]);
+    const all = await s.h.gql<{ connectors: { nodes: { id: string }[] } }>(
       s.a.partner,
-      '{ connectors { id } }',
+      '{ connectors { nodes { id } } }',
     );
-    expect(all.data?.connectors.map((c) => c.id)).toEqual([s.a.connectorId]);
+    expect(all.data?.connectors.nodes.map((c) => c.id)).toEqual([s.a.connectorId]);
   });
 
   it('positive control: the same requests with the right credentials read and write', async () => {

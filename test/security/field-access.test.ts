@@ -28,7 +28,7 @@ interface Row {
 const ROOT: Record<string, Row> = {
   'Query.companies': { roles: PORTAL, op: '{ companies { id } }' },
   'Query.connector': { roles: ANY, op: 'query($k:ID!){ connector(id:$k) { id status } }' },
-  'Query.connectors': { roles: PORTAL, op: '{ connectors { id } }' },
+  'Query.connectors': { roles: PORTAL, op: '{ connectors { nodes { id } } }' },
   'Query.directoryUsers': {
     roles: PORTAL,
     op: 'query($c:ID!){ directoryUsers(companyId:$c) { totalCount } }',

@@ -213,11 +213,11 @@ describe('uninstalled connectors are invisible', () => {
       const result = await gql(a.url, partner, query, { k: c.connectorId });
       expect([query, result.errors?.[0]?.extensions?.['code']]).toEqual([query, 'NOT_FOUND']);
     }
-    const list = await gql<{ connectors: { id: string }[] }>(
+    const list = await gql<{ connectors: { nodes: { id: string }[] } }>(
       a.url,
       partner,
-      '{ connectors { id } }',
+      '{ connectors { nodes { id } } }',
     );
-    expect(list.data!.connectors.map((x) => x.id)).not.toContain(c.connectorId);
+    expect(list.data!.connectors.nodes.map((x) => x.id)).not.toContain(c.connectorId);
   });
 });

@@ -1,10 +1,15 @@
 import { waitForRun } from '../helpers/runs.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ConnectorStatus, SyncMode, SyncTrigger } from '../../src/domain/connector.js';
+import {
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
+  SyncMode,
+  SyncTrigger,
+} from '../../src/domain/connector.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
 import { DirectoryUserStatus, ManagedBy } from '../../src/domain/directory.js';
-import { SyncRunStatus } from '../../src/domain/sync-run.js';
+import { SyncRunProblemCode, SyncRunStatus } from '../../src/domain/sync-run.js';
 import { ChangeAction, ChangeState } from '../../src/domain/change.js';
 
 let h: SyncHarness | null = null;
@@ -55,10 +60,17 @@ describe('safety rails', () => {
     expect(run.status).toBe(SyncRunStatus.PARTIAL);
     expect(run.counts.usersDisabled + run.counts.usersDeleted).toBe(0);
     expect(run.notes.join(' ')).toMatch(/no user was disabled or deleted/);
+    // Each problem has a code (SyncRun.problems); the connector's reason says the same.
+    expect(run.problems?.map((p) => p.code)).toEqual([SyncRunProblemCode.GROUP_MEMBERS_UNREADABLE]);
+    expect(run.notes).toContain(run.problems![0]!.message);
     const users = await h.users();
     expect(users.every((u) => u.status === DirectoryUserStatus.ACTIVE)).toBe(true);
     const connector = await h.t.infra.models.Connector.findById(h.connectorId).lean();
-    expect(connector?.status).toBe(ConnectorStatus.ERROR);
+    expect(connector).toMatchObject({
+      status: ConnectorStatus.ERROR,
+      statusReasonCode: ConnectorStatusReasonCode.ENTRA_DATA_INCOMPLETE,
+      statusReason: run.problems![0]!.message,
+    });
 
     control.clearFaults(h.tenant.tenantId);
     const healed = await full(h);

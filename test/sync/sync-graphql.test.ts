@@ -37,25 +37,43 @@ describe('sync GraphQL API', () => {
       counts: { usersCreated: 30 },
     });
 
-    const query = `query($id: ID!, $after: String) { syncRun(id: $id) { id graphRequests changes(first: 20, after: $after) { totalCount hasNextPage endCursor nodes { seq action rule state after } } } }`;
+    const query = `query($id: ID!, $after: String) { syncRun(id: $id) { id graphRequests problems { code message }
+      changes(first: 20, after: $after) { totalCount hasNextPage endCursor pageInfo { hasNextPage endCursor }
+        edges { cursor node { seq } } nodes { seq action rule state after } } } }`;
     type Page = {
       syncRun: {
+        problems: unknown[];
         changes: {
           totalCount: number;
           hasNextPage: boolean;
           endCursor: string;
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+          edges: { cursor: string; node: { seq: number } }[];
           nodes: { seq: number; rule: string }[];
         };
       };
     };
     const first = await h.t.gql<Page>(partner, query, { id: runId });
     expect(first.errors).toBeUndefined();
+    expect(first.data!.syncRun.problems).toEqual([]);
     const changes = first.data!.syncRun.changes;
     expect(changes.nodes).toHaveLength(20);
-    expect(changes.hasNextPage).toBe(true);
-    const second = await h.t.gql<Page>(partner, query, { id: runId, after: changes.endCursor });
+    expect(changes.edges.map((e) => e.node.seq)).toEqual(changes.nodes.map((n) => n.seq));
+    expect(changes.pageInfo).toEqual({ hasNextPage: true, endCursor: changes.edges[19]!.cursor });
+    // The pre-Relay fields (deprecated) say the same for one release.
+    expect(changes).toMatchObject({ hasNextPage: true, endCursor: changes.pageInfo.endCursor });
+    const second = await h.t.gql<Page>(partner, query, {
+      id: runId,
+      after: changes.pageInfo.endCursor,
+    });
     expect(second.data!.syncRun.changes.nodes[0]?.seq).toBe(20);
     expect(second.data!.syncRun.changes.nodes.every((c) => c.rule.length > 0)).toBe(true);
+    // An edge's cursor continues right after it.
+    const fromFifth = await h.t.gql<Page>(partner, query, {
+      id: runId,
+      after: changes.edges[4]!.cursor,
+    });
+    expect(fromFifth.data!.syncRun.changes.nodes[0]?.seq).toBe(5);
   });
 
   it('keeps runs and the directory inside the caller scope', async () => {

@@ -1,24 +1,23 @@
 import type { ConnectorStatus, SyncRunStatus } from '../gql/graphql';
 
 const CONNECTOR_LABELS: Record<ConnectorStatus, string> = {
+  NOT_SAVED: 'Not saved yet',
   WAITING_FOR_CONNECTION: 'Waiting for connection',
   CONNECTED: 'Connected',
   UNAUTHORIZED: 'Unauthorized',
   ERROR: 'Error',
   DISABLED: 'Disabled',
+  UNINSTALLED: 'Uninstalled',
 };
 
-export function connectorStatusLabel(status: ConnectorStatus | null | undefined): string {
-  return status ? CONNECTOR_LABELS[status] : 'Not saved yet';
+export function connectorStatusLabel(status: ConnectorStatus): string {
+  return CONNECTOR_LABELS[status];
 }
 
-/** The connector's status as the seed guide names it; `null` = installed, not saved yet. */
-export function StatusBadge({ status }: { status: ConnectorStatus | null | undefined }) {
+/** The connector's status as the seed guide names it. */
+export function StatusBadge({ status }: { status: ConnectorStatus }) {
   return (
-    <span
-      className={`badge badge-${(status ?? 'NEW').toLowerCase()}`}
-      data-status={status ?? 'NEW'}
-    >
+    <span className={`badge badge-${status.toLowerCase()}`} data-status={status}>
       {connectorStatusLabel(status)}
     </span>
   );

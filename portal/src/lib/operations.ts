@@ -66,7 +66,9 @@ export const CreateCompanyMutation = graphql(`
 export const ConnectorsQuery = graphql(`
   query Connectors($companyId: ID!) {
     connectors(companyId: $companyId) {
-      ...ConnectorFields
+      nodes {
+        ...ConnectorFields
+      }
     }
   }
 `);

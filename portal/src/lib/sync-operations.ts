@@ -51,8 +51,10 @@ export const SyncRunsQuery = graphql(`
         ...SyncRunFields
       }
       totalCount
-      hasNextPage
-      endCursor
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `);
@@ -81,8 +83,10 @@ export const SyncRunQuery = graphql(`
           message
         }
         totalCount
-        hasNextPage
-        endCursor
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
       }
     }
   }
@@ -117,8 +121,10 @@ export const DirectoryUsersQuery = graphql(`
         updatedAt
       }
       totalCount
-      hasNextPage
-      endCursor
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `);

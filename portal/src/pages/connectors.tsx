@@ -31,7 +31,8 @@ export function ConnectorsPanel({ companyId }: { companyId: string }) {
     if (event) refetch({ requestPolicy: 'network-only' });
   }, [event, refetch]);
 
-  const connectors = result.data?.connectors ?? [];
+  // One connector per company: the first page is all of them.
+  const connectors = result.data?.connectors.nodes ?? [];
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const selected = connectors.find((c) => c.id === selectedId) ?? null;
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -159,13 +160,13 @@ export function ConnectorsPanel({ companyId }: { companyId: string }) {
 }
 
 function statusReason(c: {
-  status?: string | null;
+  status: string;
   statusReason?: string | null;
   verified: boolean;
   syncGroup?: { name: string } | null;
 }): string {
   if (c.statusReason) return c.statusReason;
-  if (c.status) return '';
+  if (c.status !== 'NOT_SAVED') return '';
   if (!c.verified) return 'Next: enter the credentials and Verify Connection (Edit).';
   if (!c.syncGroup) return 'Next: select the sync group (Edit, Users & Groups).';
   return 'Next: review the sync rules and Save Changes (Edit, Sync Rules).';

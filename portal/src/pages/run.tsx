@@ -103,7 +103,7 @@ export function RunPage({ runId }: { runId: string }) {
       </Dialog>
       {staged.length > 0 && <ChangeTable title="Staged changes" changes={staged} />}
       <ChangeTable title={`Change log (${run.changes.totalCount})`} changes={run.changes.nodes} />
-      {run.changes.hasNextPage && (
+      {run.changes.pageInfo.hasNextPage && (
         <p className="hint">
           The first 100 changes are shown (npm run hub -- changes {run.id} lists all).
         </p>

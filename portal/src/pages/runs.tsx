@@ -124,13 +124,13 @@ function RunPageRows(props: {
           <td colSpan={10}>No runs yet: Save Changes starts the first one.</td>
         </tr>
       )}
-      {props.isLast && page?.hasNextPage && page.endCursor && (
+      {props.isLast && page?.pageInfo.hasNextPage && page.pageInfo.endCursor && (
         <tr>
           <td colSpan={10}>
             <button
               type="button"
               className="secondary"
-              onClick={() => props.onMore(page.endCursor!)}
+              onClick={() => props.onMore(page.pageInfo.endCursor!)}
             >
               Older runs
             </button>

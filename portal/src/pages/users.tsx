@@ -94,13 +94,13 @@ function UserRows(props: {
           <td colSpan={4}>{page.totalCount} users</td>
         </tr>
       )}
-      {props.isLast && page?.hasNextPage && page.endCursor && (
+      {props.isLast && page?.pageInfo.hasNextPage && page.pageInfo.endCursor && (
         <tr>
           <td colSpan={4}>
             <button
               type="button"
               className="secondary"
-              onClick={() => props.onMore(page.endCursor!)}
+              onClick={() => props.onMore(page.pageInfo.endCursor!)}
             >
               More users
             </button>

@@ -1,6 +1,11 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { SealedSecret } from '../../crypto/secret-box.js';
-import { ConnectorKind, ConnectorStatus, type GroupRef } from '../../domain/connector.js';
+import {
+  ConnectorKind,
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
+  type GroupRef,
+} from '../../domain/connector.js';
 import type { ErrorCode } from '../../domain/errors.js';
 import {
   AttributeChangeAction,
@@ -33,6 +38,8 @@ export interface ConnectorDoc {
   /** Null until "Save changes" (activation); then the lifecycle status. */
   status: ConnectorStatus | null;
   statusReason: string | null;
+  /** The reason as a code; absent on reasons stored before codes existed (shown as UNKNOWN). */
+  statusReasonCode?: ConnectorStatusReasonCode | null;
   tenantId: string | null;
   clientId: string | null;
   clientSecret: SealedSecret | null;
@@ -131,6 +138,11 @@ const connectorSchema = new Schema<ConnectorDoc>(
     name: { type: String, required: true },
     status: { type: String, enum: [...Object.values(ConnectorStatus), null], default: null },
     statusReason: { type: String, default: null },
+    statusReasonCode: {
+      type: String,
+      enum: [...Object.values(ConnectorStatusReasonCode), null],
+      default: null,
+    },
     tenantId: { type: String, default: null },
     clientId: { type: String, default: null },
     clientSecret: { type: sealedSecretSchema, default: null },

@@ -3,12 +3,14 @@ import { SyncMode, SyncTrigger } from '../../domain/connector.js';
 import { emptyCounts, SyncRunStatus, type SyncRunRecord } from '../../domain/sync-run.js';
 
 /** A stored run: its record (src/domain/sync-run.ts) and the queue's bookkeeping. */
-export interface SyncRunDoc extends Omit<SyncRunRecord, 'id'> {
+export interface SyncRunDoc extends Omit<SyncRunRecord, 'id' | 'problems'> {
   _id: Types.ObjectId;
   /** `connectorId` while QUEUED (sparse unique): one queued run per connector, across instances. */
   queueKey?: string | undefined;
   /** Refreshed while RUNNING; a stale one means its hub instance died. */
   heartbeatAt: Date | null;
+  /** The problems that made the run PARTIAL, with their codes (absent on runs stored before codes). */
+  problems?: SyncRunRecord['problems'];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,6 +35,7 @@ const schema = new Schema<SyncRunDoc>(
     changeCount: { type: Number, default: 0 },
     error: { type: Schema.Types.Mixed, default: null },
     notes: { type: [String], default: [] },
+    problems: { type: Schema.Types.Mixed, default: [] },
     approval: { type: Schema.Types.Mixed, default: null },
   },
   { timestamps: true, collection: 'sync_runs', minimize: false },

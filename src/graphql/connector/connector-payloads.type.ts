@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { ConnectorStatus, ErrorCode } from './connector.enums.js';
+import { ConnectorStatus, ConnectorStatusReasonCode, ErrorCode } from './connector.enums.js';
 import { Connector } from './connector.type.js';
 
 @ObjectType()
@@ -64,14 +64,23 @@ export class ConnectorStatusChange {
   @Field(() => ID)
   companyId!: string;
 
-  @Field(() => ConnectorStatus, { nullable: true })
-  status!: ConnectorStatus | null;
+  @Field(() => ConnectorStatus)
+  status!: ConnectorStatus;
 
-  @Field(() => ConnectorStatus, { nullable: true })
+  @Field(() => ConnectorStatus, {
+    nullable: true,
+    description: 'Null when the hub knew no earlier state.',
+  })
   previousStatus!: ConnectorStatus | null;
 
   @Field(() => String, { nullable: true })
   statusReason!: string | null;
+
+  @Field(() => ConnectorStatusReasonCode, {
+    nullable: true,
+    description: '`statusReason` as a code to branch on or translate; null when it is null.',
+  })
+  statusReasonCode!: ConnectorStatusReasonCode | null;
 
   @Field()
   changedAt!: Date;

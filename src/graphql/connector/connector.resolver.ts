@@ -7,7 +7,8 @@ import {
   SyncRequestResult,
   VerifyConnectionPayload,
 } from './connector-payloads.type.js';
-import { Connector } from './connector.type.js';
+import { Connector, ConnectorConnection } from './connector.type.js';
+import { toConnection } from '../connection.js';
 import { SyncRulesInput } from './sync-rules.input.js';
 import { PORTAL, PORTAL_OR_CONNECTOR } from '../access.js';
 
@@ -21,11 +22,11 @@ export class ConnectorResolver {
   }
 
   @Authorized(...PORTAL)
-  @Query(() => [Connector], {
+  @Query(() => ConnectorConnection, {
     description:
-      'Partners: across their companies. Filters combine; ordered by id (creation). Page with `first` (1..1000, default 1000) and `after` (the last id of the previous page).',
+      "The caller's connectors (partners: across their companies), oldest first. Filters combine; uninstalled connectors are never listed.",
   })
-  connectors(
+  async connectors(
     @Ctx() ctx: RequestContext,
     @Arg('companyId', () => ID, { nullable: true }) companyId?: string | null,
     @Arg('status', () => ConnectorStatus, { nullable: true }) status?: ConnectorStatus | null,
@@ -34,16 +35,18 @@ export class ConnectorResolver {
       description: 'Only connectors whose client secret expires within N days (or has expired).',
     })
     secretExpiresWithinDays?: number | null,
-    @Arg('first', () => Int, { nullable: true }) first?: number | null,
-    @Arg('after', () => ID, { nullable: true }) after?: string | null,
-  ): Promise<Connector[]> {
-    return ctx.services.connectors.list(requireCaller(ctx), {
-      companyId,
-      status,
-      secretExpiresWithinDays,
-      first,
-      after,
-    });
+    @Arg('first', () => Int, { nullable: true, description: '1..1000, default 100.' })
+    first?: number | null,
+    @Arg('after', () => String, {
+      nullable: true,
+      description:
+        '`pageInfo.endCursor` of the previous page. Deprecated form, accepted until the next release: the id of the last connector of the previous page.',
+    })
+    after?: string | null,
+  ): Promise<ConnectorConnection> {
+    const filter = { companyId, status, secretExpiresWithinDays, first, after };
+    const page = await ctx.services.connectors.list(requireCaller(ctx), filter);
+    return toConnection(page, (view) => view);
   }
 
   @Authorized(...PORTAL)

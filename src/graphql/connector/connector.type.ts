@@ -1,6 +1,12 @@
 import { Authorized, Field, ID, Int, ObjectType } from 'type-graphql';
 import { PORTAL } from '../access.js';
-import { ConnectorKind, ConnectorStatus, ErrorCode } from './connector.enums.js';
+import { Connection } from '../connection.js';
+import {
+  ConnectorKind,
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
+  ErrorCode,
+} from './connector.enums.js';
 import { SyncRules } from './sync-rules.type.js';
 
 @ObjectType({
@@ -44,16 +50,21 @@ export class Connector {
   kind!: ConnectorKind;
 
   @Field(() => ConnectorStatus, {
-    nullable: true,
-    description: 'Null until the connector is saved (activated).',
+    description: 'NOT_SAVED until "Save changes"; UNINSTALLED once uninstalled.',
   })
-  status!: ConnectorStatus | null;
+  status!: ConnectorStatus;
 
   @Field(() => String, {
     nullable: true,
-    description: 'Why the status is what it is, and what to do.',
+    description: 'Why the status is what it is, and what to do (English).',
   })
   statusReason!: string | null;
+
+  @Field(() => ConnectorStatusReasonCode, {
+    nullable: true,
+    description: '`statusReason` as a code to branch on or translate; null when it is null.',
+  })
+  statusReasonCode!: ConnectorStatusReasonCode | null;
 
   @Field(() => String, { nullable: true })
   tenantId!: string | null;
@@ -133,3 +144,6 @@ export class Connector {
   @Field()
   updatedAt!: Date;
 }
+
+@ObjectType()
+export class ConnectorConnection extends Connection(Connector, 'Connector') {}

@@ -13,6 +13,7 @@ import {
   type DirectoryUserRecord,
 } from '../../domain/directory.js';
 import { PORTAL } from '../access.js';
+import { legacyPage, toConnection } from '../connection.js';
 
 /** The company directory the sync engine writes. Thin: the service applies the scope. */
 @Resolver(() => DirectoryGroup)
@@ -46,7 +47,7 @@ export class DirectoryResolver {
       first,
       after,
     );
-    return { ...page, nodes: page.nodes.map(userView) };
+    return { ...toConnection(page, userView), ...legacyPage(page) };
   }
 
   @Authorized(...PORTAL)

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DirectoryUserStatus, DirectoryUserStatusReason } from '../../domain/directory.js';
+import { Connection, LEGACY_PAGE_FIELD } from '../connection.js';
 
 export enum DirectoryManagedBy {
   AZURE_AD = 'AZURE_AD',
@@ -35,11 +36,10 @@ export class DirectoryUser {
 }
 
 @ObjectType()
-export class DirectoryUserConnection {
-  @Field(() => [DirectoryUser]) nodes!: DirectoryUser[];
-  @Field() hasNextPage!: boolean;
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Int) totalCount!: number;
+export class DirectoryUserConnection extends Connection(DirectoryUser, 'DirectoryUser') {
+  @Field({ deprecationReason: LEGACY_PAGE_FIELD }) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true, deprecationReason: LEGACY_PAGE_FIELD })
+  endCursor!: string | null;
 }
 
 @ObjectType()

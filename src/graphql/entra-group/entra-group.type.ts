@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import { PageInfo } from '../connection.js';
 
 @ObjectType({ description: "A security group in the connector's Entra tenant." })
 export class EntraGroup {
@@ -19,15 +20,6 @@ export class EntraGroup {
 export class EntraGroupEdge {
   @Field(() => EntraGroup)
   node!: EntraGroup;
-}
-
-@ObjectType()
-export class PageInfo {
-  @Field()
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType({ description: 'Relay-style page of groups, read live from Microsoft Graph.' })

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { PageInfo } from '../entra-group/entra-group.type.js';
+import { PageInfo } from '../connection.js';
 import { ChangeObjectType } from '../sync/sync.enums.js';
 
 @ObjectType({

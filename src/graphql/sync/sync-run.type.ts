@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Connection, LEGACY_PAGE_FIELD } from '../connection.js';
 import { ErrorCode } from '../connector/connector.enums.js';
 import {
   ApprovalState,
@@ -7,6 +8,7 @@ import {
   ChangeObjectType,
   ChangeState,
   SyncMode,
+  SyncRunProblemCode,
   SyncRunStatus,
   SyncTrigger,
 } from './sync.enums.js';
@@ -62,11 +64,16 @@ export class SyncChange {
 }
 
 @ObjectType()
-export class SyncChangeConnection {
-  @Field(() => [SyncChange]) nodes!: SyncChange[];
-  @Field() hasNextPage!: boolean;
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Int) totalCount!: number;
+export class SyncChangeConnection extends Connection(SyncChange, 'SyncChange') {
+  @Field({ deprecationReason: LEGACY_PAGE_FIELD }) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true, deprecationReason: LEGACY_PAGE_FIELD })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: 'Why a run was PARTIAL for want of Entra data.' })
+export class SyncRunProblem {
+  @Field(() => SyncRunProblemCode) code!: SyncRunProblemCode;
+  @Field({ description: 'The same in English (also one of the notes).' }) message!: string;
 }
 
 @ObjectType()
@@ -90,15 +97,18 @@ export class SyncRun {
   @Field(() => SyncRunError, { nullable: true }) error!: SyncRunError | null;
   @Field(() => [String], { description: 'Why something was withheld or fell back.' })
   notes!: string[];
+  @Field(() => [SyncRunProblem], {
+    description: 'What made the run PARTIAL for want of Entra data, with a code each.',
+  })
+  problems!: SyncRunProblem[];
   @Field(() => SyncRunApproval, { nullable: true }) approval!: SyncRunApproval | null;
 }
 
 @ObjectType()
-export class SyncRunConnection {
-  @Field(() => [SyncRun]) nodes!: SyncRun[];
-  @Field() hasNextPage!: boolean;
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Int) totalCount!: number;
+export class SyncRunConnection extends Connection(SyncRun, 'SyncRun') {
+  @Field({ deprecationReason: LEGACY_PAGE_FIELD }) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true, deprecationReason: LEGACY_PAGE_FIELD })
+  endCursor!: string | null;
 }
 
 @ObjectType({ description: 'What a sync would do now; nothing was written.' })

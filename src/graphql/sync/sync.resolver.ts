@@ -14,6 +14,7 @@ import {
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { SyncChangeConnection, SyncPreview, SyncRun, SyncRunConnection } from './sync-run.type.js';
 import { syncRunView } from './sync-run.view.js';
+import { legacyPage, toConnection } from '../connection.js';
 import { PORTAL, PORTAL_OR_CONNECTOR } from '../access.js';
 
 /** Sync runs, their change logs, previews and approvals. Thin: the service applies the scope. */
@@ -28,7 +29,7 @@ export class SyncResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<SyncRunConnection> {
     const page = await ctx.services.sync.runs(requireCaller(ctx), connectorId, first, after);
-    return { ...page, nodes: page.nodes.map(syncRunView) };
+    return { ...toConnection(page, syncRunView), ...legacyPage(page) };
   }
 
   @Authorized(...PORTAL_OR_CONNECTOR)
@@ -39,13 +40,14 @@ export class SyncResolver {
 
   @Authorized(...PORTAL)
   @FieldResolver(() => SyncChangeConnection, { description: 'The per-object change log.' })
-  changes(
+  async changes(
     @Root() run: SyncRun,
     @Ctx() ctx: RequestContext,
     @Arg('first', () => Int, { defaultValue: 50 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<SyncChangeConnection> {
-    return ctx.services.sync.changes(run.id, first, after);
+    const page = await ctx.services.sync.changes(run.id, first, after);
+    return { ...toConnection(page, (entry) => entry), ...legacyPage(page) };
   }
 
   @Authorized(...PORTAL)

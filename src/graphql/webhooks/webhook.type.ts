@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from '../entra-group/entra-group.type.js';
+import { PageInfo } from '../connection.js';
 
 @ObjectType({
   description:

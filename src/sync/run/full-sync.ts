@@ -1,3 +1,4 @@
+import { SyncRunProblemCode } from '../../domain/sync-run.js';
 import type { SelectedGroupState, SyncStateDoc } from '../../db/models/sync-state.model.js';
 import { SyncTrigger } from '../../domain/connector.js';
 import type { DeltaLinks } from '../../db/models/sync-state.model.js';
@@ -82,6 +83,7 @@ export async function fullSync(
     rethrowAuth(error);
     complete = false;
     ctx.problem(
+      SyncRunProblemCode.GROUP_MEMBERS_UNREADABLE,
       `Reading the sync group members failed after ${seen.size} users (${messageOf(error)}): no user was disabled or deleted in this run.`,
     );
   }
@@ -166,6 +168,7 @@ async function sweepLeavers(
   } catch (error) {
     rethrowAuth(error);
     ctx.problem(
+      SyncRunProblemCode.LEAVERS_UNREADABLE,
       `Users who left the sync group could not be looked up (${messageOf(error)}): no user was disabled or deleted in this run.`,
     );
   }

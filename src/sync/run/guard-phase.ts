@@ -1,4 +1,5 @@
 import { guardDeprovisions, guardNeedsBase } from '../guard/mass-change-guard.js';
+import { SyncRunProblemCode } from '../../domain/sync-run.js';
 import type { RunContext } from './run-context.js';
 
 /**
@@ -27,6 +28,7 @@ export async function settleDeprovisions(
   await ctx.settleDeferred(verdict);
   if (ctx.log.withheld > 0) {
     ctx.problem(
+      SyncRunProblemCode.DEPROVISIONING_WITHHELD,
       `${ctx.log.withheld} disable/delete changes were withheld because the data was incomplete.`,
     );
   }

@@ -4,6 +4,7 @@ import { ChangeAction, ChangeObjectType, ChangeState } from '../../domain/change
 import type { ConnectorSyncConfig, SyncMode, SyncTrigger } from '../../domain/connector.js';
 import type { ChangeFeed } from '../../feed/change-feed.js';
 import type { FeedWriter } from '../../feed/feed-writer.js';
+import type { SyncRunProblem, SyncRunProblemCode } from '../../domain/sync-run.js';
 import type { GraphUsage } from '../../integrations/entra/graph-reader.js';
 import { ChangeLogWriter } from '../apply/change-log.js';
 import { PlanApplier } from '../apply/plan-applier.js';
@@ -47,7 +48,7 @@ export class RunContext {
   readonly feed: FeedWriter | null;
   readonly notes: string[] = [];
   /** Notes that mean the data was incomplete: the run is PARTIAL and the connector ERROR. */
-  readonly problems: string[] = [];
+  readonly problems: SyncRunProblem[] = [];
   /** Disables and deletes, applied (or staged, or withheld) together at the end. */
   readonly deferred: PlannedChange[] = [];
   /**
@@ -96,9 +97,9 @@ export class RunContext {
     this.phaseStarted = now;
   }
 
-  problem(note: string): void {
+  problem(code: SyncRunProblemCode, note: string): void {
     this.notes.push(note);
-    this.problems.push(note);
+    this.problems.push({ code, message: note });
   }
 
   /** The company's seats, counted once per run and only when it has a limit. */

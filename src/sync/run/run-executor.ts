@@ -61,11 +61,11 @@ export class RunExecutor {
         log.warn('sync run stopped: another instance took it over');
         return;
       }
-      const { code, message, connectorStatus } = describeFailure(error);
+      const { code, message, connectorStatus, reasonCode } = describeFailure(error);
       if (code === ErrorCode.INTERNAL_SERVER_ERROR) log.error({ err: error }, 'sync run failed');
       else log.warn({ code, message }, 'sync run failed');
       if (connectorStatus) {
-        await this.record(run.connectorId, failure(connectorStatus, code, message));
+        await this.record(run.connectorId, failure(connectorStatus, code, reasonCode, message));
       }
       await this.finish(run, usage, {
         status: SyncRunStatus.FAILED,
@@ -179,6 +179,7 @@ export class RunExecutor {
                 counts: outcome.counts,
                 changeCount: outcome.changeCount,
                 notes: outcome.notes,
+                problems: outcome.problems,
                 approval:
                   outcome.staged > 0
                     ? { state: ApprovalState.PENDING, decidedAt: null, decidedBy: null }

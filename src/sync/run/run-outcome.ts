@@ -1,4 +1,9 @@
-import { ConnectorStatus, type SyncOutcome } from '../../domain/connector.js';
+import {
+  ConnectorStatus,
+  ConnectorStatusReasonCode,
+  statusReasonCodeOf,
+  type SyncOutcome,
+} from '../../domain/connector.js';
 import { ErrorCode, isAppError } from '../../domain/errors.js';
 import { SyncRunStatus } from '../../domain/sync-run.js';
 import { SyncGroupGoneError } from '../../integrations/entra/full-reader.js';
@@ -29,7 +34,8 @@ export function judgeRun(outcome: RunOutcome, at = new Date()): RunVerdict {
       ? failure(
           ConnectorStatus.ERROR,
           ErrorCode.UPSTREAM_UNAVAILABLE,
-          outcome.problems[0] ?? 'Entra data was incomplete; the next sync retries.',
+          ConnectorStatusReasonCode.ENTRA_DATA_INCOMPLETE,
+          outcome.problems[0]?.message ?? 'Entra data was incomplete; the next sync retries.',
           at,
         )
       : { ok: true, at },
@@ -44,31 +50,44 @@ export interface RunFailure {
   code: ErrorCode;
   message: string;
   connectorStatus: ConnectorStatus.ERROR | ConnectorStatus.UNAUTHORIZED | null;
+  reasonCode: ConnectorStatusReasonCode;
 }
 
 export function describeFailure(error: unknown): RunFailure {
   if (error instanceof SyncGroupGoneError) {
-    return { code: error.code, message: error.message, connectorStatus: ConnectorStatus.ERROR };
+    return {
+      code: error.code,
+      message: error.message,
+      connectorStatus: ConnectorStatus.ERROR,
+      reasonCode: ConnectorStatusReasonCode.SYNC_GROUP_NOT_FOUND,
+    };
   }
   if (isAppError(error)) {
     const connectorStatus =
       error.code === ErrorCode.UPSTREAM_UNAUTHORIZED
         ? ConnectorStatus.UNAUTHORIZED
         : ConnectorStatus.ERROR;
-    return { code: error.code, message: error.message, connectorStatus };
+    return {
+      code: error.code,
+      message: error.message,
+      connectorStatus,
+      reasonCode: statusReasonCodeOf(error),
+    };
   }
   return {
     code: ErrorCode.INTERNAL_SERVER_ERROR,
     message: 'The sync failed unexpectedly; it will be retried.',
     connectorStatus: null,
+    reasonCode: ConnectorStatusReasonCode.SYNC_FAILED,
   };
 }
 
 export function failure(
   status: ConnectorStatus.ERROR | ConnectorStatus.UNAUTHORIZED,
   code: ErrorCode,
+  reasonCode: ConnectorStatusReasonCode,
   message: string,
   at = new Date(),
 ): SyncOutcome {
-  return { ok: false, at, code, message, status };
+  return { ok: false, at, code, message, reasonCode, status };
 }

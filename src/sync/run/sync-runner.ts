@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SyncModels } from '../../db/models/sync-models.js';
 import type { ChangeEntry } from '../../domain/change.js';
 import { SyncMode } from '../../domain/connector.js';
-import type { SyncRunCounts } from '../../domain/sync-run.js';
+import type { SyncRunCounts, SyncRunProblem } from '../../domain/sync-run.js';
 import { connectorGraph } from '../../integrations/entra/connector-graph.js';
 import type { ChangeFeed } from '../../feed/change-feed.js';
 import type { EntraClientFactory } from '../../integrations/entra/graph-client.factory.js';
@@ -39,7 +39,7 @@ export interface RunOutcome {
   /** Everything the run wants the admin to know, problems included, in order. */
   notes: string[];
   /** The notes that mean the data was incomplete: the run is PARTIAL, the connector ERROR. */
-  problems: string[];
+  problems: SyncRunProblem[];
   /** A preview's changes, as PLANNED. */
   entries: ChangeEntry[];
 }
