@@ -1,13 +1,19 @@
 # syntax=docker/dockerfile:1
-# Production image of the hub. Stage 1 compiles the TypeScript with the dev dependencies;
-# stage 2 holds only the production dependencies (npm ci --omit=dev), the compiled dist/ and
-# package.json, and runs as the unprivileged `node` user.
+# The production image of the hub: the service and its operator CLI (migrate, reencrypt), nothing
+# else. Stage 1 compiles with the dev dependencies and lays out the release
+# (scripts/release.ts: the modules src/main.ts and src/cli/main.ts import, the built portal, the
+# build stamp); stage 2 holds that release and the production dependencies only, as user `node`.
+#
+#   docker build -t entra-connector-hub:$(node -p "require('./package.json').version") \
+#     --build-arg VERSION=$(node -p "require('./package.json').version") \
+#     --build-arg REVISION=$(git rev-parse HEAD) \
+#     --build-arg SOURCE=$(git remote get-url origin) .
+#
+# Node 24 is the Active LTS line; CI runs the whole suite on 20.19+ and on 24. Pinned to a patch
+# release so a rebuild is the same image; raise it with the Node security releases.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
-# Node 24 is the Active LTS line (Node 20 reached end of life on 2026-04-30); CI runs the whole
-# suite on both 20.19+ and 24.
-ARG NODE_VERSION=24
-
-FROM node:${NODE_VERSION}-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # mongodb-memory-server (a dev dependency for tests) must not download mongod during npm ci.
 ENV MONGOMS_DISABLE_POSTINSTALL=1
@@ -16,25 +22,35 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
-COPY bench ./bench
 # The reference portal and GraphiQL (dist/web/portal), built from the committed schema.
 COPY schema ./schema
 COPY portal ./portal
 RUN npm run build
+ARG VERSION=""
+ARG REVISION=unknown
+RUN BUILD_VERSION="${VERSION}" BUILD_REVISION="${REVISION}" node dist/scripts/release.js /release
 
-FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=""
+ARG REVISION=unknown
+ARG SOURCE=""
+LABEL org.opencontainers.image.title="entra-connector-hub" \
+      org.opencontainers.image.description="Keeps a password manager's directory in step with Microsoft Entra ID" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production \
     MONGOMS_DISABLE_POSTINSTALL=1 \
     HOST=0.0.0.0 \
     PORT=4000
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY --from=build /release/package.json /release/package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# Only the service: the emulator, CLI and dev scripts are compiled too but never started here.
-COPY --from=build /app/dist ./dist
+COPY --from=build /release/dist ./dist
 USER node
 EXPOSE 4000
-# Liveness only: /readyz (database, scheduler) is for load balancers and compose's depends_on.
+# Liveness only: /readyz (database, scheduler) is for the proxy's health checks.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # main.ts drains Agenda and releases its locks on SIGTERM, then exits (compose: stop_grace_period).

@@ -34,6 +34,11 @@ const schema = z.object({
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+  /**
+   * Indexes and data migrations at start (default: on unless production). Off: `npm run hub --
+   * migrate` once per deploy, and an instance refuses to start on a database not migrated.
+   */
+  MONGODB_AUTO_MIGRATE: bool.optional(),
 
   /** Where Microsoft can reach this hub (webhooks) and where admin consent returns. */
   PUBLIC_BASE_URL: httpsOrHttpUrl.optional(),
@@ -77,6 +82,8 @@ const schema = z.object({
   AUTH_JWT_ISSUER: z.string().min(1).default('entra-connector-hub'),
   AUTH_JWT_AUDIENCE: z.string().min(1).default('entra-connector-hub'),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The secret before the last rotation: still accepted, never used to sign. */
+  AUTH_JWT_PREVIOUS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_URL: z.string().url().optional(),
   /** Longest portal JWT accepted (`exp - iat`); a token minted for longer is refused. */
   AUTH_JWT_MAX_LIFETIME_SECONDS: int(60, 30 * 86_400).default(86_400),
@@ -156,7 +163,11 @@ const schema = z.object({
 });
 
 /** Variables that hold secrets: refused when they look like a placeholder or a sentence. */
-const SECRET_VARIABLES = ['AUTH_JWT_SECRET', 'METRICS_BEARER_TOKEN'] as const;
+const SECRET_VARIABLES = [
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_PREVIOUS_SECRET',
+  'METRICS_BEARER_TOKEN',
+] as const;
 
 /** Placeholder words seen in templates; a real secret is random and contains none of them. */
 const PLACEHOLDER =
@@ -190,6 +201,7 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
       'AUTH_JWT_SECRET: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both (AUTH_JWKS_URL is set too)',
     );
   }
+  problems.push(...previousSecretProblems(env));
   for (const name of SECRET_VARIABLES) {
     const value = env[name];
     const problem = value === undefined ? null : secretValueProblem(value);
@@ -219,6 +231,19 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   return problems;
 }
 
+/** The rotation secret only makes sense beside a different HS256 secret. */
+function previousSecretProblems(env: Record<string, string | undefined>): string[] {
+  const previous = env['AUTH_JWT_PREVIOUS_SECRET'];
+  if (previous === undefined) return [];
+  if (env['AUTH_JWKS_URL']) {
+    return ['AUTH_JWT_PREVIOUS_SECRET: only with AUTH_JWT_SECRET (a JWKS rotates by its keys)'];
+  }
+  if (previous === env['AUTH_JWT_SECRET']) {
+    return ['AUTH_JWT_PREVIOUS_SECRET: must differ from AUTH_JWT_SECRET'];
+  }
+  return [];
+}
+
 export interface EncryptionKey {
   id: string;
   key: Buffer;
@@ -238,11 +263,15 @@ export interface Config {
   portal: { enabled: boolean; graphiql: boolean; webDir: string; devSignInFile?: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   mongodbUri: string;
+  /** Indexes and data migrations at instance start (src/db/migrations/). */
+  mongodbAutoMigrate: boolean;
   encryption: { activeKey: EncryptionKey; keys: readonly EncryptionKey[] };
   auth: {
     issuer: string;
     audience: string;
     hs256Secret?: string;
+    /** Accepted beside `hs256Secret` during a rotation, never used to sign. */
+    hs256PreviousSecret?: string;
     jwksUrl?: string;
     /** Longest accepted `exp - iat`, in seconds. */
     maxLifetimeSeconds: number;
@@ -327,14 +356,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     logLevel: e.LOG_LEVEL,
     mongodbUri: e.MONGODB_URI,
+    mongodbAutoMigrate: e.MONGODB_AUTO_MIGRATE ?? e.NODE_ENV !== 'production',
     encryption: { activeKey: keys[0]!, keys },
-    auth: {
-      issuer: e.AUTH_JWT_ISSUER,
-      audience: e.AUTH_JWT_AUDIENCE,
-      ...(e.AUTH_JWT_SECRET ? { hs256Secret: e.AUTH_JWT_SECRET } : {}),
-      ...(e.AUTH_JWKS_URL ? { jwksUrl: e.AUTH_JWKS_URL } : {}),
-      maxLifetimeSeconds: e.AUTH_JWT_MAX_LIFETIME_SECONDS,
-    },
+    auth: authConfig(e),
     entra: {
       authorityHost: e.ENTRA_AUTHORITY_HOST.replace(/\/$/, ''),
       graphBaseUrl: e.GRAPH_BASE_URL.replace(/\/$/, ''),
@@ -390,6 +414,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     outbound: outboundSettings(e, e.NODE_ENV),
   };
   return deepFreeze(config);
+}
+
+function authConfig(e: z.infer<typeof schema>): Config['auth'] {
+  return {
+    issuer: e.AUTH_JWT_ISSUER,
+    audience: e.AUTH_JWT_AUDIENCE,
+    ...(e.AUTH_JWT_SECRET ? { hs256Secret: e.AUTH_JWT_SECRET } : {}),
+    ...(e.AUTH_JWT_PREVIOUS_SECRET ? { hs256PreviousSecret: e.AUTH_JWT_PREVIOUS_SECRET } : {}),
+    ...(e.AUTH_JWKS_URL ? { jwksUrl: e.AUTH_JWKS_URL } : {}),
+    maxLifetimeSeconds: e.AUTH_JWT_MAX_LIFETIME_SECONDS,
+  };
 }
 
 /** Settings of the dev/test database provisioning (scripts/dev and the jest global setup). */

@@ -15,6 +15,7 @@ import {
   type Output,
 } from './commands.js';
 import { HubGraphqlClient } from './graphql-client.js';
+import { migrateCommand } from './migrate.command.js';
 import { reencryptCommand } from './reencrypt.command.js';
 
 const USAGE = `usage: npm run hub -- <command> [options]
@@ -29,6 +30,8 @@ commands:
   approve RUN_ID | reject RUN_ID              decide a staged run (NEEDS_APPROVAL)
   reencrypt                                   re-encrypt every connector secret under the first
                                               key of ENCRYPTION_KEYS (database, hub's environment)
+  migrate [status]                            indexes and data migrations, once per deploy
+                                              (database, hub's environment); status only reports
 
 lists read page by page until the end (or --limit rows, then say how many were left out):
   --limit N        at most N rows          --all    every row (the default for connectors)
@@ -119,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
   const limit = (fallback: number | null) =>
     values.all ? null : positiveIntOrNull(values.limit ?? values.first, fallback, 'limit');
   if (command === 'reencrypt') return reencryptCommand(out, process.env);
+  if (command === 'migrate') return migrateCommand(out, process.env, arg);
   const settings = resolveSettings(values, process.env, process.cwd());
   if (command === 'token') {
     return tokenCommand(out, {

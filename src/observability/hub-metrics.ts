@@ -112,6 +112,27 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly graphSubscriptions = new Gauge({
+    name: 'hub_graph_subscriptions',
+    help: 'Graph change subscriptions per connector by state: active, expiring (renewal or reauthorization due), failing (expired, removed by Graph, or missing for an active connector)',
+    labelNames: ['connector_id', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly clientSecretExpiry = new Gauge({
+    name: 'hub_connector_client_secret_expiry_timestamp_seconds',
+    help: "When each enabled connector's client secret expires (the date entered with it), in Unix seconds",
+    labelNames: ['connector_id'] as const,
+    registers: [this.registry],
+  });
+
+  readonly buildInfo = new Gauge({
+    name: 'hub_build_info',
+    help: 'Always 1; the labels say what runs: version, revision (source commit) and node',
+    labelNames: ['version', 'revision', 'node'] as const,
+    registers: [this.registry],
+  });
+
   readonly scrapeErrors = new Counter({
     name: 'hub_metrics_collect_errors_total',
     help: 'Collectors that failed during a scrape (e.g. the database did not answer)',

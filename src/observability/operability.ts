@@ -10,6 +10,8 @@ import { listen, pathOf } from '../server/http-app.js';
 import { sendJson } from '../server/http-io.js';
 import type { LiveEvents } from '../events/live-events.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
+import { readBuildInfo, type BuildInfo } from './build-info.js';
+import { collectConnectorHealth } from './connector-health.collector.js';
 import { collectFromDatabase } from './database.collector.js';
 import { collectGraphRequests } from './graph-requests.collector.js';
 import { HubMetrics } from './hub-metrics.js';
@@ -30,6 +32,8 @@ export interface OperabilityDeps {
   scheduler?: { isActiveJobProcessor(): boolean };
   /** A registry of its own per instance (tests run several hubs in one process). */
   defaultMetrics?: boolean;
+  /** Default: what dist/build-info.json and package.json say. */
+  buildInfo?: BuildInfo;
 }
 
 export interface Operability {
@@ -55,6 +59,7 @@ export interface Operability {
  */
 export function createOperability(deps: OperabilityDeps): Operability {
   const metrics = new HubMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
+  metrics.buildInfo.set({ ...(deps.buildInfo ?? readBuildInfo()) }, 1);
   const logger = deps.logger.child({ component: 'metrics' });
   const stopGraph = collectGraphRequests(metrics, {
     graphBaseUrl: deps.config.entra.graphBaseUrl,
@@ -67,6 +72,9 @@ export function createOperability(deps: OperabilityDeps): Operability {
   const scrape = async (): Promise<string> => {
     try {
       await collectFromDatabase(metrics, deps.connection);
+      await collectConnectorHealth(metrics, deps.connection, {
+        webhooksEnabled: deps.config.http.publicBaseUrl !== undefined,
+      });
     } catch (error) {
       // The other metrics stay useful while the database is away; the gauges keep their values.
       metrics.scrapeErrors.inc({ collector: 'database' });

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { ConnectorRegistryService } from '../connectors/connector-registry.service.js';
 import { ConnectorStatusPublisher } from '../connectors/connector-status.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import { assertMigrated, migrateDatabase } from '../db/migrations/migrate.js';
 import { initModels, type Models } from '../db/models/index.js';
 import type { ConnectorRegistry, SubscriptionUpkeep } from '../domain/connector.js';
 import type { LiveEvents } from '../events/live-events.js';
@@ -12,6 +13,7 @@ import { EntraClientFactory } from '../integrations/entra/graph-client.factory.j
 import { createMsalNetworkClient } from '../integrations/entra/network-client.js';
 import { createEntraAgent } from '../integrations/entra/tls-agent.js';
 import { TokenProvider } from '../integrations/entra/token-provider.js';
+import { readBuildInfo } from '../observability/build-info.js';
 
 /** What every layer above is built on: models, live events, Microsoft clients, the registry. */
 export interface Infrastructure {
@@ -82,4 +84,23 @@ export async function buildInfrastructure(options: InfrastructureOptions): Promi
     feed: new ChangeFeed({ models, live, logger }),
     close: () => agent.close(),
   };
+}
+
+/**
+ * Before anything touches the database: development and tests migrate at start, so nothing needs
+ * an extra step; production runs `npm run hub -- migrate` once per deploy
+ * (MONGODB_AUTO_MIGRATE=false) and an instance refuses to start, having written nothing, on a
+ * database that `migrate` has not brought to its release.
+ */
+export async function prepareDatabase(
+  config: Readonly<Config>,
+  connection: Connection,
+  logger: Logger,
+): Promise<void> {
+  if (!config.mongodbAutoMigrate) return assertMigrated(connection);
+  const report = await migrateDatabase(connection, {
+    version: readBuildInfo().version,
+    reportExtraIndexes: false,
+  });
+  if (report.applied.length > 0) logger.info({ applied: report.applied }, 'database migrated');
 }

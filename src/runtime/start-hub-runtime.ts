@@ -23,7 +23,7 @@ import type { GraphSubscriptionService } from '../webhooks/graph-subscription.se
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import { buildApi, listenApi, type Api } from './api.js';
 import { buildEngine, enginePorts, type EnginePorts } from './engine.js';
-import { buildInfrastructure, type Infrastructure } from './infrastructure.js';
+import { buildInfrastructure, prepareDatabase, type Infrastructure } from './infrastructure.js';
 import type { RuntimeOverrides } from './overrides.js';
 import { startRealtime } from './realtime.js';
 import type { SyncEngine } from '../sync/create-sync-engine.js';
@@ -83,11 +83,16 @@ export interface HubRuntime {
 export async function startHubRuntime(options: HubRuntimeOptions): Promise<HubRuntime> {
   const ownsConnection = options.connection === undefined;
   const connection =
-    options.connection ?? (await connectDatabase({ uri: options.config.mongodbUri }));
+    options.connection ??
+    (await connectDatabase({
+      uri: options.config.mongodbUri,
+      autoIndex: options.config.mongodbAutoMigrate,
+    }));
   // Undone in reverse order when a later step fails, so a failed start leaves nothing running.
   const cleanup: (() => Promise<unknown>)[] = [];
   if (ownsConnection) cleanup.push(() => connection.close());
   try {
+    await prepareDatabase(options.config, connection, options.logger);
     return await compose(options, connection, ownsConnection, cleanup);
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);

@@ -7,6 +7,11 @@ export interface AuthSettings {
   audience: string;
   /** HS256 shared secret (the portal signs with it) ... */
   hs256Secret?: string;
+  /**
+   * ... and the one before it, during a rotation: tokens signed with it stay valid until they
+   * expire, so rotating does not sign everyone out. Never used to sign.
+   */
+  hs256PreviousSecret?: string;
   /** ... or the portal's JWKS (RS256/ES256 and friends). */
   jwksUrl?: string;
   /** Longest accepted `exp - iat` in seconds: a token minted for a century is refused. */
@@ -36,6 +41,7 @@ const MAX_HEADER_LENGTH = 8_192;
  */
 export class Authenticator {
   private readonly key: Parameters<typeof jwtVerify>[1];
+  private readonly previousKey: Uint8Array | null;
 
   constructor(
     private readonly settings: AuthSettings,
@@ -45,6 +51,12 @@ export class Authenticator {
     if (settings.hs256Secret && settings.jwksUrl) {
       throw new Error('Authenticator takes an HS256 secret or a JWKS URL, not both');
     }
+    if (settings.hs256PreviousSecret && !settings.hs256Secret) {
+      throw new Error('Authenticator takes a previous HS256 secret only beside the current one');
+    }
+    this.previousKey = settings.hs256PreviousSecret
+      ? new TextEncoder().encode(settings.hs256PreviousSecret)
+      : null;
     if (settings.hs256Secret) {
       this.key = new TextEncoder().encode(settings.hs256Secret);
     } else if (settings.jwksUrl) {
@@ -75,11 +87,7 @@ export class Authenticator {
   private async fromJwt(token: string): Promise<Authentication> {
     let payload: JWTPayload;
     try {
-      const verified =
-        typeof this.key === 'function'
-          ? await jwtVerify(token, this.key, this.verifyOptions())
-          : await jwtVerify(token, this.key, { ...this.verifyOptions(), algorithms: ['HS256'] });
-      payload = verified.payload;
+      payload = await this.verify(token);
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The session has expired');
       throw unauthenticated();
@@ -91,6 +99,23 @@ export class Authenticator {
     const caller = callerFromClaims(payload);
     if (!caller) throw unauthenticated();
     return { caller, expiresAt: payload.exp ? new Date(payload.exp * 1000) : null };
+  }
+
+  private async verify(token: string): Promise<JWTPayload> {
+    if (typeof this.key === 'function') {
+      return (await jwtVerify(token, this.key, this.verifyOptions())).payload;
+    }
+    const options = { ...this.verifyOptions(), algorithms: ['HS256'] };
+    try {
+      return (await jwtVerify(token, this.key, options)).payload;
+    } catch (error) {
+      // Only a signature made with another key may be the previous secret's: an expired or
+      // malformed token signed with the current one is refused as it is.
+      if (!this.previousKey || !(error instanceof joseErrors.JWSSignatureVerificationFailed)) {
+        throw error;
+      }
+      return (await jwtVerify(token, this.previousKey, options)).payload;
+    }
   }
 
   private verifyOptions() {

@@ -17,7 +17,6 @@ import { RunPublisher } from './run/run-publisher.js';
 import { SyncRunner } from './run/sync-runner.js';
 import { SyncPreviewService } from './sync-preview.service.js';
 import { SyncQueryService } from './sync-query.service.js';
-import { migrateMembershipsToEdges } from '../db/migrations/memberships-to-edges.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
 import type { SyncActivity, SyncRunRetention } from '../domain/sync-ports.js';
@@ -123,13 +122,7 @@ export async function createSyncEngine(deps: SyncEngineDeps): Promise<SyncEngine
       preview,
       live: deps.live,
     }),
-    async start() {
-      const migrated = await migrateMembershipsToEdges(deps.connection.db!);
-      if (migrated.states + migrated.groups > 0) {
-        logger.info(migrated, 'group memberships converted to one document per membership');
-      }
-      await coordinator.start();
-    },
+    start: () => coordinator.start(),
     stop: () => coordinator.stop(),
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MEMBERSHIPS_TO_EDGES } from '../../src/db/migrations/memberships-to-edges.js';
+import { migrateDatabase } from '../../src/db/migrations/migrate.js';
 import { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { SyncRunStatus } from '../../src/domain/sync-run.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
@@ -12,11 +13,12 @@ afterEach(async () => {
 
 /**
  * A database written before memberships had their own collection: member id arrays on the
- * directory groups and a mirror of every selected group in the sync state. The engine converts it
- * at start, keeps the delta links, and the next delta run works from the converted edges.
+ * directory groups and a mirror of every selected group in the sync state. `migrate` converts it
+ * (at start in development and tests), keeps the delta links, and the next delta run works from
+ * the converted edges.
  */
 describe('membership migration', () => {
-  it('converts member arrays to edges at start and the next delta run builds on them', async () => {
+  it('migrate converts member arrays to edges and the next delta run builds on them', async () => {
     h = await startSyncHarness({
       seed: { users: 20, groups: 2, syncGroupMembers: 12, membershipsPerUser: 2 },
     });
@@ -49,8 +51,7 @@ describe('membership migration', () => {
       .db!.collection('migrations')
       .deleteOne({ _id: MEMBERSHIPS_TO_EDGES as never });
 
-    await h.engine.stop();
-    await h.engine.start();
+    await migrateDatabase(h.t.connection);
 
     const edgesAfter = await DirectoryGroupMember.find({}).sort({ _id: 1 }).lean();
     expect(edgesAfter).toEqual(edgesBefore);

@@ -1,6 +1,7 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { ObjectId } from 'mongodb';
 import { groupMemberDoc } from '../models/directory-group-member.model.js';
+import type { DataMigration } from './migration.js';
 
 /**
  * Before: each directory group held its members' ids in arrays (`memberIds`, `entraMemberIds`)
@@ -10,9 +11,16 @@ import { groupMemberDoc } from '../models/directory-group-member.model.js';
  * the state. Converted in place, the delta links kept, so no full sync is needed.
  *
  * Idempotent and resumable: each document is converted by upserting its edges (by `_id`) and
- * only then unsetting its arrays, so a crash half-way converts the rest at the next start.
+ * only then unsetting its arrays, so a crash half-way leaves converted documents converted and
+ * the next `migrate` converts the rest.
  */
 export const MEMBERSHIPS_TO_EDGES = '2026-12-memberships-to-edges';
+
+export const membershipsToEdges: DataMigration = {
+  id: MEMBERSHIPS_TO_EDGES,
+  description: 'group memberships: member id arrays to one document per membership',
+  run: (db) => migrateMembershipsToEdges(db),
+};
 
 interface LegacyGroupMirror {
   id: string;
@@ -23,8 +31,6 @@ interface LegacyGroupMirror {
 export async function migrateMembershipsToEdges(
   db: Db,
 ): Promise<{ states: number; groups: number; edges: number }> {
-  const done = db.collection<{ _id: string; appliedAt: Date }>('migrations');
-  if (await done.findOne({ _id: MEMBERSHIPS_TO_EDGES })) return { states: 0, groups: 0, edges: 0 };
   const counts = { states: 0, groups: 0, edges: 0 };
   const states = db.collection('sync_states');
   const groups = db.collection('directory_groups');
@@ -74,11 +80,6 @@ export async function migrateMembershipsToEdges(
     );
     counts.groups += 1;
   }
-  await done.updateOne(
-    { _id: MEMBERSHIPS_TO_EDGES },
-    { $set: { appliedAt: new Date() } },
-    { upsert: true },
-  );
   return counts;
 }
 
