@@ -3,7 +3,6 @@
  * the ConnectorRegistry contract the sync engine relies on, and races the database settles.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import {
   ConnectorStatus,
   ConnectorStatusReasonCode,
