@@ -31,6 +31,14 @@ export interface StagedBatch {
 interface Staged {
   id: string;
   change: FeedChangeInput | null;
+  /** The first number of the insert that staged it (its range in `unwritten`). */
+  range: number;
+}
+
+/** A draft and the planned change it announces (null: a membership event of its own). */
+interface Owned {
+  draft: FeedEventDraft;
+  change: FeedChangeInput | null;
 }
 
 const EMPTY: StagedBatch = { size: 0, commit: () => Promise.resolve() };
@@ -44,6 +52,13 @@ const EMPTY: StagedBatch = { size: 0, commit: () => Promise.resolve() };
  */
 export class FeedWriter {
   private next: number | null = null;
+  /**
+   * Numbers handed out whose directory writes are not done: first -> last of each insert.
+   * Groups are written concurrently, so a batch that finishes first must not make an earlier
+   * one, still being written, visible: the watermark stops below the lowest of these.
+   */
+  private readonly unwritten = new Map<number, number>();
+  private visible = 0;
   private recovering: Promise<RecoveryOutcome> | null = null;
 
   constructor(
@@ -63,6 +78,7 @@ export class FeedWriter {
     this.recovering ??= (async () => {
       const outcome = await recoverPending(this.store, this.models, this.context.companyId);
       this.next = outcome.committed + 1;
+      this.visible = outcome.committed;
       if (outcome.pending > 0) {
         this.logger.warn(
           { companyId: this.context.companyId, ...outcome },
@@ -81,14 +97,23 @@ export class FeedWriter {
    */
   async stageChanges(changes: readonly FeedChangeInput[]): Promise<StagedBatch> {
     const staged: Staged[] = [];
+    // One insert for the batch's entries (a run's batch holds hundreds of changes), cut only
+    // where a created group's members follow its own entry.
+    let pending: Owned[] = [];
+    const flush = async () => {
+      staged.push(...(await this.insert(pending)));
+      pending = [];
+    };
     for (const change of changes) {
       const draft = draftOf(this.context.companyId, change);
       if (!draft) continue;
-      staged.push(...(await this.insert([draft], change)));
+      pending.push({ draft, change });
       if (change.action === ChangeAction.GROUP_CREATE) {
+        await flush();
         staged.push(...(await this.stageInitialMembers(change)));
       }
     }
+    await flush();
     return this.batch(staged);
   }
 
@@ -103,7 +128,7 @@ export class FeedWriter {
   ): Promise<StagedBatch> {
     if (!group.managed || added.length + removed.length === 0) return EMPTY;
     const drafts = memberDrafts(this.context.companyId, group, added, removed);
-    return this.batch(await this.insert(drafts, null));
+    return this.batch(await this.insert(drafts.map((draft) => ({ draft, change: null }))));
   }
 
   private async stageInitialMembers(change: FeedChangeInput): Promise<Staged[]> {
@@ -117,7 +142,8 @@ export class FeedWriter {
     const staged: Staged[] = [];
     let added: string[] = [];
     const flush = async () => {
-      staged.push(...(await this.insert(memberDrafts(companyId, group, added, [], key), change)));
+      const drafts = memberDrafts(companyId, group, added, [], key);
+      staged.push(...(await this.insert(drafts.map((draft) => ({ draft, change })))));
       added = [];
     };
     for await (const edge of cursor) {
@@ -129,16 +155,15 @@ export class FeedWriter {
     return staged;
   }
 
-  private async insert(
-    drafts: readonly FeedEventDraft[],
-    change: FeedChangeInput | null,
-  ): Promise<Staged[]> {
-    if (drafts.length === 0) return [];
+  private async insert(owned: readonly Owned[]): Promise<Staged[]> {
+    if (owned.length === 0) return [];
+    const drafts = owned.map((o) => o.draft);
     this.signal?.throwIfAborted();
     await this.recover();
     const first = this.next!;
     // Numbered before the insert: a failed insert leaves at most a prefix, which recovery sees.
     this.next = first + drafts.length;
+    this.unwritten.set(first, this.next - 1);
     const docs = await this.store.insert(
       this.context.companyId,
       this.context,
@@ -146,12 +171,11 @@ export class FeedWriter {
       first,
       new Date(),
     );
-    return docs.map((doc) => ({ id: doc._id, change }));
+    return docs.map((doc, i) => ({ id: doc._id, change: owned[i]!.change, range: first }));
   }
 
   private batch(staged: Staged[]): StagedBatch {
     if (staged.length === 0) return EMPTY;
-    const last = this.next! - 1;
     return {
       size: staged.length,
       commit: async (failed) => {
@@ -159,8 +183,13 @@ export class FeedWriter {
           ? staged.filter((s) => s.change !== null && failed(s.change)).map((s) => s.id)
           : [];
         await this.store.markDropped(dropped);
-        await this.store.commit(this.context.companyId, last);
-        await this.announce(last);
+        for (const s of staged) this.unwritten.delete(s.range);
+        const lowest = Math.min(...this.unwritten.keys());
+        const upTo = Number.isFinite(lowest) ? lowest - 1 : this.next! - 1;
+        if (upTo <= this.visible) return;
+        this.visible = upTo;
+        await this.store.commit(this.context.companyId, upTo);
+        await this.announce(upTo);
       },
     };
   }

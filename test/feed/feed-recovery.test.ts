@@ -109,3 +109,22 @@ describe('feed recovery after a writer died between stage and commit', () => {
     expect(all.map((r) => r.seq)).toEqual([1, 2, 4, 5, 6]);
   });
 });
+
+describe('batches written concurrently (selected groups are listed in parallel)', () => {
+  it('makes a batch visible only once every batch numbered before it is written', async () => {
+    const company = new Types.ObjectId().toHexString();
+    const writer = h.infra.feed.writer({ companyId: company, connectorId: 'c2', runId: 'run-2' });
+    const group = (entraId: string) => ({ entraId, name: entraId, id: null, managed: true });
+    const first = await writer.stageMembers(group('group-a'), ['u1'], []);
+    const second = await writer.stageMembers(group('group-b'), ['u2'], []);
+
+    // The later batch's writes finish first: the earlier one is still being written.
+    await second.commit();
+    expect(await readFeed(h.infra.feed, company)).toHaveLength(0);
+    await first.commit();
+    expect((await readFeed(h.infra.feed, company)).map((r) => r.entraId)).toEqual([
+      'group-a',
+      'group-b',
+    ]);
+  });
+});

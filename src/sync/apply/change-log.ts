@@ -2,9 +2,13 @@ import { CHANGE_CHUNK_SIZE, type SyncChangeChunkModel } from '../../db/models/sy
 import type { PlannedChange } from '../plan/plan.types.js';
 import { ChangeState, type ChangeEntry } from '../../domain/change.js';
 
+/** Full chunks held back for one insert: an initial sync's ten thousand entries in ten writes. */
+const CHUNKS_PER_WRITE = 10;
+
 /** Appends a run's change log in chunks (one document per CHANGE_CHUNK_SIZE entries). */
 export class ChangeLogWriter {
   private buffer: ChangeEntry[] = [];
+  private full: Record<string, unknown>[] = [];
   private chunk = 0;
   private seq = 0;
 
@@ -20,14 +24,23 @@ export class ChangeLogWriter {
   async add(change: PlannedChange, state: ChangeState, message: string | null): Promise<void> {
     this.buffer.push(toEntry(change, this.seq, state, message));
     this.seq += 1;
-    if (this.buffer.length >= CHANGE_CHUNK_SIZE) await this.flush();
+    if (this.buffer.length >= CHANGE_CHUNK_SIZE) {
+      this.close();
+      if (this.full.length >= CHUNKS_PER_WRITE) await this.write();
+    }
   }
 
+  /** Writes every entry added so far. */
   async flush(): Promise<void> {
+    this.close();
+    await this.write();
+  }
+
+  private close(): void {
     if (this.buffer.length === 0) return;
     const entries = this.buffer;
     this.buffer = [];
-    await this.model.collection.insertOne({
+    this.full.push({
       runId: this.runId,
       chunk: this.chunk,
       entries,
@@ -35,6 +48,13 @@ export class ChangeLogWriter {
       createdAt: new Date(),
     });
     this.chunk += 1;
+  }
+
+  private async write(): Promise<void> {
+    if (this.full.length === 0) return;
+    const docs = this.full;
+    this.full = [];
+    await this.model.collection.insertMany(docs, { ordered: true });
   }
 }
 

@@ -25,6 +25,7 @@ export interface GroupsBefore {
 
 /** A selected group as its membership writes name it to the feed. */
 type FeedGroup = Parameters<RunContext['memberWrites']>[0];
+const NONE_STORED: ReadonlyMap<string, boolean> = new Map();
 
 interface Listed {
   tally: GroupTally;
@@ -102,6 +103,9 @@ async function listGroup(
   // Never listed by this connector (newly selected, or selected again after a release): the
   // sweep is needed only if edges are stored from before.
   const storedBefore = previous ? previous.edges : (await ctx.memberships.hasEdges(id)) ? -1 : 0;
+  // Seen in the database at the run's start, under the run lock (a count in the state could
+  // predate a run that stopped half way): no edge to look up, page after page.
+  const nothingStored = !previous && storedBefore === 0;
   const tally = emptyTally(id, name, membersBefore(id, before));
   const group = { entraId: id, name, existing: before.existing.get(id) };
   const seen = new GuidSet();
@@ -113,7 +117,7 @@ async function listGroup(
     for await (const page of reader.memberPages(id)) {
       const fresh = page.filter((userId) => !seen.has(userId));
       for (const userId of fresh) seen.add(userId);
-      const stored = await ctx.memberships.edges(id, fresh);
+      const stored = nothingStored ? NONE_STORED : await ctx.memberships.edges(id, fresh);
       const inserts: { userId: string; inScope: boolean }[] = [];
       const moved: Record<'on' | 'off', string[]> = { on: [], off: [] };
       for (const userId of fresh) {

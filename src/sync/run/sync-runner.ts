@@ -58,6 +58,18 @@ export class SyncRunner {
   async run(request: RunRequest): Promise<RunOutcome> {
     const logger = this.deps.logger.child({ runId: request.runId });
     const ctx = new RunContext(this.deps.models, request, logger, this.deps.feed);
+    try {
+      return await this.execute(ctx, logger);
+    } catch (error) {
+      // What was applied before the failure keeps its log entries (best effort: the database
+      // may be what failed).
+      await ctx.log.flush().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async execute(ctx: RunContext, logger: Logger): Promise<RunOutcome> {
+    const { request } = ctx;
     const graph = this.graph(request, logger);
     const started = performance.now();
     // Under the run lock, before any write: what a dead run left staged in the feed is settled.
