@@ -24,37 +24,12 @@ export function collectLiveEvents(
    */
   loadRun?: (runId: string) => Promise<Record<string, unknown> | null>,
 ): () => Promise<void> {
-  const runs = new Map<string, string>();
+  const tracker = new RunTracker(metrics);
+  const onRun = (event: Record<string, unknown>) => tracker.observe(event);
   const loading = new Map<string, { again: boolean }>();
   const reads = new Set<Promise<void>>();
-  const active = new Set<string>();
   const runEvents = live.subscribe(LiveTopic.SYNC_RUN_UPDATED);
   const statusEvents = live.subscribe(LiveTopic.CONNECTOR_STATUS_CHANGED);
-
-  const onRun = (event: Record<string, unknown>) => {
-    const runId = String(event['runId']);
-    const status = typeof event['status'] === 'string' ? event['status'] : null;
-    if (!status || runs.get(runId) === status) return;
-    const first = !runs.has(runId);
-    runs.delete(runId);
-    runs.set(runId, status);
-    if (runs.size > REMEMBERED_RUNS) runs.delete(runs.keys().next().value!);
-    const trigger = typeof event['trigger'] === 'string' ? event['trigger'] : 'UNKNOWN';
-    if (first) metrics.syncRunsStarted.inc({ trigger });
-    if (ACTIVE.has(status)) {
-      active.add(runId);
-    } else if (ENDED.has(status)) {
-      active.delete(runId);
-      metrics.syncRuns.inc({ status, trigger });
-      const started = toTime(event['startedAt']) ?? toTime(event['requestedAt']);
-      const finished = toTime(event['finishedAt']);
-      if (started !== null && finished !== null && finished >= started) {
-        const mode = typeof event['mode'] === 'string' ? event['mode'] : 'UNKNOWN';
-        metrics.syncRunDuration.observe({ mode, status }, (finished - started) / 1000);
-      }
-    }
-    metrics.syncRunsInProgress.set(active.size);
-  };
 
   const onRunEvent = (event: Record<string, unknown>) => {
     if (typeof event['status'] === 'string' || !loadRun) {
@@ -108,6 +83,41 @@ export function collectLiveEvents(
     await done;
     await Promise.all([...reads]);
   };
+}
+
+/** Counts each run once when it starts and once when it ends, whatever events repeat. */
+class RunTracker {
+  /** Each run's last status, oldest first (bounded: REMEMBERED_RUNS). */
+  private readonly runs = new Map<string, string>();
+  private readonly active = new Set<string>();
+
+  constructor(private readonly metrics: HubMetrics) {}
+
+  observe(event: Record<string, unknown>): void {
+    const { metrics, runs, active } = this;
+    const runId = String(event['runId']);
+    const status = typeof event['status'] === 'string' ? event['status'] : null;
+    if (!status || runs.get(runId) === status) return;
+    const first = !runs.has(runId);
+    runs.delete(runId);
+    runs.set(runId, status);
+    if (runs.size > REMEMBERED_RUNS) runs.delete(runs.keys().next().value!);
+    const trigger = typeof event['trigger'] === 'string' ? event['trigger'] : 'UNKNOWN';
+    if (first) metrics.syncRunsStarted.inc({ trigger });
+    if (ACTIVE.has(status)) {
+      active.add(runId);
+    } else if (ENDED.has(status)) {
+      active.delete(runId);
+      metrics.syncRuns.inc({ status, trigger });
+      const started = toTime(event['startedAt']) ?? toTime(event['requestedAt']);
+      const finished = toTime(event['finishedAt']);
+      if (started !== null && finished !== null && finished >= started) {
+        const mode = typeof event['mode'] === 'string' ? event['mode'] : 'UNKNOWN';
+        metrics.syncRunDuration.observe({ mode, status }, (finished - started) / 1000);
+      }
+    }
+    metrics.syncRunsInProgress.set(active.size);
+  }
 }
 
 function toTime(value: unknown): number | null {

@@ -5,20 +5,13 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { connectDatabase } from '../db/connection.js';
-import type { EventBus } from '../events/event-bus.js';
 import { EventBusLiveEvents } from '../events/event-bus-live-events.js';
-import { MemoryEventBus } from '../events/memory-event-bus.js';
-import { MongoEventBus } from '../events/mongo-event-bus.js';
-import { AgendaWakeupChannel } from '../jobs/agenda-wakeup-channel.js';
-import { AgendaNotificationScheduler } from '../jobs/notification-scheduler.js';
+import { type AgendaNotificationScheduler } from '../jobs/notification-scheduler.js';
 import { releaseOrphanedLocksAfterOutages } from '../jobs/orphaned-locks.js';
-import { pollTickMs } from '../jobs/poll-connectors.job.js';
 import type { RealtimeJobs } from '../jobs/register-jobs.js';
-import { agendaJobExists, createScheduler } from '../jobs/scheduler.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
 import type { Operability } from '../observability/operability.js';
 import type { RunningHubServer } from '../server/hub-server.js';
-import { NoticeActivity } from '../webhooks/notice-activity.js';
 import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
 import type { WebhookStats } from '../webhooks/webhook-stats.js';
 import { buildApi, listenApi, type Api } from './api.js';
@@ -26,6 +19,7 @@ import { buildEngine, enginePorts, type EnginePorts } from './engine.js';
 import { buildInfrastructure, prepareDatabase, type Infrastructure } from './infrastructure.js';
 import type { RuntimeOverrides } from './overrides.js';
 import { startRealtime } from './realtime.js';
+import { createScheduling, startBus, type EventBus } from './scheduling.js';
 import type { SyncEngine } from '../sync/create-sync-engine.js';
 import type { RuntimeTuning } from './tuning.js';
 
@@ -208,21 +202,6 @@ async function serve(
   return { server, stopLockRecovery };
 }
 
-async function startBus(
-  config: Readonly<Config>,
-  db: NonNullable<Connection['db']>,
-  logger: Logger,
-  tuning: RuntimeTuning,
-): Promise<EventBus> {
-  if (config.pubsub.mode !== 'mongo') return new MemoryEventBus();
-  return MongoEventBus.start({
-    db,
-    cappedBytes: config.pubsub.cappedBytes,
-    logger: logger.child({ component: 'event-bus' }),
-    ...(tuning.busMaxAwaitMs ? { maxAwaitTimeMs: tuning.busMaxAwaitMs } : {}),
-  });
-}
-
 function logStarted(logger: Logger, config: Readonly<Config>, url: string, instanceName: string) {
   const webhooks = config.http.publicBaseUrl !== undefined;
   logger.info(
@@ -241,32 +220,6 @@ function logStarted(logger: Logger, config: Readonly<Config>, url: string, insta
 
 function defaultInstanceName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
-
-function createScheduling(
-  config: Readonly<Config>,
-  db: NonNullable<Connection['db']>,
-  bus: EventBus,
-  instanceName: string,
-  logger: Logger,
-  tuning: RuntimeTuning,
-) {
-  const agenda = createScheduler({
-    db,
-    instanceName,
-    // Recurring ticks are found by scans only: scan at least as often as the poll ticks.
-    processEveryMs:
-      tuning.processEveryMs ?? Math.min(5_000, pollTickMs(config.sync.pollIntervalMs)),
-    defaultLockLifetimeMs: tuning.lockLifetimeMs ?? 10 * 60_000,
-    notificationChannel: new AgendaWakeupChannel(bus),
-  });
-  const noticeActivity = new NoticeActivity();
-  const scheduler = new AgendaNotificationScheduler(agenda, logger, {
-    ...(tuning.coalesceMs === undefined ? {} : { coalesceMs: tuning.coalesceMs }),
-    activity: noticeActivity,
-    jobExists: agendaJobExists(db),
-  });
-  return { agenda, scheduler, noticeActivity };
 }
 
 /**
