@@ -15,7 +15,7 @@ import { dropHubDatabase, startHubProcess, type HubProcess } from '../helpers/hu
 import { waitFor } from '../helpers/wait.js';
 import { activateConnector } from '../helpers/connector-flow.js';
 import { gql } from '../helpers/graphql.js';
-import { type HubData, openHubData } from '../helpers/hub-data.js';
+import { FINISHED, type HubData, openHubData } from '../helpers/hub-data.js';
 import { partnerJwt } from '../helpers/jwt.js';
 
 const errorsIn = (hub: HubProcess) => hub.records().filter((r) => Number(r['level']) >= 50);
@@ -108,7 +108,16 @@ describe('the hub process (node dist/src/main.js)', () => {
 
     it('adds a user added to the sync group in Entra, through a notification, untouched', async () => {
       const user = outsider(emulator, tenant, taken);
-      const before = (await db.runs(connectorId)).length;
+      // A run still queued from the activation would take the change in (its trigger stays).
+      const settled = await waitFor(
+        async () => {
+          const runs = await db.runs(connectorId);
+          return runs.every((r) => FINISHED.includes(r.status)) ? runs : null;
+        },
+        30_000,
+        'the activation runs to finish',
+      );
+      const before = settled.length;
       expect(emulator.control.addMembers(tenant.tenantId, tenant.syncGroupId, [user])).toBe(1);
       await waitFor(
         async () => (await db.directoryEntraIds(connectorId)).includes(user),

@@ -166,9 +166,11 @@ const DIRECTORY_FIELDS: Record<string, Role[]> = {
 /** Types only portal-only fields lead to: their fields need no rule of their own. */
 const DIRECTORY_TYPES = [
   'SyncChange',
+  'SyncChangeEdge',
   'SyncChangeConnection',
   'SyncPreview',
   'DirectoryUser',
+  'DirectoryUserEdge',
   'DirectoryUserConnection',
   'DirectoryGroup',
   'EntraGroup',
