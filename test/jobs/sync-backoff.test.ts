@@ -182,10 +182,11 @@ describe('sync backoff on the connector document', () => {
       consecutiveFailures: 4,
       nextPollAt: new Date(now + 10 * MINUTE),
     });
-    // Due within the poll's half-interval grace (interval 1 s here), not yet for the reconcile.
+    // Due within the poll's half-interval grace (interval 20 s here: 10 s), not yet for the
+    // reconcile, which has no grace (5 s leaves room for a slow machine between here and its tick).
     const almostDue = await activeConnector({
       consecutiveFailures: 1,
-      nextPollAt: new Date(now + 300),
+      nextPollAt: new Date(now + 5_000),
     });
     const overdue = await activeConnector({
       consecutiveFailures: 2,
@@ -204,8 +205,8 @@ describe('sync backoff on the connector document', () => {
       cursors: jobCursorModel(connection),
       registry,
       syncRequester: polled,
-      pollIntervalMs: 1_000,
-      tickMs: 1_000,
+      pollIntervalMs: 20_000,
+      tickMs: 20_000,
       logger,
     });
     // The first tick covers one tick's worth: with tick = interval, every connector is due.
