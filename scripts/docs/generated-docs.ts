@@ -4,11 +4,13 @@ import { buildSchema, getIntrospectionQuery, graphqlSync } from 'graphql';
 import { renderSchema } from 'graphql-markdown';
 import prettier from 'prettier';
 import { projectRoot } from '../../src/config.js';
+import { CONFIGURATION_DOC, renderConfigurationReference } from './configuration.js';
 import { renderErrorTables } from './error-tables.js';
 
 /**
  * The parts of docs/ generated from code, so they cannot go stale: the API reference from
- * schema/schema.graphql (graphql-markdown) and the error catalogue from src/domain/errors.ts.
+ * schema/schema.graphql (graphql-markdown), the error catalogue from src/domain/errors.ts and the
+ * configuration reference from src/config-schema.ts.
  * `npm run docs` writes them; `npm run docs:check` and test/docs/generated-docs.test.ts fail
  * when a committed file differs from what they would write.
  */
@@ -58,5 +60,9 @@ export async function generatedDocs(root = projectRoot()): Promise<Map<string, s
   return new Map([
     [API_DOC, await format(api, path.join(root, API_DOC))],
     [SCHEMA_DOC, await format(schema, path.join(root, SCHEMA_DOC))],
+    [
+      CONFIGURATION_DOC,
+      await format(renderConfigurationReference(), path.join(root, CONFIGURATION_DOC)),
+    ],
   ]);
 }
