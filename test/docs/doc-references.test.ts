@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { buildSchema, parse, validate } from 'graphql';
 import { configuredVariables } from '../../scripts/docs/configuration.js';
 import {
   AS_VARIABLE,
@@ -105,5 +106,20 @@ describe('names in the docs', () => {
       }
     }
     expect(unknown).toEqual([]);
+  });
+
+  it('every GraphQL operation in the docs is valid against schema/schema.graphql', () => {
+    const schema = buildSchema(read('schema/schema.graphql'));
+    const invalid: { file: string; operation: string; errors: string[] }[] = [];
+    let count = 0;
+    for (const file of docFiles()) {
+      for (const [, body] of read(file).matchAll(/```graphql\n([\s\S]*?)```/g)) {
+        count++;
+        const errors = validate(schema, parse(body!)).map((e) => e.message);
+        if (errors.length > 0) invalid.push({ file, operation: body!.split('\n')[0]!, errors });
+      }
+    }
+    expect(count).toBeGreaterThan(20);
+    expect(invalid).toEqual([]);
   });
 });
