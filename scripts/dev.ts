@@ -56,9 +56,7 @@ function print(info: StackInfo, dir: string): void {
   console.log(
     'seed guide: Edit the connector, enter the credentials, Verify Connection, pick the group,',
   );
-  console.log(
-    'Save Changes. Or the README\'s "Try it" operations, or `npm run hub -- connectors`.',
-  );
+  console.log('Save Changes. Or the operations of docs/api.md, or `npm run hub -- connectors`.');
   console.log(
     'Connector status changes and sync runs appear below as they happen. Ctrl-C to stop.\n',
   );

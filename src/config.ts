@@ -1,166 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import { ENV_SCHEMA, PROVISION_SCHEMA, type HubEnv } from './config-schema.js';
 import { defaultBinaryCacheDirs } from './db/provision/memory-server.js';
 import type { ProvisionOptions } from './db/provision/provision.js';
-import {
-  OUTBOUND_ENV,
-  outboundSettings,
-  type OutboundSettings,
-} from './outbound/outbound-settings.js';
+import { outboundSettings, type OutboundSettings } from './outbound/outbound-settings.js';
 
 /**
- * The only reader of process.env. `loadConfig` validates everything at boot and refuses to start
- * with one message listing every missing or invalid variable. `.env.example` documents each.
+ * The only reader of process.env. `loadConfig` validates everything at boot against
+ * src/config-schema.ts and refuses to start with one message listing every missing or invalid
+ * variable. docs/reference/configuration.md (generated from the schema) documents each.
  */
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const httpsOrHttpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//.test(u), 'must be http(s)');
-
-const schema = z.object({
-  /** Unset means production: development conveniences (introspection, explorer) are opt-in. */
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: int(0, 65535).default(4000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-
-  MONGODB_URI: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
-  /**
-   * Indexes and data migrations at start (default: on unless production). Off: `npm run hub --
-   * migrate` once per deploy, and an instance refuses to start on a database not migrated.
-   */
-  MONGODB_AUTO_MIGRATE: bool.optional(),
-
-  /** Where Microsoft can reach this hub (webhooks) and where admin consent returns. */
-  PUBLIC_BASE_URL: httpsOrHttpUrl.optional(),
-  /**
-   * An external portal's page where the browser lands after admin consent (the outcome is
-   * appended as query params). Unset: the built-in portal's page when it is on, else a small
-   * outcome page served by the hub.
-   */
-  PORTAL_URL: httpsOrHttpUrl.optional(),
-  /**
-   * Origins (scheme://host[:port], comma separated) of portals served elsewhere that call
-   * /graphql from a browser: CORS answers their preflight. Unset: no CORS headers at all.
-   */
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o.length > 0),
-    )
-    .pipe(
-      z.array(
-        z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin is scheme://host[:port], no path'),
-      ),
-    )
-    .optional(),
-  /** The reference admin portal at /portal (default: on in development, off otherwise). */
-  PORTAL_ENABLED: bool.optional(),
-  /** GraphiQL at /graphql for browsers (default: on unless production). */
-  GRAPHIQL_ENABLED: bool.optional(),
-  /**
-   * Development only: a JSON file of demo sign-ins (`npm run dev` writes it) that the portal
-   * offers as one-click buttons. Refused in production.
-   */
-  PORTAL_DEV_SIGN_IN_FILE: z.string().optional(),
-
-  /** `kid:base64key` pairs (32-byte keys), comma separated; the first one encrypts. */
-  ENCRYPTION_KEYS: z.string().min(1),
-
-  AUTH_JWT_ISSUER: z.string().min(1).default('entra-connector-hub'),
-  AUTH_JWT_AUDIENCE: z.string().min(1).default('entra-connector-hub'),
-  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** The secret before the last rotation: still accepted, never used to sign. */
-  AUTH_JWT_PREVIOUS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  AUTH_JWKS_URL: z.string().url().optional(),
-  /** Longest portal JWT accepted (`exp - iat`); a token minted for longer is refused. */
-  AUTH_JWT_MAX_LIFETIME_SECONDS: int(60, 30 * 86_400).default(86_400),
-
-  ENTRA_AUTHORITY_HOST: z.string().url().default('https://login.microsoftonline.com'),
-  GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com'),
-  /** Extra PEM CA bundle trusted for Entra and Graph calls (a proxy's or the emulator's). */
-  ENTRA_CA_FILE: z.string().optional(),
-
-  SYNC_POLL_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
-  SYNC_RECONCILE_INTERVAL_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
-  /**
-   * After a failed run, scheduled syncs of that connector wait this long, doubled per failure...
-   * Default: the poll interval, so one failure alone does not change the connector's cadence.
-   */
-  SYNC_FAILURE_BACKOFF_BASE_MS: int(1_000, 86_400_000).optional(),
-  /** ...up to this long. Synchronize Now and new credentials never wait. */
-  SYNC_FAILURE_BACKOFF_MAX_MS: int(1_000, 7 * 86_400_000).default(3_600_000),
-  SYNC_RUN_RETENTION_DAYS: int(1, 3650).default(90),
-  GRAPH_MAX_CONCURRENCY_PER_TENANT: int(1, 64).default(4),
-  /** Sync runs one hub instance executes at once (each for a different connector). */
-  SYNC_MAX_CONCURRENT_RUNS: int(1, 256).default(4),
-  /** A run's lock lapses this long after its instance stops renewing it (killed process). */
-  SYNC_LOCK_TTL_MS: int(5_000, 3_600_000).default(30_000),
-  /** How often each instance looks for runs queued elsewhere and for orphaned runs. */
-  SYNC_QUEUE_POLL_MS: int(100, 600_000).default(1_000),
-  /**
-   * An idle poll (Entra reported nothing) writes nothing unless the connector's check was last
-   * recorded this long ago: then it records the time and moves its delta links on (15 minutes).
-   */
-  SYNC_IDLE_RECORD_INTERVAL_MS: int(0, 86_400_000).default(900_000),
-  /** Attempts per Graph request (429 with Retry-After, 5xx, network) before a run gives up. */
-  GRAPH_MAX_ATTEMPTS: int(1, 20).default(6),
-  /** First backoff after a 5xx or network failure; doubled per attempt. */
-  GRAPH_RETRY_BASE_MS: int(10, 60_000).default(500),
-  /** A Retry-After longer than this fails the request instead of waiting. */
-  GRAPH_MAX_RETRY_AFTER_MS: int(1_000, 3_600_000).default(120_000),
-  /** `mongo` shares live status across hub instances; `memory` is for one instance only. */
-  PUBSUB_MODE: z.enum(['mongo', 'memory']).default('mongo'),
-  /** Size of the `live_events` capped collection that carries live status between instances. */
-  LIVE_EVENTS_CAPPED_BYTES: int(65_536, 1_073_741_824).default(33_554_432),
-  /** Graph caps user/group subscriptions at 41,760 minutes; stay a little under it. */
-  GRAPH_SUBSCRIPTION_LIFETIME_MINUTES: int(45, 41_760).default(41_000),
-  /** Largest Graph notification body the receiver reads; larger ones get 413. */
-  WEBHOOK_MAX_BODY_BYTES: int(1_024, 16_777_216).default(1_048_576),
-  /** GraphQL cost limits (GraphQL Armor), the same over HTTP and WebSocket. */
-  GRAPHQL_MAX_TOKENS: int(100, 100_000).default(1_000),
-  GRAPHQL_MAX_DEPTH: int(2, 50).default(12),
-  // A portal page of 20 runs with their counts costs between 5,000 and 10,000 (first: 20 multiplies).
-  GRAPHQL_MAX_COST: int(100, 1_000_000).default(20_000),
-  GRAPHQL_MAX_ALIASES: int(0, 1_000).default(15),
-  GRAPHQL_MAX_DIRECTIVES: int(0, 1_000).default(20),
-  /**
-   * graphql-ws keep-alive: a WebSocket ping to every client this often, and a socket that has
-   * not answered the previous one by then is dropped (0 = no pings). Keeps idle live-event
-   * connections open through proxies and load balancers that close quiet ones.
-   */
-  GRAPHQL_WS_KEEPALIVE_MS: int(0, 300_000).default(12_000),
-  /** Default: on with NODE_ENV=development only; never in production. */
-  GRAPHQL_INTROSPECTION: bool.optional(),
-  /** Largest GraphQL request body accepted over HTTP; larger ones get 413. */
-  HTTP_MAX_BODY_BYTES: int(1_024, 10_485_760).default(102_400),
-
-  /** Abuse limits, counted in the database so every instance shares them (0 = no limit). */
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(0, 1_000_000).default(120),
-  RATE_LIMIT_CALLER_PER_MINUTE: int(0, 1_000_000).default(600),
-  WS_MAX_CONNECTIONS_PER_CALLER: int(0, 10_000).default(20),
-  WS_MAX_SUBSCRIPTIONS_PER_CALLER: int(0, 10_000).default(100),
-  /** Proxies in front of the hub whose X-Forwarded-For entries are trusted (0 = none). */
-  TRUSTED_PROXY_HOPS: int(0, 10).default(0),
-
-  /** /metrics on a port of its own (not on PORT) ... */
-  METRICS_PORT: int(1, 65535).optional(),
-  /** ... and/or only with `Authorization: Bearer <this>`. */
-  METRICS_BEARER_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
-  ...OUTBOUND_ENV,
-});
 
 /** Variables that hold secrets: refused when they look like a placeholder or a sentence. */
 const SECRET_VARIABLES = [
@@ -328,7 +178,7 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const raw = blankAsMissing(env);
-  const parsed = schema.safeParse(raw);
+  const parsed = ENV_SCHEMA.safeParse(raw);
   const problems = [
     ...(parsed.success
       ? []
@@ -416,7 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   return deepFreeze(config);
 }
 
-function authConfig(e: z.infer<typeof schema>): Config['auth'] {
+function authConfig(e: HubEnv): Config['auth'] {
   return {
     issuer: e.AUTH_JWT_ISSUER,
     audience: e.AUTH_JWT_AUDIENCE,
@@ -429,23 +279,20 @@ function authConfig(e: z.infer<typeof schema>): Config['auth'] {
 
 /** Settings of the dev/test database provisioning (scripts/dev and the jest global setup). */
 export function loadProvisionConfig(env: NodeJS.ProcessEnv = process.env): ProvisionOptions {
-  const e = blankAsMissing(env);
-  const provider = z
-    .enum(['auto', 'uri', 'memory-server', 'ferretdb'])
-    .default('auto')
-    .parse(e['HUB_DB_PROVIDER']);
+  const raw = blankAsMissing(env);
+  const e = PROVISION_SCHEMA.parse(raw);
   const root = projectRoot();
   return {
-    ...(e['MONGODB_URI'] ? { mongodbUri: e['MONGODB_URI'] } : {}),
-    provider,
+    ...(raw['MONGODB_URI'] ? { mongodbUri: raw['MONGODB_URI'] } : {}),
+    provider: e.HUB_DB_PROVIDER,
     memoryServer: {
-      timeoutMs: int(1_000, 600_000).default(120_000).parse(e['HUB_MEMORY_SERVER_TIMEOUT_MS']),
-      ...(e['MONGOMS_SYSTEM_BINARY'] ? { systemBinary: e['MONGOMS_SYSTEM_BINARY'] } : {}),
+      timeoutMs: e.HUB_MEMORY_SERVER_TIMEOUT_MS,
+      ...(e.MONGOMS_SYSTEM_BINARY ? { systemBinary: e.MONGOMS_SYSTEM_BINARY } : {}),
       binaryCacheDirs: [
-        ...(e['MONGOMS_DOWNLOAD_DIR'] ? [e['MONGOMS_DOWNLOAD_DIR']] : []),
+        ...(e.MONGOMS_DOWNLOAD_DIR ? [e.MONGOMS_DOWNLOAD_DIR] : []),
         ...defaultBinaryCacheDirs(root),
       ],
-      downloadHost: new URL(e['MONGOMS_DOWNLOAD_MIRROR'] ?? 'https://fastdl.mongodb.org').hostname,
+      downloadHost: new URL(e.MONGOMS_DOWNLOAD_MIRROR).hostname,
     },
     ferretDb: {
       sourceDir: path.join(root, 'tools', 'ferretdb'),

@@ -26,7 +26,7 @@ export async function provisionDatabase(
     });
     detail(`using ${db.provider}: ${db.description}`);
     log(
-      `database: ${db.description}${db.provider === 'ferretdb' ? ' (the offline fallback; README "The database")' : ''}`,
+      `database: ${db.description}${db.provider === 'ferretdb' ? ' (the offline fallback; docs/development.md, "The database")' : ''}`,
     );
     return db;
   } finally {

@@ -4,17 +4,22 @@ import { buildSchema, getIntrospectionQuery, graphqlSync } from 'graphql';
 import { renderSchema } from 'graphql-markdown';
 import prettier from 'prettier';
 import { projectRoot } from '../../src/config.js';
+import { CONFIGURATION_DOC, renderConfigurationReference } from './configuration.js';
 import { renderErrorTables } from './error-tables.js';
 
 /**
  * The parts of docs/ generated from code, so they cannot go stale: the API reference from
- * schema/schema.graphql (graphql-markdown) and the error catalogue from src/domain/errors.ts.
+ * schema/schema.graphql (graphql-markdown), the error catalogue from src/domain/errors.ts, the
+ * live-events client recipe from docs/examples/live-events.ts and the configuration reference
+ * from src/config-schema.ts.
  * `npm run docs` writes them; `npm run docs:check` and test/docs/generated-docs.test.ts fail
  * when a committed file differs from what they would write.
  */
 
 export const API_DOC = 'docs/api.md';
 export const SCHEMA_DOC = 'docs/reference/schema.md';
+/** Shown in docs/api.md as written (test/api/live-client-recipe.test.ts runs it). */
+export const LIVE_CLIENT_RECIPE = 'docs/examples/live-events.ts';
 
 /** `<!-- generated:NAME -->` ... `<!-- /generated:NAME -->`, markers kept, inside replaced. */
 export function replaceSection(text: string, name: string, body: string): string {
@@ -53,10 +58,19 @@ async function format(text: string, file: string): Promise<string> {
 /** Every generated file, by path relative to the repository, as `npm run docs` writes it. */
 export async function generatedDocs(root = projectRoot()): Promise<Map<string, string>> {
   const read = (file: string) => readFile(path.join(root, file), 'utf8');
-  const api = replaceSection(await read(API_DOC), 'errors', renderErrorTables());
+  const recipe = await read(LIVE_CLIENT_RECIPE);
+  const api = replaceSection(
+    replaceSection(await read(API_DOC), 'errors', renderErrorTables()),
+    'live-client',
+    `\`\`\`ts\n${recipe.trimEnd()}\n\`\`\``,
+  );
   const schema = renderSchemaReference(await read('schema/schema.graphql'));
   return new Map([
     [API_DOC, await format(api, path.join(root, API_DOC))],
     [SCHEMA_DOC, await format(schema, path.join(root, SCHEMA_DOC))],
+    [
+      CONFIGURATION_DOC,
+      await format(renderConfigurationReference(), path.join(root, CONFIGURATION_DOC)),
+    ],
   ]);
 }

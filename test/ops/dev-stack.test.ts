@@ -18,22 +18,22 @@ import {
   status,
   type SpawnedDevStack,
 } from './dev-stack.helpers.js';
-import { readmeOperations } from './readme-operations.js';
+import { apiDocOperations } from './readme-operations.js';
 
 /**
  * `npm run dev`'s entry point end to end: the built scripts/dev.js with a temporary .dev folder
  * and free ports, on a database this file provisions itself (so it can pause it), then the
- * README's install flow with the printed tokens, /metrics, /readyz through a database outage,
+ * install flow of docs/api.md with the printed tokens, /metrics, /readyz through a database outage,
  * the CLI, and a clean Ctrl-C.
  */
 describe('npm run dev: the demo stack end to end', () => {
   let db: MongoServerHandle;
   let dir: string;
   let stack: SpawnedDevStack;
-  const ops = readmeOperations();
+  const ops = apiDocOperations();
   const op = (name: string) => {
     const text = ops.get(name);
-    if (!text) throw new Error(`README has no operation named ${name}`);
+    if (!text) throw new Error(`docs/api.md has no operation named ${name}`);
     return text;
   };
 
@@ -60,7 +60,7 @@ describe('npm run dev: the demo stack end to end', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('writes stack.json with everything the README needs, and serves the portal and GraphiQL', async () => {
+  it('writes stack.json with everything docs/api.md needs, and serves the portal and GraphiQL', async () => {
     const s = stack.info;
     for (const key of [
       'portalUrl',
@@ -119,7 +119,7 @@ describe('npm run dev: the demo stack end to end', () => {
     expect(printed.split('\n').length).toBeLessThan(45);
   });
 
-  it('follows the README: credentials, verify, consent, group, save, sync', async () => {
+  it('follows docs/api.md: credentials, verify, consent, group, save, sync', async () => {
     const s = stack.info;
     const before = await (await fetch(`${s.hubUrl}/metrics`)).text();
     const call = async <T>(
@@ -211,8 +211,11 @@ describe('npm run dev: the demo stack end to end', () => {
       connectorId,
     });
     expect(['WAITING_FOR_CONNECTION', 'CONNECTED']).toContain(saved.activateConnector.status);
-    const list = await call<{ connectors: { id: string; status: string }[] }>('ConnectorList', {});
-    expect(list.connectors.map((c) => c.id)).toContain(connectorId);
+    const list = await call<{ connectors: { nodes: { id: string; status: string }[] } }>(
+      'ConnectorList',
+      {},
+    );
+    expect(list.connectors.nodes.map((c) => c.id)).toContain(connectorId);
 
     const sync = await call<{ synchronizeNow: { runId: string } }>('SynchronizeNow', {
       connectorId,
@@ -223,9 +226,11 @@ describe('npm run dev: the demo stack end to end', () => {
     const connected = await waitFor(
       async () => {
         const { connectors } = await call<{
-          connectors: { id: string; status: string; lastSuccessfulSyncAt: string | null }[];
+          connectors: {
+            nodes: { id: string; status: string; lastSuccessfulSyncAt: string | null }[];
+          };
         }>('ConnectorList', {});
-        const mine = connectors.find((c) => c.id === connectorId);
+        const mine = connectors.nodes.find((c) => c.id === connectorId);
         return mine?.status === 'CONNECTED' && mine.lastSuccessfulSyncAt ? mine : null;
       },
       60_000,

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { ROOT } from './dev-stack.helpers.js';
 
 /**
- * The README's example GraphQL operations, by operation name: the end-to-end test runs these
- * exact texts, so the README cannot drift from the API.
+ * The named GraphQL operations of docs/api.md (the portal developer's guide): the end-to-end
+ * test runs these exact texts against `npm run dev`, so the guide cannot drift from the API.
  */
-export function readmeOperations(): Map<string, string> {
-  const text = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+export function apiDocOperations(): Map<string, string> {
+  const text = readFileSync(path.join(ROOT, 'docs', 'api.md'), 'utf8');
   const operations = new Map<string, string>();
   for (const match of text.matchAll(/```graphql\n([\s\S]*?)```/g)) {
     const body = match[1]!;
