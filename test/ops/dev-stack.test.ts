@@ -211,8 +211,11 @@ describe('npm run dev: the demo stack end to end', () => {
       connectorId,
     });
     expect(['WAITING_FOR_CONNECTION', 'CONNECTED']).toContain(saved.activateConnector.status);
-    const list = await call<{ connectors: { id: string; status: string }[] }>('ConnectorList', {});
-    expect(list.connectors.map((c) => c.id)).toContain(connectorId);
+    const list = await call<{ connectors: { nodes: { id: string; status: string }[] } }>(
+      'ConnectorList',
+      {},
+    );
+    expect(list.connectors.nodes.map((c) => c.id)).toContain(connectorId);
 
     const sync = await call<{ synchronizeNow: { runId: string } }>('SynchronizeNow', {
       connectorId,
@@ -223,9 +226,11 @@ describe('npm run dev: the demo stack end to end', () => {
     const connected = await waitFor(
       async () => {
         const { connectors } = await call<{
-          connectors: { id: string; status: string; lastSuccessfulSyncAt: string | null }[];
+          connectors: {
+            nodes: { id: string; status: string; lastSuccessfulSyncAt: string | null }[];
+          };
         }>('ConnectorList', {});
-        const mine = connectors.find((c) => c.id === connectorId);
+        const mine = connectors.nodes.find((c) => c.id === connectorId);
         return mine?.status === 'CONNECTED' && mine.lastSuccessfulSyncAt ? mine : null;
       },
       60_000,
