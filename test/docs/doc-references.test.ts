@@ -25,14 +25,6 @@ import {
 /** Read by Node.js or the shell itself, not by anything in the repository. */
 const PLATFORM = new Set(['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'PATH']);
 
-/**
- * Stale names in docs other branches are rewriting now; each entry must still occur (so the list
- * shrinks as they merge: delete an entry when this test says it is gone).
- */
-const PENDING_ELSEWHERE: Record<string, string[]> = {
-  'docs/operations.md': ['NOT_ACTIVATED'],
-};
-
 /** Docs other branches are writing now, linked ahead of their merge. */
 const WRITTEN_ELSEWHERE = new Set(['docs/webhooks.md']);
 
@@ -52,7 +44,6 @@ describe('names in the docs', () => {
   });
   const isVariable = (name: string) =>
     configured.has(name) || elsewhere.has(name) || PLATFORM.has(name);
-  const pending = (file: string, name: string) => PENDING_ELSEWHERE[file]?.includes(name) ?? false;
 
   it('every variable the docs set or name exists', () => {
     const unknown: Finding[] = [];
@@ -60,10 +51,10 @@ describe('names in the docs', () => {
       const text = read(file);
       const asVariable = new Set([...text.matchAll(AS_VARIABLE)].map((m) => m[1] ?? m[2]!));
       for (const name of asVariable) {
-        if (!isVariable(name) && !pending(file, name)) unknown.push({ file, name });
+        if (!isVariable(name)) unknown.push({ file, name });
       }
       for (const [name] of text.matchAll(CONSTANT)) {
-        if (asVariable.has(name) || isVariable(name) || words.has(name) || pending(file, name)) {
+        if (asVariable.has(name) || isVariable(name) || words.has(name)) {
           continue;
         }
         unknown.push({ file, name });
@@ -72,13 +63,6 @@ describe('names in the docs', () => {
     // On failure: the docs name a variable (or constant) nothing defines; fix the doc, or add the
     // variable to src/config-schema.ts.
     expect(unknown).toEqual([]);
-  });
-
-  it('the pending list holds only names still there', () => {
-    const gone = Object.entries(PENDING_ELSEWHERE).flatMap(([file, names]) =>
-      names.filter((name) => !read(file).includes(name)).map((name) => ({ file, name })),
-    );
-    expect(gone).toEqual([]);
   });
 
   it('the scan sees variables and words at all', () => {

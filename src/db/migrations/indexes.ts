@@ -7,6 +7,7 @@ import { consentStateModel, ensureConsentStateTtl } from '../models/consent-stat
 import { graphSubscriptionModel } from '../models/graph-subscription.model.js';
 import { jobCursorModel } from '../models/job-cursor.model.js';
 import { leaseModel } from '../models/lease.model.js';
+import { outboundModels } from '../models/outbound-models.js';
 import { partnerModel } from '../models/partner.model.js';
 import { syncModels } from '../models/sync-models.js';
 
@@ -36,6 +37,7 @@ export function hubModels(connection: Connection): AnyModel[] {
     connectorModel(connection),
     consentStateModel(connection),
     ...(Object.values(syncModels(connection)) as unknown[]),
+    ...(Object.values(outboundModels(connection)) as unknown[]),
     graphSubscriptionModel(connection),
     changeNoticeModel(connection),
     jobCursorModel(connection),
