@@ -33,6 +33,12 @@ interface Staged {
   change: FeedChangeInput | null;
 }
 
+/** A draft about to be numbered, and the change it comes from (null: a membership event). */
+interface Pending {
+  draft: FeedEventDraft;
+  change: FeedChangeInput | null;
+}
+
 const EMPTY: StagedBatch = { size: 0, commit: () => Promise.resolve() };
 
 /**
@@ -81,14 +87,20 @@ export class FeedWriter {
    */
   async stageChanges(changes: readonly FeedChangeInput[]): Promise<StagedBatch> {
     const staged: Staged[] = [];
+    // One insert for a run of changes (not one per change); a created group's memberships are
+    // numbered right after it, so the run is cut there.
+    let pending: Pending[] = [];
     for (const change of changes) {
       const draft = draftOf(this.context.companyId, change);
       if (!draft) continue;
-      staged.push(...(await this.insert([draft], change)));
+      pending.push({ draft, change });
       if (change.action === ChangeAction.GROUP_CREATE) {
+        staged.push(...(await this.insert(pending)));
+        pending = [];
         staged.push(...(await this.stageInitialMembers(change)));
       }
     }
+    staged.push(...(await this.insert(pending)));
     return this.batch(staged);
   }
 
@@ -103,7 +115,7 @@ export class FeedWriter {
   ): Promise<StagedBatch> {
     if (!group.managed || added.length + removed.length === 0) return EMPTY;
     const drafts = memberDrafts(this.context.companyId, group, added, removed);
-    return this.batch(await this.insert(drafts, null));
+    return this.batch(await this.insert(drafts.map((draft) => ({ draft, change: null }))));
   }
 
   private async stageInitialMembers(change: FeedChangeInput): Promise<Staged[]> {
@@ -117,7 +129,8 @@ export class FeedWriter {
     const staged: Staged[] = [];
     let added: string[] = [];
     const flush = async () => {
-      staged.push(...(await this.insert(memberDrafts(companyId, group, added, [], key), change)));
+      const drafts = memberDrafts(companyId, group, added, [], key);
+      staged.push(...(await this.insert(drafts.map((draft) => ({ draft, change })))));
       added = [];
     };
     for await (const edge of cursor) {
@@ -129,11 +142,9 @@ export class FeedWriter {
     return staged;
   }
 
-  private async insert(
-    drafts: readonly FeedEventDraft[],
-    change: FeedChangeInput | null,
-  ): Promise<Staged[]> {
-    if (drafts.length === 0) return [];
+  private async insert(pending: readonly Pending[]): Promise<Staged[]> {
+    if (pending.length === 0) return [];
+    const drafts = pending.map((p) => p.draft);
     this.signal?.throwIfAborted();
     await this.recover();
     const first = this.next!;
@@ -146,7 +157,7 @@ export class FeedWriter {
       first,
       new Date(),
     );
-    return docs.map((doc) => ({ id: doc._id, change }));
+    return docs.map((doc, i) => ({ id: doc._id, change: pending[i]!.change }));
   }
 
   private batch(staged: Staged[]): StagedBatch {
