@@ -17,6 +17,7 @@ const USAGE = `usage: npm run dev -- [options]
   --reset              forget the dev data (.dev/) and start from scratch
   --port N             hub HTTP port (default 4000; 0 = any free port)
   --emulator-port N    emulator HTTPS port (default 8443; 0 = any free port)
+  --receiver-port N    demo webhook receiver port (default 4100; 0 = any free port)
   --users N            people in the demo tenant (default 300)
   --dir PATH           where data, secrets, logs and stack.json live (default .dev)
   --quiet              only the summary and the hub's errors (no live event lines)
@@ -47,8 +48,9 @@ function print(info: StackInfo, dir: string): void {
     ['nested group', `${info.nestedGroupId} (Password Boss Admins)`],
     ['other groups', info.extraGroupIds.join(' ')],
     ['emulator control', info.emulatorControlUrl],
+    ['webhook receiver', `${info.webhookReceiverUrl} (endpoint ${info.webhookEndpointId})`],
     ['health', `${info.hubUrl}/readyz  ${info.hubUrl}/metrics`],
-    ['logs', `${info.logFile}  ${info.devLogFile}`],
+    ['logs', `${info.logFile}  ${info.devLogFile}  ${info.webhookLogFile}`],
   ];
   console.log('\nEntra connector hub: dev stack ready');
   for (const [name, value] of rows) console.log(`  ${name.padEnd(20)}${value}`);
@@ -58,8 +60,9 @@ function print(info: StackInfo, dir: string): void {
   );
   console.log('Save Changes. Or the operations of docs/api.md, or `npm run hub -- connectors`.');
   console.log(
-    'Connector status changes and sync runs appear below as they happen. Ctrl-C to stop.\n',
+    'Connector status changes, sync runs and the webhooks the demo receiver verifies appear',
   );
+  console.log('below as they happen. Ctrl-C to stop.\n');
 }
 
 async function main(): Promise<void> {
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
       reset: { type: 'boolean', default: false },
       port: { type: 'string' },
       'emulator-port': { type: 'string' },
+      'receiver-port': { type: 'string' },
       users: { type: 'string' },
       dir: { type: 'string' },
       quiet: { type: 'boolean', default: false },
@@ -87,9 +91,11 @@ async function main(): Promise<void> {
     reset: values.reset,
     hubPort: int(values.port, 4000, 'port'),
     emulatorPort: int(values['emulator-port'], 8443, 'emulator-port'),
+    receiverPort: int(values['receiver-port'], 4100, 'receiver-port'),
     users: int(values.users, 300, 'users'),
     echoLevel: values.quiet ? 'error' : values.verbose ? 'info' : 'warn',
     log: (line) => console.log(line),
+    printWebhook: values.quiet ? null : (line) => console.log(line),
   });
   print(stack.info, dir);
   const events = values.quiet

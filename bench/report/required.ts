@@ -1,5 +1,6 @@
 /**
- * The figures the issues name (5: sync engine, 6: real-time, 8: naive vs delta, 16: live events),
+ * The figures the issues name (5: sync engine, 6: real-time, 8: naive vs delta, 16: live events,
+ * 18: outbound webhooks),
  * looked up in the benches' JSON by key pattern so a bench can grow without breaking the report.
  * A figure no bench produced is listed as missing, never silently dropped.
  */
@@ -176,6 +177,41 @@ export const REQUIRED_FIGURES: RequiredFigure[] = [
     target: '',
     bench: 'naive-vs-delta',
     keys: [/^ratio\.changeTime$/],
+  },
+  {
+    issue: 18,
+    figure: 'change applied -> first delivery attempt, p95',
+    target: '<= 1 s',
+    bench: 'outbound',
+    keys: [/^latency\.p95Ms$/],
+  },
+  {
+    issue: 18,
+    figure: '1,000 changes/s to 10 endpoints: changes written per second',
+    target: '1,000',
+    bench: 'outbound',
+    keys: [/^fanout\.writtenPerSecond$/],
+  },
+  {
+    issue: 18,
+    figure: '1,000 changes/s to 10 endpoints: backlog growth (events/s)',
+    target: '~0',
+    bench: 'outbound',
+    keys: [/^fanout\.backlogSlopePerSecond$/],
+  },
+  {
+    issue: 18,
+    figure: 'receiver down, then back: events lost',
+    target: '0',
+    bench: 'outbound',
+    keys: [/^outage\.lost$/],
+  },
+  {
+    issue: 18,
+    figure: 'receiver down, then back: out of order per user',
+    target: '0',
+    bench: 'outbound',
+    keys: [/^outage\.outOfOrder$/],
   },
 ];
 

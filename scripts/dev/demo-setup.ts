@@ -1,7 +1,8 @@
 import { GraphqlRequestError, HubGraphqlClient } from '../../src/cli/graphql-client.js';
+import type { DemoWebhookState } from './demo-webhooks.js';
 
 /** What the launcher remembers between runs (.dev/demo.json). */
-export interface DemoState {
+export interface DemoState extends DemoWebhookState {
   tenantId: string;
   clientId: string;
   partnerId: string;

@@ -112,3 +112,72 @@ function summarize(line: string, minLevel: number): string | null {
     });
   return `[hub] ${LEVELS[level] ?? level} ${entry.msg ?? ''}${extras.length ? ` (${extras.join(' ')})` : ''}`;
 }
+
+/** Polls the hub's /readyz until it answers 200; fails at once if the process exits. */
+export async function waitUntilReady(
+  url: string,
+  exited: Promise<string>,
+  recentLines: () => string[],
+): Promise<void> {
+  const hub: { gone: string | null } = { gone: null };
+  void exited.then((outcome) => (hub.gone = outcome));
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (hub.gone !== null) {
+      throw new Error(`the hub exited during startup (${hub.gone}):\n${recentLines().join('\n')}`);
+    }
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the hub did not become ready at ${url} within 90 s`);
+}
+
+/** The JWT issuer and audience of the dev stack (the CLI and the portal mint tokens with them). */
+export const ISSUER = 'entra-connector-hub';
+export const AUDIENCE = 'entra-connector-hub';
+
+/** Generated once per .dev folder (secrets.json). */
+export interface DevSecrets {
+  authJwtSecret: string;
+  encryptionKeys: string;
+}
+
+/** The dev hub's whole environment: nothing else of the launcher's reaches it. */
+export function hubEnv(o: {
+  hubPort: number;
+  hubUrl: string;
+  mongodbUri: string;
+  emulatorUrl: string;
+  caFile: string;
+  secrets: DevSecrets;
+  signInFile: string;
+}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'],
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(o.hubPort),
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    MONGODB_URI: o.mongodbUri,
+    // Graph (the emulator, in dev mode) posts change notifications to the hub itself.
+    PUBLIC_BASE_URL: o.hubUrl,
+    // The built-in portal at /portal (also where admin consent lands) and GraphiQL at /graphql;
+    // the portal offers the demo admins as one-click sign-ins.
+    PORTAL_ENABLED: 'true',
+    GRAPHIQL_ENABLED: 'true',
+    PORTAL_DEV_SIGN_IN_FILE: o.signInFile,
+    ENCRYPTION_KEYS: o.secrets.encryptionKeys,
+    AUTH_JWT_SECRET: o.secrets.authJwtSecret,
+    AUTH_JWT_ISSUER: ISSUER,
+    AUTH_JWT_AUDIENCE: AUDIENCE,
+    ENTRA_AUTHORITY_HOST: o.emulatorUrl,
+    GRAPH_BASE_URL: o.emulatorUrl,
+    ENTRA_CA_FILE: o.caFile,
+    // The demo webhook receiver listens on loopback (http is allowed outside production).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+  };
+}

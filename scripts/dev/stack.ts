@@ -9,7 +9,16 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { seedDemoTenant, stableGuid } from './demo-tenant.js';
 import { ensureDemoConnector, type DemoState } from './demo-setup.js';
 import { provisionDatabase } from './database.js';
-import { startHubProcess, type EchoLevel } from './hub-process.js';
+import { startDemoWebhooks } from './demo-webhooks.js';
+import {
+  AUDIENCE,
+  hubEnv,
+  ISSUER,
+  startHubProcess,
+  waitUntilReady,
+  type DevSecrets,
+  type EchoLevel,
+} from './hub-process.js';
 
 export interface DevStackOptions {
   root: string;
@@ -18,10 +27,14 @@ export interface DevStackOptions {
   reset: boolean;
   hubPort: number;
   emulatorPort: number;
+  /** The demo webhook receiver's port (0 = any free port). */
+  receiverPort: number;
   users: number;
   /** The hub's log lines on the console from this level up (all of them are in hub.log). */
   echoLevel: EchoLevel;
   log: (line: string) => void;
+  /** One line per event the demo webhook receiver verifies; null: none (--quiet). */
+  printWebhook: ((line: string) => void) | null;
 }
 
 /** Written to .dev/stack.json: everything needed to follow the README against the stack. */
@@ -45,6 +58,11 @@ export interface StackInfo {
   emulatorUrl: string;
   emulatorControlUrl: string;
   emulatorCaFile: string;
+  /** The demo receiver of the demo company's outbound webhooks, and its endpoint. */
+  webhookReceiverUrl: string;
+  webhookEndpointId: string;
+  /** Every event the receiver verified, one JSON line each. */
+  webhookLogFile: string;
   jwt: { secret: string; issuer: string; audience: string };
   database: { provider: string; description: string };
   logFile: string;
@@ -61,13 +79,6 @@ export interface RunningDevStack {
   stop(): Promise<void>;
 }
 
-interface DevSecrets {
-  authJwtSecret: string;
-  encryptionKeys: string;
-}
-
-const ISSUER = 'entra-connector-hub';
-const AUDIENCE = 'entra-connector-hub';
 const PARTNER_ID = 'demo-partner';
 
 export async function startDevStack(options: DevStackOptions): Promise<RunningDevStack> {
@@ -166,9 +177,21 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
       regrantConsent: () => void control.grantConsent(saved.tenantId, saved.clientId),
       log,
     });
-    await writeFile(path.join(dir, 'demo.json'), `${JSON.stringify(demo, null, 2)}\n`, {
-      mode: 0o600,
+    const { receiver, webhook, webhookLogFile } = await startDemoWebhooks({
+      dir,
+      port: options.receiverPort,
+      print: options.printWebhook,
+      graphqlUrl,
+      partnerJwt: partnerAdminJwt,
+      demo,
+      log,
     });
+    stops.push(() => receiver.stop());
+    await writeFile(
+      path.join(dir, 'demo.json'),
+      `${JSON.stringify({ ...demo, ...webhook }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
     const companyAdminJwt = await mintPortalJwt({
       ...jwt,
       role: 'COMPANY_ADMIN',
@@ -199,6 +222,9 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
       emulatorUrl: emulator.url,
       emulatorControlUrl: `${emulator.url}/_emulator`,
       emulatorCaFile: caFile,
+      webhookReceiverUrl: receiver.url,
+      webhookEndpointId: webhook.webhookEndpointId,
+      webhookLogFile,
       jwt,
       database: { provider: db.provider, description: db.description },
       logFile,
@@ -216,39 +242,6 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
   }
 }
 
-function hubEnv(o: {
-  hubPort: number;
-  hubUrl: string;
-  mongodbUri: string;
-  emulatorUrl: string;
-  caFile: string;
-  secrets: DevSecrets;
-  signInFile: string;
-}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'],
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(o.hubPort),
-    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
-    MONGODB_URI: o.mongodbUri,
-    // Graph (the emulator, in dev mode) posts change notifications to the hub itself.
-    PUBLIC_BASE_URL: o.hubUrl,
-    // The built-in portal at /portal (also where admin consent lands) and GraphiQL at /graphql;
-    // the portal offers the demo admins as one-click sign-ins.
-    PORTAL_ENABLED: 'true',
-    GRAPHIQL_ENABLED: 'true',
-    PORTAL_DEV_SIGN_IN_FILE: o.signInFile,
-    ENCRYPTION_KEYS: o.secrets.encryptionKeys,
-    AUTH_JWT_SECRET: o.secrets.authJwtSecret,
-    AUTH_JWT_ISSUER: ISSUER,
-    AUTH_JWT_AUDIENCE: AUDIENCE,
-    ENTRA_AUTHORITY_HOST: o.emulatorUrl,
-    GRAPH_BASE_URL: o.emulatorUrl,
-    ENTRA_CA_FILE: o.caFile,
-  };
-}
-
 /** The demo admins the portal's sign-in page offers in development (PORTAL_DEV_SIGN_IN_FILE). */
 async function writeDevSignIns(file: string, partnerJwt: string, companyJwt: string) {
   const signIns = [
@@ -263,28 +256,6 @@ async function loadOrCreate<T>(file: string, create: () => T): Promise<T> {
   const value = create();
   await writeFile(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   return value;
-}
-
-async function waitUntilReady(
-  url: string,
-  exited: Promise<string>,
-  recentLines: () => string[],
-): Promise<void> {
-  const hub: { gone: string | null } = { gone: null };
-  void exited.then((outcome) => (hub.gone = outcome));
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (hub.gone !== null) {
-      throw new Error(`the hub exited during startup (${hub.gone}):\n${recentLines().join('\n')}`);
-    }
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`the hub did not become ready at ${url} within 90 s`);
 }
 
 export function freePort(): Promise<number> {

@@ -8,3 +8,4 @@ export type { Output } from './output.js';
 export { changesCommand, decideCommand, fieldChanges, runsCommand } from './runs.command.js';
 export { syncCommand } from './sync.command.js';
 export { tokenCommand } from './token.command.js';
+export { webhooksCommand } from './webhooks.command.js';

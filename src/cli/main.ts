@@ -12,6 +12,7 @@ import {
   runsCommand,
   syncCommand,
   tokenCommand,
+  webhooksCommand,
   type Output,
 } from './commands.js';
 import { HubGraphqlClient } from './graphql-client.js';
@@ -28,6 +29,14 @@ commands:
   runs CONNECTOR_ID [--limit N | --all]       sync runs, newest first (default 20)
   changes RUN_ID [--limit N | --all]          a run's change log as a table (default 500)
   approve RUN_ID | reject RUN_ID              decide a staged run (NEEDS_APPROVAL)
+  webhooks [list] [--company ID]              outbound webhook endpoints (all pages; default:
+                                              every company the token sees)
+  webhooks deliveries ENDPOINT_ID             an endpoint's delivery attempts, newest first
+                                              (default 50; --limit N | --all)
+  webhooks test ENDPOINT_ID                   send a signed webhook.test event now (exit 1 if
+                                              the receiver did not accept it)
+  webhooks replay ENDPOINT_ID --from CURSOR   deliver again every event after a feed cursor
+                                              (--from oldest: all the feed keeps), same ids
   reencrypt                                   re-encrypt every connector secret under the first
                                               key of ENCRYPTION_KEYS (database, hub's environment)
   migrate [status]                            indexes and data migrations, once per deploy
@@ -94,6 +103,7 @@ function parseCommandLine(argv: string[]) {
       'expires-hours': { type: 'string' },
       status: { type: 'string' },
       detach: { type: 'boolean', default: false },
+      from: { type: 'string' },
       timeout: { type: 'string' },
       first: { type: 'string' },
       limit: { type: 'string' },
@@ -167,6 +177,15 @@ async function main(argv: string[]): Promise<number> {
     case 'approve':
     case 'reject':
       return decideCommand(api, out, { runId: need('a run id'), decision: command });
+    case 'webhooks':
+      return webhooksCommand(api, out, {
+        action: arg,
+        endpointId: positionals[2],
+        companyId: values.company,
+        from: values.from,
+        pageSize,
+        limit: limit(arg === 'deliveries' ? 50 : null),
+      });
     default:
       throw new Error(`unknown command "${command}"\n\n${USAGE}`);
   }

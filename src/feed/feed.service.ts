@@ -13,9 +13,18 @@ const MAX_PAGE = 500;
 /** A live reader re-checks the head this often even without an announcement (lost bus event). */
 const IDLE_RECHECK_MS = 10_000;
 
+/** A page of the feed, in the shape every list of the API takes (graphql/connection.ts). */
 export interface FeedConnectionPage {
-  edges: { cursor: string; node: DirectoryChangeRecord }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: DirectoryChangeRecord[];
+  cursors: string[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  /**
+   * Positions from the oldest kept entry to the newest committed one: exact unless a failed
+   * write dropped an entry (its number stays used and is never shown), so an upper bound. It
+   * comes from the company's head, not a count of the entries.
+   */
+  totalCount: number;
 }
 
 /** `directoryChanges` and `directoryChanged`: a company's feed, through the caller's scope. */
@@ -40,12 +49,12 @@ export class FeedService {
     const page = await this.feed.reader.page(companyId, positionOf(after), first);
     const records = await this.feed.reader.records(companyId, page.entries);
     return {
-      edges: records.map((node) => ({ cursor: node.cursor, node })),
-      pageInfo: {
-        hasNextPage: page.lastSeq < page.committed,
-        // Past dropped entries too, so the next page does not read them again.
-        endCursor: page.lastSeq > 0 ? encodeFeedCursor(page.lastSeq) : null,
-      },
+      nodes: records,
+      cursors: records.map((record) => record.cursor),
+      hasNextPage: page.lastSeq < page.committed,
+      // Past dropped entries too, so the next page does not read them again.
+      endCursor: page.lastSeq > 0 ? encodeFeedCursor(page.lastSeq) : null,
+      totalCount: Math.max(0, page.committed - page.trimmed),
     };
   }
 

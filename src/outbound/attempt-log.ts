@@ -13,6 +13,8 @@ export interface AttemptPage {
   attempts: WebhookAttemptView[];
   hasNextPage: boolean;
   endCursor: string | null;
+  /** Every attempt the log keeps (the newest ATTEMPT_LOG_CHUNKS rounds), on all pages. */
+  totalCount: number;
 }
 
 /** Chunks read per round trip when paging. */
@@ -44,6 +46,7 @@ export class AttemptLog {
           endpointId,
           chunk,
           attempts: [...attempts],
+          count: attempts.length,
           createdAt: new Date(),
         });
         break;
@@ -91,7 +94,32 @@ export class AttemptLog {
       attempts: page.map((entry) => ({ ...entry.attempt, cursor: entry.position })),
       hasNextPage: found.length > first,
       endCursor: page.length > 0 ? page[page.length - 1]!.position : after,
+      totalCount: await this.total(endpointId, oldest, newest),
     };
+  }
+
+  /** The attempts in the kept chunks, from each chunk's `count` (one read of small fields). */
+  private async total(endpointId: string, oldest: number, newest: number): Promise<number> {
+    if (newest < 1) return 0;
+    const ids: string[] = [];
+    for (let n = newest; n >= oldest; n -= 1) ids.push(attemptChunkId(endpointId, n));
+    const docs = await this.chunks
+      .find({ _id: { $in: ids } }, { count: 1 })
+      .lean<Pick<WebhookAttemptChunkDoc, '_id' | 'count'>[]>();
+    let total = 0;
+    const uncounted: string[] = [];
+    for (const doc of docs) {
+      if (typeof doc.count === 'number') total += doc.count;
+      else uncounted.push(doc._id);
+    }
+    // Chunks written before `count` existed: their attempts are read once here.
+    if (uncounted.length > 0) {
+      const old = await this.chunks
+        .find({ _id: { $in: uncounted } }, { attempts: 1 })
+        .lean<Pick<WebhookAttemptChunkDoc, 'attempts'>[]>();
+      for (const doc of old) total += doc.attempts.length;
+    }
+    return total;
   }
 
   private async draw(endpointId: string): Promise<number> {

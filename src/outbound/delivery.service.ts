@@ -11,6 +11,7 @@ import {
   endpointRecord,
   type WebhookAttemptView,
   type WebhookEndpointRecord,
+  type WebhookPage,
 } from './endpoint-records.js';
 import type { WebhookEndpointService } from './endpoint.service.js';
 import { operatorMessage } from './messages.js';
@@ -73,7 +74,7 @@ export class WebhookDeliveryService {
     endpointId: string,
     first: number,
     after?: string | null,
-  ): Promise<{ nodes: WebhookAttemptView[]; hasNextPage: boolean; endCursor: string | null }> {
+  ): Promise<WebhookPage<WebhookAttemptView>> {
     const ep = await this.deps.endpoints.inScope(caller, endpointId);
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
       throw badInput('first', `must be between 1 and ${MAX_PAGE}`);
@@ -83,8 +84,10 @@ export class WebhookDeliveryService {
     const page = await this.deps.attempts.page(endpointId, ep.logChunk, first, after ?? null);
     return {
       nodes: page.attempts,
+      cursors: page.attempts.map((attempt) => attempt.cursor),
       hasNextPage: page.hasNextPage,
       endCursor: page.endCursor,
+      totalCount: page.totalCount,
     };
   }
 

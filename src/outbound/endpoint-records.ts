@@ -27,6 +27,15 @@ export interface WebhookEndpointRecord {
   updatedAt: Date;
 }
 
+/** A page of a list, in the shape every list of the API takes (graphql/connection.ts). */
+export interface WebhookPage<R> {
+  nodes: R[];
+  cursors: string[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  totalCount: number;
+}
+
 export interface WebhookAttemptView extends AttemptRecord {
   /** Position in the endpoint's attempt log (for paging). */
   cursor: string;

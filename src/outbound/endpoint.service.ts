@@ -14,7 +14,11 @@ import {
   checkedGraceHours,
   checkedUrl,
 } from './endpoint-input.js';
-import { endpointRecord, type WebhookEndpointRecord } from './endpoint-records.js';
+import {
+  endpointRecord,
+  type WebhookEndpointRecord,
+  type WebhookPage,
+} from './endpoint-records.js';
 import type { OutboundSettings } from './outbound-settings.js';
 import type { ParkedDeliveries } from './parked-deliveries.js';
 import type { ResolveAll } from './safe-target.js';
@@ -62,11 +66,7 @@ export class WebhookEndpointService {
     companyId: string,
     first: number,
     after?: string | null,
-  ): Promise<{
-    edges: { cursor: string; node: WebhookEndpointRecord }[];
-    hasNextPage: boolean;
-    endCursor: string | null;
-  }> {
+  ): Promise<WebhookPage<WebhookEndpointRecord>> {
     await companyInScope(this.deps.models.Company, caller, companyId);
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
       throw new AppError(ErrorCode.BAD_USER_INPUT, `first: must be between 1 and ${MAX_PAGE}`, {
@@ -80,14 +80,17 @@ export class WebhookEndpointService {
     const rest = docs
       .filter((d) => d._id.toHexString() > from)
       .sort((a, b) => a._id.toHexString().localeCompare(b._id.toHexString()));
-    const edges = rest.slice(0, first).map((doc) => ({
-      cursor: Buffer.from(`e1:${doc._id.toHexString()}`).toString('base64url'),
-      node: endpointRecord(doc),
-    }));
+    const page = rest.slice(0, first);
+    const cursors = page.map((doc) =>
+      Buffer.from(`e1:${doc._id.toHexString()}`).toString('base64url'),
+    );
     return {
-      edges,
+      nodes: page.map(endpointRecord),
+      cursors,
       hasNextPage: rest.length > first,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      endCursor: cursors[cursors.length - 1] ?? null,
+      // At most MAX_ENDPOINTS_PER_COMPANY: all of them are read, so the count is exact.
+      totalCount: docs.length,
     };
   }
 

@@ -25,9 +25,6 @@ import {
 /** Read by Node.js or the shell itself, not by anything in the repository. */
 const PLATFORM = new Set(['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'PATH']);
 
-/** Docs other branches are writing now, linked ahead of their merge. */
-const WRITTEN_ELSEWHERE = new Set(['docs/webhooks.md']);
-
 interface Finding {
   file: string;
   name: string;
@@ -129,9 +126,8 @@ describe('names in the docs', () => {
         if (/^[a-z]+:/.test(target!)) continue;
         const [rel, anchor] = target!.split('#');
         const to = rel ? path.normalize(path.join(path.dirname(file), rel)) : file;
-        const exists = existsSync(path.join(ROOT, to)) || WRITTEN_ELSEWHERE.has(to);
-        const anchored =
-          !anchor || WRITTEN_ELSEWHERE.has(to) || !to.endsWith('.md') || anchors(to).has(anchor);
+        const exists = existsSync(path.join(ROOT, to));
+        const anchored = !anchor || !to.endsWith('.md') || anchors(to).has(anchor);
         if (!exists || !anchored) broken.push({ file, name: target! });
       }
     }

@@ -32,6 +32,8 @@ export async function spawnDevStack(options: {
       '0',
       '--emulator-port',
       '0',
+      '--receiver-port',
+      '0',
       '--users',
       String(options.users ?? 120),
     ],

@@ -335,6 +335,70 @@ describe('npm run dev: the demo stack end to end', () => {
     }
   }, 90_000);
 
+  it('the demo receiver verifies every webhook of the demo company and prints it', async () => {
+    const s = stack.info;
+    expect(s.webhookReceiverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    const client = await MongoClient.connect(db.uri);
+    let created: number;
+    try {
+      created = await client
+        .db('entra_hub_dev')
+        .collection('directory_users')
+        .countDocuments({ connectorId: s.connectorId });
+    } finally {
+      await client.close();
+    }
+    // Every user the first sync created arrives, verified with the standardwebhooks library.
+    const events = await waitFor(
+      () => {
+        const lines = existsSync(s.webhookLogFile)
+          ? readFileSync(s.webhookLogFile, 'utf8').trim().split('\n').filter(Boolean)
+          : [];
+        const parsed = lines.map((l) => JSON.parse(l) as { webhookId: string; type: string });
+        const users = new Set(
+          parsed.filter((e) => e.type === 'directory.user.created').map((e) => e.webhookId),
+        );
+        return users.size >= created ? parsed : null;
+      },
+      60_000,
+      'a verified directory.user.created per synced user in webhooks.log',
+      250,
+    );
+    expect(events.some((e) => e.type === 'connector.status_changed')).toBe(true);
+    const printed = () => stack.output.join('');
+    expect(printed()).toMatch(/\[webhook\] directory\.user\.created \S+@\S+ .*signature verified/);
+    // A burst is summarised instead of printing a line per event.
+    expect(printed()).toMatch(/\[webhook\] \.\.\. and \d+ more verified event\(s\)/);
+    // A request without a valid signature is refused (and said so).
+    const forged = await fetch(s.webhookReceiverUrl, {
+      method: 'POST',
+      headers: {
+        'webhook-id': 'msg_forged',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,Zm9yZ2Vk',
+      },
+      body: JSON.stringify({ type: 'directory.user.deleted', timestamp: '', data: {} }),
+    });
+    expect(forged.status).toBe(401);
+    await waitFor(() => printed().includes('[webhook] REFUSED'), 5_000, 'the refusal', 50);
+
+    // The operator CLI sees the demo endpoint and sends it a test event.
+    const listed = await runCli(['webhooks', '--stack', stack.stackFile]);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout).toContain(s.webhookEndpointId);
+    expect(listed.stdout).toContain(s.webhookReceiverUrl);
+    const test = await runCli([
+      'webhooks',
+      'test',
+      s.webhookEndpointId,
+      '--stack',
+      stack.stackFile,
+    ]);
+    expect(test).toMatchObject({ code: 0, stderr: '' });
+    expect(test.stdout).toContain('delivered (HTTP 204');
+    await waitFor(() => printed().includes('[webhook] webhook.test'), 5_000, 'the test event', 50);
+  }, 90_000);
+
   it('operator CLI: lists connectors, mints a token the hub accepts, asks for a sync', async () => {
     const s = stack.info;
     const listed = await runCli(['connectors', '--stack', stack.stackFile]);
@@ -436,6 +500,11 @@ describe('npm run dev: the demo stack end to end', () => {
     expect(s.syncGroupId).toBe(first.syncGroupId);
     expect(s.clientSecret).not.toBe(first.clientSecret);
     expect(stack.output.join('')).toContain('verified again');
+    // The demo webhook endpoint is the same one, moved to the receiver's new port.
+    expect(s.webhookEndpointId).toBe(first.webhookEndpointId);
+    expect(stack.output.join('')).toContain(
+      `reused the demo webhook endpoint ${s.webhookEndpointId}`,
+    );
     const result = await gql<{ connector: { verified: boolean; status: string } }>(
       s.graphqlUrl,
       s.partnerAdminJwt,

@@ -95,11 +95,15 @@ describe('outbound webhooks', () => {
     ).toEqual(['First', 'First', 'First', 'Second']);
     expect(r.received.slice(mark).some((e) => e.data['entraId'] === other.entraId)).toBe(true);
 
+    const endpointId = (await hub.h.t.infra.models.WebhookEndpoint.findOne().lean())!._id;
     const { webhookDeliveries } = await hub.gql<{
-      webhookDeliveries: { edges: { node: { webhookId: string; ok: boolean; status: number } }[] };
+      webhookDeliveries: {
+        edges: { node: { webhookId: string; ok: boolean; status: number } }[];
+        pageInfo: { hasNextPage: boolean };
+      };
     }>(
-      'query($e:ID!){ webhookDeliveries(endpointId:$e, first: 100) { edges { node { webhookId ok status attempt nextRetryAt } } } }',
-      { e: (await hub.h.t.infra.models.WebhookEndpoint.findOne().lean())!._id.toHexString() },
+      'query($e:ID!){ webhookDeliveries(endpointId:$e, first: 500) { edges { node { webhookId ok status attempt nextRetryAt } } pageInfo { hasNextPage } } }',
+      { e: endpointId.toHexString() },
     );
     const failed = webhookDeliveries.edges.filter((e) => e.node.webhookId === ids[0]);
     expect(failed.map((e) => [e.node.ok, e.node.status])).toEqual([
@@ -107,5 +111,20 @@ describe('outbound webhooks', () => {
       [false, 503],
       [false, 503],
     ]);
+    // totalCount spans every page: a page of two says how many attempts the log keeps in all.
+    expect(webhookDeliveries.pageInfo.hasNextPage).toBe(false);
+    const { webhookDeliveries: two } = await hub.gql<{
+      webhookDeliveries: {
+        nodes: unknown[];
+        pageInfo: { hasNextPage: boolean };
+        totalCount: number;
+      };
+    }>(
+      'query($e:ID!){ webhookDeliveries(endpointId:$e, first: 2) { nodes { webhookId } pageInfo { hasNextPage } totalCount } }',
+      { e: endpointId.toHexString() },
+    );
+    expect(two.nodes).toHaveLength(2);
+    expect(two.pageInfo.hasNextPage).toBe(true);
+    expect(two.totalCount).toBe(webhookDeliveries.edges.length);
   }, 90_000);
 });

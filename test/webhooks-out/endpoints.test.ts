@@ -23,7 +23,7 @@ const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
 }`;
 const LIST = `query($c: ID!, $after: String) {
   webhookEndpoints(companyId: $c, first: 2, after: $after) {
-    edges { cursor node { id url } } pageInfo { hasNextPage endCursor }
+    edges { cursor node { id url } } nodes { id } pageInfo { hasNextPage endCursor } totalCount
   }
 }`;
 
@@ -130,22 +130,34 @@ describe('webhook endpoints over GraphQL', () => {
   });
 
   it('pages through every endpoint, and keeps other partners and companies out', async () => {
+    // A third endpoint: pages of two then need a second page.
+    expect((await create({ url: 'https://93.184.216.34/c' })).errors).toBeUndefined();
     const seen: string[] = [];
+    const totals: number[] = [];
     let after: string | null = null;
     do {
       const page: {
         webhookEndpoints: {
           edges: { node: { id: string } }[];
+          nodes: { id: string }[];
           pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          totalCount: number;
         };
       } = (await h.gql(partner, LIST, { c: companyId, after })).data as never;
       seen.push(...page.webhookEndpoints.edges.map((e) => e.node.id));
+      // A Relay connection like every list: `nodes` mirrors `edges`, `totalCount` spans pages.
+      expect(page.webhookEndpoints.nodes.map((n) => n.id)).toEqual(
+        page.webhookEndpoints.edges.map((e) => e.node.id),
+      );
+      totals.push(page.webhookEndpoints.totalCount);
       after = page.webhookEndpoints.pageInfo.hasNextPage
         ? page.webhookEndpoints.pageInfo.endCursor
         : null;
     } while (after);
     const all = await h.infra.models.WebhookEndpoint.find({ companyId }).lean();
     expect(seen.sort()).toEqual(all.map((e) => e._id.toHexString()).sort());
+    expect(all.length).toBeGreaterThan(2);
+    expect(new Set(totals)).toEqual(new Set([all.length]));
 
     const stranger = await h.jwt({ role: 'PARTNER_ADMIN', partnerId: 'p-other' });
     const otherCompany = await h.jwt({

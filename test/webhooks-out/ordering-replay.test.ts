@@ -90,13 +90,29 @@ describe('delivery order, replay and endpoint health', () => {
     await writeUserChanges(hub.infra.feed, companyId, 50, 5);
     await waitFor(() => delivered(r).size >= 50, 20_000, 'the first delivery');
     const { directoryChanges } = await gql<{
-      directoryChanges: { edges: { cursor: string; node: { type: string } }[] };
+      directoryChanges: {
+        edges: { cursor: string; node: { type: string; cursor: string } }[];
+        nodes: { cursor: string }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+        totalCount: number;
+      };
     }>(
-      'query($c: ID!) { directoryChanges(companyId: $c, first: 20) { edges { cursor node { type } } } }',
+      `query($c: ID!) { directoryChanges(companyId: $c, first: 20) {
+        edges { cursor node { type cursor } } nodes { cursor } pageInfo { hasNextPage endCursor } totalCount
+      } }`,
       {
         c: companyId,
       },
     );
+    // The feed's page is a Relay connection like every list: 50 entries in all, 20 on this page.
+    expect(directoryChanges.totalCount).toBe(50);
+    expect(directoryChanges.nodes.map((n) => n.cursor)).toEqual(
+      directoryChanges.edges.map((e) => e.cursor),
+    );
+    expect(directoryChanges.pageInfo).toEqual({
+      hasNextPage: true,
+      endCursor: directoryChanges.edges[19]!.cursor,
+    });
     const from = directoryChanges.edges[19]!.cursor;
     const mark = r.received.length;
     await gql(
@@ -209,13 +225,20 @@ describe('delivery order, replay and endpoint health', () => {
     });
     expect(r.received[0]!.verifiedWith).toEqual([0]);
     const { webhookDeliveries } = await gql<{
-      webhookDeliveries: { edges: { node: { webhookId: string } }[] };
-    }>('query($e: ID!) { webhookDeliveries(endpointId: $e) { edges { node { webhookId ok } } } }', {
-      e: id,
-    });
+      webhookDeliveries: {
+        edges: { node: { webhookId: string } }[];
+        nodes: { webhookId: string }[];
+        totalCount: number;
+      };
+    }>(
+      'query($e: ID!) { webhookDeliveries(endpointId: $e) { edges { node { webhookId ok } } nodes { webhookId } totalCount } }',
+      { e: id },
+    );
     expect(webhookDeliveries.edges.map((e) => e.node.webhookId)).toEqual([
       sendTestWebhook.webhookId,
     ]);
+    expect(webhookDeliveries.nodes.map((n) => n.webhookId)).toEqual([sendTestWebhook.webhookId]);
+    expect(webhookDeliveries.totalCount).toBe(1);
   }, 30_000);
 });
 

@@ -32,6 +32,8 @@ export interface WebhookAttemptChunkDoc {
   endpointId: string;
   chunk: number;
   attempts: AttemptRecord[];
+  /** `attempts.length`, so the log's size is read without the attempts. */
+  count?: number;
   createdAt: Date;
 }
 
@@ -46,6 +48,7 @@ const schema = new Schema<WebhookAttemptChunkDoc>(
     endpointId: { type: String, required: true },
     chunk: { type: Number, required: true },
     attempts: { type: Schema.Types.Mixed, default: () => [] },
+    count: { type: Number },
     createdAt: { type: Date, default: () => new Date() },
   },
   { collection: 'webhook_attempts', versionKey: false },

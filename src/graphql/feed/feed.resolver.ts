@@ -3,6 +3,7 @@ import type { DirectoryChangeRecord } from '../../domain/directory-event.js';
 import { ChangeObjectType } from '../../domain/change.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { PORTAL } from '../access.js';
+import { toConnection } from '../connection.js';
 import { DirectoryChange, DirectoryChangeConnection } from './feed.type.js';
 
 interface LiveArgs {
@@ -24,10 +25,7 @@ export class FeedResolver {
     @Arg('first', () => Int, { defaultValue: 100 }) first = 100,
   ): Promise<DirectoryChangeConnection> {
     const page = await ctx.services.feed.changes(requireCaller(ctx), companyId, first, after);
-    return {
-      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: changeView(edge.node) })),
-      pageInfo: page.pageInfo,
-    };
+    return toConnection(page, changeView);
   }
 
   @Authorized(...PORTAL)

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, ObjectType } from 'type-graphql';
-import { PageInfo } from '../connection.js';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Connection } from '../connection.js';
 import { ChangeObjectType } from '../sync/sync.enums.js';
 
 @ObjectType({
@@ -39,14 +39,11 @@ export class DirectoryChange {
   @Field(() => DirectoryMembersChange, { nullable: true }) members!: DirectoryMembersChange | null;
 }
 
-@ObjectType()
-export class DirectoryChangeEdge {
-  @Field() cursor!: string;
-  @Field(() => DirectoryChange) node!: DirectoryChange;
-}
-
 @ObjectType({ description: "A page of a company's change feed, oldest first." })
-export class DirectoryChangeConnection {
-  @Field(() => [DirectoryChangeEdge]) edges!: DirectoryChangeEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+export class DirectoryChangeConnection extends Connection(DirectoryChange, 'DirectoryChange') {
+  @Field(() => Int, {
+    description:
+      "Entries kept in the company's feed, on all pages (not only after `after`). Read from the feed's head rather than counted: an upper bound, since a change whose write failed keeps its position but is never shown.",
+  })
+  override totalCount!: number;
 }

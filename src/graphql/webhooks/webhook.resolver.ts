@@ -3,6 +3,7 @@ import { encodeFeedCursor } from '../../domain/directory-event.js';
 import type { WebhookAttemptView } from '../../outbound/endpoint-records.js';
 import { requireCaller, type RequestContext } from '../../server/context.js';
 import { PORTAL } from '../access.js';
+import { toConnection } from '../connection.js';
 import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhook.input.js';
 import {
   WebhookAttempt,
@@ -29,10 +30,7 @@ export class WebhookResolver {
       first,
       after,
     );
-    return {
-      edges: page.edges,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-    };
+    return toConnection(page, (endpoint) => endpoint);
   }
 
   @Authorized(...PORTAL)
@@ -49,10 +47,7 @@ export class WebhookResolver {
       first,
       after,
     );
-    return {
-      edges: page.nodes.map((node) => ({ cursor: node.cursor, node: attemptView(node) })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-    };
+    return toConnection(page, attemptView);
   }
 
   @Authorized(...PORTAL)

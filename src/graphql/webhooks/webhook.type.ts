@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from '../connection.js';
+import { Connection } from '../connection.js';
 
 @ObjectType({
   description:
@@ -41,17 +41,8 @@ export class WebhookEndpointWithSecret {
   secret!: string;
 }
 
-@ObjectType()
-export class WebhookEndpointEdge {
-  @Field() cursor!: string;
-  @Field(() => WebhookEndpoint) node!: WebhookEndpoint;
-}
-
-@ObjectType()
-export class WebhookEndpointConnection {
-  @Field(() => [WebhookEndpointEdge]) edges!: WebhookEndpointEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
-}
+@ObjectType({ description: "A company's webhook endpoints, oldest first." })
+export class WebhookEndpointConnection extends Connection(WebhookEndpoint, 'WebhookEndpoint') {}
 
 @ObjectType({ description: 'One HTTP attempt to deliver an event to an endpoint.' })
 export class WebhookAttempt {
@@ -73,14 +64,11 @@ export class WebhookAttempt {
   @Field(() => Date, { nullable: true }) nextRetryAt!: Date | null;
 }
 
-@ObjectType()
-export class WebhookAttemptEdge {
-  @Field() cursor!: string;
-  @Field(() => WebhookAttempt) node!: WebhookAttempt;
-}
-
 @ObjectType({ description: 'Attempts, newest first.' })
-export class WebhookAttemptConnection {
-  @Field(() => [WebhookAttemptEdge]) edges!: WebhookAttemptEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+export class WebhookAttemptConnection extends Connection(WebhookAttempt, 'WebhookAttempt') {
+  @Field(() => Int, {
+    description:
+      'Every attempt the log keeps, on all pages: a bounded count, since only the most recent delivery rounds of an endpoint are kept (docs/webhooks.md, "Delivery log").',
+  })
+  override totalCount!: number;
 }

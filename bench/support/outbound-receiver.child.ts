@@ -1,0 +1,180 @@
+/**
+ * Webhook receivers for bench/outbound.bench.ts, in their own process so their CPU is not the
+ * hub's: one HTTP server per endpoint, answering 204 at once. Each records, per webhook-id, its
+ * first arrival (wall clock, ms with a fraction, comparable with the parent's), counts repeats
+ * (same webhook-id again: at-least-once duplicates), and counts per user every first arrival
+ * that comes after a later event of the same user (out of order). Every `verifyEvery`-th request
+ * is verified with the `standardwebhooks` library. Driven over IPC:
+ *
+ *   {cmd:'listen', count} -> {ports}      {cmd:'secrets', secrets, verifyEvery} -> {}
+ *   {cmd:'down'} / {cmd:'up'} -> {}      (down: the servers close; connections are refused)
+ *   {cmd:'stats', arrivalsOf?: index}    -> {endpoints: [...], arrivals?: [[seq, ms], ...]}
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+interface Receiver {
+  server: Server | null;
+  port: number;
+  sockets: Set<Socket>;
+  verifier: Webhook | null;
+  requests: number;
+  duplicates: number;
+  outOfOrder: number;
+  verified: number;
+  verifyFailures: number;
+  /** webhook-id -> first arrival. */
+  first: Map<string, number>;
+  /** The highest feed position that arrived so far, per user. */
+  newestPerUser: Map<string, number>;
+  /** webhook-ids seen with another feed position than their first time (must stay 0). */
+  idMismatches: number;
+  seqOf: Map<string, number>;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+const receivers: Receiver[] = [];
+let verifyEvery = 1;
+
+function handle(r: Receiver, body: string, headers: Record<string, string>): number {
+  r.requests += 1;
+  if (verifyEvery > 0 && r.requests % verifyEvery === 0) {
+    try {
+      if (!r.verifier) throw new Error('no secret yet');
+      r.verifier.verify(body, headers);
+      r.verified += 1;
+    } catch {
+      r.verifyFailures += 1;
+      return 401;
+    }
+  }
+  const id = headers['webhook-id']!;
+  const payload = JSON.parse(body) as { data: { entraId?: string; cursor?: string } };
+  const seq = Number(id.split('_').pop());
+  if (r.first.has(id)) {
+    r.duplicates += 1;
+    if (r.seqOf.get(id) !== seq) r.idMismatches += 1;
+    return 204;
+  }
+  r.first.set(id, now());
+  r.seqOf.set(id, seq);
+  const user = payload.data.entraId ?? '';
+  const newest = r.newestPerUser.get(user) ?? 0;
+  if (seq < newest) r.outOfOrder += 1;
+  else r.newestPerUser.set(user, seq);
+  return 204;
+}
+
+function listen(r: Receiver): Promise<void> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers = {
+        'webhook-id': String(req.headers['webhook-id'] ?? ''),
+        'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+        'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+      };
+      res.writeHead(handle(r, Buffer.concat(chunks).toString('utf8'), headers)).end();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    r.sockets.add(socket);
+    socket.once('close', () => r.sockets.delete(socket));
+  });
+  r.server = server;
+  return new Promise((resolve) =>
+    server.listen(r.port, '127.0.0.1', () => {
+      r.port = (server.address() as AddressInfo).port;
+      resolve();
+    }),
+  );
+}
+
+async function down(): Promise<void> {
+  await Promise.all(
+    receivers.map(async (r) => {
+      const server = r.server;
+      r.server = null;
+      for (const socket of r.sockets) socket.destroy();
+      await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+    }),
+  );
+}
+
+type Message =
+  | { cmd: 'listen'; count: number }
+  | { cmd: 'secrets'; secrets: string[]; verifyEvery: number }
+  | { cmd: 'down' }
+  | { cmd: 'up' }
+  | { cmd: 'stats'; arrivalsOf?: number };
+
+async function answer(message: Message): Promise<unknown> {
+  switch (message.cmd) {
+    case 'secrets':
+      verifyEvery = message.verifyEvery;
+      message.secrets.forEach((secret, i) => (receivers[i]!.verifier = new Webhook(secret)));
+      return {};
+    case 'listen': {
+      for (let i = 0; i < message.count; i += 1) {
+        const r: Receiver = {
+          server: null,
+          port: 0,
+          sockets: new Set(),
+          verifier: null,
+          requests: 0,
+          duplicates: 0,
+          outOfOrder: 0,
+          verified: 0,
+          verifyFailures: 0,
+          first: new Map(),
+          newestPerUser: new Map(),
+          idMismatches: 0,
+          seqOf: new Map(),
+        };
+        receivers.push(r);
+        await listen(r);
+      }
+      return { ports: receivers.map((r) => r.port) };
+    }
+    case 'down':
+      await down();
+      return {};
+    case 'up':
+      await Promise.all(receivers.map((r) => listen(r)));
+      return {};
+    case 'stats': {
+      const endpoints = receivers.map((r) => ({
+        requests: r.requests,
+        distinct: r.first.size,
+        duplicates: r.duplicates,
+        outOfOrder: r.outOfOrder,
+        verified: r.verified,
+        verifyFailures: r.verifyFailures,
+        idMismatches: r.idMismatches,
+        maxSeq: [...r.seqOf.values()].reduce((a, b) => Math.max(a, b), 0),
+      }));
+      const of = message.arrivalsOf;
+      const arrivals =
+        of === undefined
+          ? undefined
+          : [...receivers[of]!.first].map(([id, at]) => [receivers[of]!.seqOf.get(id)!, at]);
+      return { endpoints, arrivals };
+    }
+    default: {
+      const unreachable: never = message;
+      throw new Error(`unknown message ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+process.on('message', (message: Message) => {
+  answer(message).then(
+    (reply) => process.send!(reply),
+    (error: unknown) => process.send!({ error: String(error) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });
