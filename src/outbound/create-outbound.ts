@@ -52,7 +52,11 @@ export interface Outbound {
   stop(): Promise<void>;
 }
 
-/** The only constructor of the outbound objects; the composition root (src/runtime) calls it. */
+/**
+ * The only constructor of the outbound objects; the composition root (src/runtime) calls it.
+ * Over 80 lines on purpose: it wires a dozen collaborators once, in dependency order, and reads
+ * as a list; helpers would only hand the same dependencies around.
+ */
 export function createOutbound(deps: OutboundDeps): Outbound {
   const { models, settings, tuning = {} } = deps;
   const logger = deps.logger.child({ component: 'webhooks-out' });
