@@ -10,6 +10,10 @@ export interface ChangeFeedDeps {
   models: SyncModels & Pick<OutboundModels, 'FeedEntry' | 'FeedHead'>;
   live: LiveEvents;
   logger: Logger;
+  /** FEED_RETENTION_DAYS: entries older than this go (each writer trims before it writes). */
+  retentionDays?: number | undefined;
+  /** The time entries are stamped and trimmed by (tests move it). */
+  now?: () => Date;
 }
 
 /**
@@ -38,6 +42,10 @@ export class ChangeFeed {
       this.deps.models,
       context,
       this.notify,
+      {
+        now: this.deps.now ?? (() => new Date()),
+        retentionMs: this.deps.retentionDays ? this.deps.retentionDays * 86_400_000 : null,
+      },
       this.deps.logger.child({ component: 'feed' }),
       signal,
     );

@@ -75,6 +75,28 @@ export class FeedStore {
     );
   }
 
+  /**
+   * Drops the oldest entries that occurred before `cutoff`, at most `max` numbers past the
+   * current trim point (a run's share; the next run goes on): readers skip them first (`trimmed`
+   * moves), then they are deleted. Returns the new trim point.
+   */
+  async trimBefore(companyId: string, cutoff: Date, max: number): Promise<number> {
+    const head = await this.head(companyId);
+    const last = Math.min(head.committed, head.trimmed + max);
+    let upTo = head.trimmed;
+    for (let from = head.trimmed + 1; from <= last; from += READ_CHUNK) {
+      const to = Math.min(last, from + READ_CHUNK - 1);
+      const kept = (await this.range(companyId, from, to)).find((e) => e.occurredAt >= cutoff);
+      // Numbers without an entry (an insert that failed) go with the old ones around them.
+      upTo = kept ? kept.seq - 1 : to;
+      if (kept) break;
+    }
+    if (upTo <= head.trimmed) return head.trimmed;
+    await this.setTrimmed(companyId, upTo);
+    await this.remove(companyId, head.trimmed + 1, upTo);
+    return upTo;
+  }
+
   async setTrimmed(companyId: string, seq: number): Promise<void> {
     await this.headModel.updateOne({ _id: companyId }, { $max: { trimmed: seq } });
   }

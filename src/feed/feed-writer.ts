@@ -41,6 +41,15 @@ interface Owned {
   change: FeedChangeInput | null;
 }
 
+/** When entries are stamped, and how long they are kept (null: for ever). */
+export interface FeedPolicy {
+  now: () => Date;
+  retentionMs: number | null;
+}
+
+/** Numbers one writer trims at most (the next run goes on): a few reads and deletes per run. */
+const TRIM_PER_WRITER = 5_000;
+
 const EMPTY: StagedBatch = { size: 0, commit: () => Promise.resolve() };
 
 /**
@@ -69,6 +78,7 @@ export class FeedWriter {
     >,
     private readonly context: { companyId: string; connectorId: string; runId: string | null },
     private readonly notify: FeedNotifier,
+    private readonly policy: FeedPolicy,
     private readonly logger: Logger,
     private readonly signal?: AbortSignal,
   ) {}
@@ -79,6 +89,7 @@ export class FeedWriter {
       const outcome = await recoverPending(this.store, this.models, this.context.companyId);
       this.next = outcome.committed + 1;
       this.visible = outcome.committed;
+      await this.trimExpired();
       if (outcome.pending > 0) {
         this.logger.warn(
           { companyId: this.context.companyId, ...outcome },
@@ -169,9 +180,17 @@ export class FeedWriter {
       this.context,
       drafts,
       first,
-      new Date(),
+      this.policy.now(),
     );
     return docs.map((doc, i) => ({ id: doc._id, change: owned[i]!.change, range: first }));
+  }
+
+  /** Retention, under the run lock: nothing else writes this company's feed meanwhile. */
+  private async trimExpired(): Promise<void> {
+    if (this.policy.retentionMs === null) return;
+    const cutoff = new Date(this.policy.now().getTime() - this.policy.retentionMs);
+    const trimmed = await this.store.trimBefore(this.context.companyId, cutoff, TRIM_PER_WRITER);
+    this.logger.debug({ companyId: this.context.companyId, trimmed }, 'feed trimmed');
   }
 
   private batch(staged: Staged[]): StagedBatch {

@@ -81,7 +81,12 @@ export async function buildInfrastructure(options: InfrastructureOptions): Promi
     entra,
     status,
     registry,
-    feed: new ChangeFeed({ models, live, logger }),
+    feed: new ChangeFeed({
+      models,
+      live,
+      logger,
+      retentionDays: config.outbound.feedRetentionDays,
+    }),
     close: () => agent.close(),
   };
 }
