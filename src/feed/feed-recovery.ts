@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { groupMemberKey } from '../db/models/directory-group-member.model.js';
+import { edgeOf, groupMemberKey } from '../db/models/directory-group-member.model.js';
 import type { FeedCheck, FeedEntryDoc, PlainFields } from '../db/models/feed-entry.model.js';
 import type { SyncModels } from '../db/models/sync-models.js';
 import type { FeedStore } from './feed-store.js';
@@ -102,9 +102,9 @@ async function judgeMembers(
   );
   const edges = await models.DirectoryGroupMember.find(
     { _id: { $in: ids } },
-    { userId: 1, inScope: 1 },
+    { inScope: 1 },
   ).lean();
-  const inScope = new Set(edges.filter((e) => e.inScope).map((e) => e.userId));
+  const inScope = new Set(edges.filter((e) => e.inScope).map((e) => edgeOf(e._id).userId));
   const members = {
     added: listed.added.filter((id) => inScope.has(id)),
     removed: listed.removed.filter((id) => !inScope.has(id)),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { edgeOf } from '../db/models/directory-group-member.model.js';
 import type { SyncModels } from '../db/models/sync-models.js';
 import { entraKeyOf } from '../domain/directory.js';
 import { ChangeAction } from '../domain/change.js';
@@ -148,7 +149,7 @@ export class FeedWriter {
     const key = entraKeyOf(companyId, change.objectId);
     const cursor = this.models.DirectoryGroupMember.collection.find(
       { groupKey: `${companyId}:${change.objectId}` },
-      { projection: { userId: 1, inScope: 1 }, batchSize: 5_000 },
+      { projection: { inScope: 1 }, batchSize: 5_000 },
     );
     const staged: Staged[] = [];
     let added: string[] = [];
@@ -159,7 +160,7 @@ export class FeedWriter {
     };
     for await (const edge of cursor) {
       if (!edge['inScope']) continue;
-      added.push(String(edge['userId']));
+      added.push(edgeOf(String(edge._id)).userId);
       if (added.length === MEMBERS_PER_EVENT) await flush();
     }
     if (added.length > 0) await flush();

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { companyScope, connectorScope, parseId, requirePortal } from '../db/access-scope.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
+import { edgeOf } from '../db/models/directory-group-member.model.js';
 import type { DirectoryGroupDoc } from '../db/models/directory-group.model.js';
 import { type DirectoryUserDoc } from '../db/models/directory-user.model.js';
 import { CHANGE_CHUNK_SIZE } from '../db/models/sync-change.model.js';
@@ -156,9 +157,9 @@ export class SyncQueryService {
     await this.requireCompany(caller, companyId);
     const edges = await this.deps.models.DirectoryGroupMember.find(
       { groupKey: `${companyId}:${groupEntraId}`, inScope: true },
-      { userId: 1 },
-    ).lean<{ userId: string }[]>();
-    return edges.map((edge) => edge.userId).sort();
+      { _id: 1 },
+    ).lean<{ _id: string }[]>();
+    return edges.map((edge) => edgeOf(edge._id).userId).sort();
   }
 
   async preview(caller: Caller, connectorId: string): Promise<SyncPreview> {

@@ -3,6 +3,7 @@
  * feed tests compare it with the directory itself, so a change (or a membership) the feed missed,
  * duplicated or ordered wrongly shows as a difference.
  */
+import { edgeOf } from '../../src/db/models/directory-group-member.model.js';
 import type { SyncModels } from '../../src/db/models/sync-models.js';
 import type { ChangeFeed } from '../../src/feed/change-feed.js';
 import {
@@ -97,9 +98,10 @@ export async function directoryModelOf(models: SyncModels, companyId: string) {
     if (!g.managedBy) continue;
     const edges = await models.DirectoryGroupMember.find(
       { groupKey: `${companyId}:${g.entraId}`, inScope: true },
-      { userId: 1 },
+      { _id: 1 },
     ).lean();
-    groups.set(g.entraId, { name: g.name, members: edges.map((e) => e.userId).sort() });
+    const members = edges.map((e) => edgeOf(e._id).userId).sort();
+    groups.set(g.entraId, { name: g.name, members });
   }
   return { users, groups };
 }

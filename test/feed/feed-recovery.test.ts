@@ -6,7 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Types } from 'mongoose';
-import { groupMemberDoc } from '../../src/db/models/directory-group-member.model.js';
+import {
+  groupMemberDoc,
+  groupMemberKey,
+} from '../../src/db/models/directory-group-member.model.js';
 import { ChangeAction, ChangeObjectType } from '../../src/domain/change.js';
 import { DirectoryEventType } from '../../src/domain/directory-event.js';
 import {
@@ -89,7 +92,9 @@ describe('feed recovery after a writer died between stage and commit', () => {
     await h.infra.models.DirectoryGroupMember.insertMany([
       groupMemberDoc(companyId, 'group-1', 'member-new', true),
     ]);
-    await h.infra.models.DirectoryGroupMember.deleteOne({ userId: 'member-gone' });
+    await h.infra.models.DirectoryGroupMember.deleteOne({
+      _id: groupMemberKey(companyId, 'group-1', 'member-gone'),
+    });
     // Readers stop at the watermark: nothing staged is visible.
     expect(await readFeed(h.infra.feed, companyId)).toHaveLength(committed);
 

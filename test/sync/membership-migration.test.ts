@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MEMBERSHIPS_TO_EDGES } from '../../src/db/migrations/memberships-to-edges.js';
 import { migrateDatabase } from '../../src/db/migrations/migrate.js';
+import { edgeOf } from '../../src/db/models/directory-group-member.model.js';
 import { SyncMode, SyncTrigger } from '../../src/domain/connector.js';
 import { SyncRunStatus } from '../../src/domain/sync-run.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
@@ -25,7 +26,8 @@ describe('membership migration', () => {
     await h.sync(SyncTrigger.INITIAL);
     const { DirectoryGroup, DirectoryGroupMember, SyncState } = h.engine.models;
     const groupsBefore = await h.groups();
-    const edgesBefore = await DirectoryGroupMember.find({}).sort({ _id: 1 }).lean();
+    const storedBefore = await DirectoryGroupMember.find({}).sort({ _id: 1 }).lean();
+    const edgesBefore = storedBefore.map((e) => ({ ...e, ...edgeOf(e._id) }));
     const stateBefore = await SyncState.findById(h.connectorId).lean();
     expect(edgesBefore.length).toBeGreaterThan(0);
 
@@ -54,7 +56,7 @@ describe('membership migration', () => {
     await migrateDatabase(h.t.connection);
 
     const edgesAfter = await DirectoryGroupMember.find({}).sort({ _id: 1 }).lean();
-    expect(edgesAfter).toEqual(edgesBefore);
+    expect(edgesAfter).toEqual(storedBefore);
     const stateAfter = await SyncState.findById(h.connectorId).lean();
     expect(stateAfter!.selectedGroups).toEqual(stateBefore!.selectedGroups);
     expect(stateAfter!.usersDeltaLink).toBe(stateBefore!.usersDeltaLink);

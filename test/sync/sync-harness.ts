@@ -8,6 +8,7 @@ import { secretPurpose } from '../../src/connectors/connector-credentials.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { installKeyFor } from '../../src/db/models/connector.model.js';
 import type { DirectoryUserDoc } from '../../src/db/models/directory-user.model.js';
+import { edgeOf } from '../../src/db/models/directory-group-member.model.js';
 import type { DirectoryGroupDoc } from '../../src/db/models/directory-group.model.js';
 import type { SyncRunDoc } from '../../src/db/models/sync-run.model.js';
 import {
@@ -139,9 +140,9 @@ export async function startSyncHarness(
         docs.map(async (doc) => {
           const edges = await engine.models.DirectoryGroupMember.find(
             { groupKey: `${companyId}:${doc.entraId}`, inScope: true },
-            { userId: 1 },
-          ).lean<{ userId: string }[]>();
-          return { ...doc, memberIds: edges.map((edge) => edge.userId) };
+            { _id: 1 },
+          ).lean<{ _id: string }[]>();
+          return { ...doc, memberIds: edges.map((edge) => edgeOf(edge._id).userId) };
         }),
       );
     },

@@ -7,13 +7,12 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * others are kept so a user who enters the scope later joins its groups without a Graph read.
  */
 export interface DirectoryGroupMemberDoc {
-  /** `${companyId}:${groupId}:${userId}`: a membership is found and written by _id. */
+  /**
+   * `${companyId}:${groupId}:${userId}` (Entra object ids): a membership is found and written
+   * by _id, and read back through `edgeOf`. The ids are not repeated as fields of their own:
+   * every byte costs on the offline database's inserts (about 38% of an edge insert).
+   */
   _id: string;
-  companyId: string;
-  /** The Entra group's object id. */
-  groupId: string;
-  /** The Entra user's object id. */
-  userId: string;
   /**
    * `${companyId}:${groupId}` and `${companyId}:${userId}`: a group's members and a user's groups
    * are found through one single-field index each (the offline database, FerretDB, answers a
@@ -27,6 +26,12 @@ export interface DirectoryGroupMemberDoc {
 export const groupMemberKey = (companyId: string, groupId: string, userId: string): string =>
   `${companyId}:${groupId}:${userId}`;
 
+/** The group and user of an edge, from its _id (company ids and Entra ids hold no `:`). */
+export function edgeOf(id: string): { groupId: string; userId: string } {
+  const [, groupId = '', userId = ''] = id.split(':');
+  return { groupId, userId };
+}
+
 /** The document of one membership. */
 export function groupMemberDoc(
   companyId: string,
@@ -36,9 +41,6 @@ export function groupMemberDoc(
 ): DirectoryGroupMemberDoc {
   return {
     _id: groupMemberKey(companyId, groupId, userId),
-    companyId,
-    groupId,
-    userId,
     groupKey: `${companyId}:${groupId}`,
     userKey: `${companyId}:${userId}`,
     inScope,
@@ -48,9 +50,6 @@ export function groupMemberDoc(
 const schema = new Schema<DirectoryGroupMemberDoc>(
   {
     _id: { type: String, required: true },
-    companyId: { type: String, required: true },
-    groupId: { type: String, required: true },
-    userId: { type: String, required: true },
     groupKey: { type: String, required: true },
     userKey: { type: String, required: true },
     inScope: { type: Boolean, required: true },

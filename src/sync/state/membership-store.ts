@@ -1,4 +1,5 @@
 import {
+  edgeOf,
   groupMemberDoc,
   groupMemberKey,
   type DirectoryGroupMemberDoc,
@@ -32,9 +33,9 @@ export class MembershipStore {
     for (let i = 0; i < userIds.length; i += LOOKUP_CHUNK) {
       const ids = userIds.slice(i, i + LOOKUP_CHUNK).map((u) => this.key(groupId, u));
       const docs = await this.model
-        .find({ _id: { $in: ids } }, { userId: 1, inScope: 1 })
-        .lean<Pick<DirectoryGroupMemberDoc, 'userId' | 'inScope'>[]>();
-      for (const doc of docs) found.set(doc.userId, doc.inScope);
+        .find({ _id: { $in: ids } }, { inScope: 1 })
+        .lean<Pick<DirectoryGroupMemberDoc, '_id' | 'inScope'>[]>();
+      for (const doc of docs) found.set(edgeOf(doc._id).userId, doc.inScope);
     }
     return found;
   }
@@ -45,9 +46,9 @@ export class MembershipStore {
     for (let i = 0; i < userIds.length; i += LOOKUP_CHUNK) {
       const keys = userIds.slice(i, i + LOOKUP_CHUNK).map((u) => `${this.companyId}:${u}`);
       const docs = await this.model
-        .find({ userKey: { $in: keys } }, { groupId: 1, userId: 1, inScope: 1 })
-        .lean<Membership[]>();
-      edges.push(...docs.map(({ groupId, userId, inScope }) => ({ groupId, userId, inScope })));
+        .find({ userKey: { $in: keys } }, { inScope: 1 })
+        .lean<Pick<DirectoryGroupMemberDoc, '_id' | 'inScope'>[]>();
+      edges.push(...docs.map(({ _id, inScope }) => ({ ...edgeOf(_id), inScope })));
     }
     return edges;
   }
@@ -65,11 +66,11 @@ export class MembershipStore {
   async *groupEdges(groupId: string): AsyncGenerator<Membership> {
     const cursor = this.model.collection.find(
       { groupKey: `${this.companyId}:${groupId}` },
-      { projection: { userId: 1, inScope: 1 }, batchSize: 5_000 },
+      { projection: { inScope: 1 }, batchSize: 5_000 },
     );
     for await (const doc of cursor) {
-      const { userId, inScope } = doc as unknown as Membership;
-      yield { groupId, userId, inScope };
+      const { _id, inScope } = doc as unknown as Pick<DirectoryGroupMemberDoc, '_id' | 'inScope'>;
+      yield { groupId, userId: edgeOf(_id).userId, inScope };
     }
   }
 
