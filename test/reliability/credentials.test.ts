@@ -108,6 +108,22 @@ describe('credentials expire or consent is revoked mid-life', () => {
     return finished.slice(lastSuccess + 1);
   }
 
+  /**
+   * The first `count` failed runs of the streak, once all of them are stored as finished (the
+   * connector's failure count moves a moment before the run's own record does).
+   */
+  function recordedStreak(count: number): Promise<RunRow[]> {
+    return waitFor(
+      async () => {
+        const streak = await failedStreak();
+        return streak.length >= count ? streak.slice(0, count) : null;
+      },
+      10_000,
+      `${count} failed runs stored`,
+      250,
+    );
+  }
+
   /** Until the hub has recorded `count` failed runs in a row for the connector. */
   function failuresInARow(count: number, timeoutMs: number): Promise<ConnectorState> {
     return waitFor(
@@ -189,7 +205,7 @@ describe('credentials expire or consent is revoked mid-life', () => {
     await failuresInARow(2, 20_000);
     const newcomer = addUserInEntra('Expiry Newcomer');
     await failuresInARow(CAPPED_FAILURES, 60_000);
-    const attempts = (await failedStreak()).slice(0, CAPPED_FAILURES);
+    const attempts = await recordedStreak(CAPPED_FAILURES);
     expect(attempts).toHaveLength(CAPPED_FAILURES);
     const gaps = expectBackoffBetween(attempts);
     outcome['expiredSecret_backoff'] = {
@@ -256,7 +272,7 @@ describe('credentials expire or consent is revoked mid-life', () => {
     // The app stays in the tenant without permissions: Entra still issues tokens and Graph
     // refuses the reads, so each attempt is a failed run here too.
     await failuresInARow(CAPPED_FAILURES - 1, 60_000);
-    const attempts = (await failedStreak()).slice(0, CAPPED_FAILURES - 1);
+    const attempts = await recordedStreak(CAPPED_FAILURES - 1);
     expect(attempts).toHaveLength(CAPPED_FAILURES - 1);
     outcome['revokedConsent_backoff'] = {
       failuresInARow: CAPPED_FAILURES - 1,
@@ -317,18 +333,25 @@ describe('credentials expire or consent is revoked mid-life', () => {
     // 4 s after the third). The view shows the next attempt only while it is ahead, which without backoff is one poll
     // interval after each failure: read it while one is pending, then compare it with the last
     // failure before it (a run may fail again meanwhile).
-    const now = await waitFor(
+    // Read once the failure behind it is stored too: every run finished, the streak as long as
+    // the count (the count moves a moment before the run's record does).
+    const { now, lastFailed } = await waitFor(
       async () => {
         const current = await state();
-        return current.nextSyncAttemptAt ? current : null;
+        if (!current.nextSyncAttemptAt) return null;
+        const runs = await data.runs(connectorId);
+        if (runs.some((r) => !FINISHED.includes(r.status))) return null;
+        const streak = await failedStreak();
+        if (streak.length < current.consecutiveSyncFailures) return null;
+        const due = Date.parse(current.nextSyncAttemptAt);
+        const before = streak.filter((r) => r.finishedAt && r.finishedAt.getTime() < due).at(-1);
+        return before ? { now: current, lastFailed: before } : null;
       },
       10_000,
-      'a pending next attempt',
+      'a pending next attempt after a stored failure',
+      100,
     );
     const nextAt = Date.parse(now.nextSyncAttemptAt!);
-    const lastFailed = (await data.runs(connectorId))
-      .filter((r) => r.status === 'FAILED' && r.finishedAt && r.finishedAt.getTime() < nextAt)
-      .at(-1)!;
     const gapMs = nextAt - lastFailed.finishedAt!.getTime();
     outcome['withoutBackoff_measured'] = {
       ...(outcome['withoutBackoff_measured'] as object),
