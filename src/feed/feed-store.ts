@@ -8,6 +8,8 @@ import type { FeedEventDraft } from './feed-events.js';
 
 /** Ids per `_id $in` read: one round trip, well under the offline database's statement limits. */
 const READ_CHUNK = 500;
+/** The entries a writer's retention check reads first (the oldest kept is usually recent). */
+const FIRST_TRIM_READ = 8;
 
 export interface FeedHead {
   committed: number;
@@ -84,8 +86,10 @@ export class FeedStore {
     const head = await this.head(companyId);
     const last = Math.min(head.committed, head.trimmed + max);
     let upTo = head.trimmed;
-    for (let from = head.trimmed + 1; from <= last; from += READ_CHUNK) {
-      const to = Math.min(last, from + READ_CHUNK - 1);
+    // Most runs find nothing to trim: the first read is a few entries, the next ones full chunks.
+    let size = FIRST_TRIM_READ;
+    for (let from = head.trimmed + 1; from <= last; from += size, size = READ_CHUNK) {
+      const to = Math.min(last, from + size - 1);
       const kept = (await this.range(companyId, from, to)).find((e) => e.occurredAt >= cutoff);
       // Numbers without an entry (an insert that failed) go with the old ones around them.
       upTo = kept ? kept.seq - 1 : to;
