@@ -366,9 +366,20 @@ describe('npm run dev: the demo stack end to end', () => {
     );
     expect(events.some((e) => e.type === 'connector.status_changed')).toBe(true);
     const printed = () => stack.output.join('');
-    expect(printed()).toMatch(/\[webhook\] directory\.user\.created \S+@\S+ .*signature verified/);
+    // What is printed follows the log file: a burst's summary when its one-second window ends.
+    await waitFor(
+      () => /\[webhook\] directory\.user\.created \S+@\S+ .*signature verified/.test(printed()),
+      10_000,
+      'a printed directory.user.created',
+      50,
+    );
     // A burst is summarised instead of printing a line per event.
-    expect(printed()).toMatch(/\[webhook\] \.\.\. and \d+ more verified event\(s\)/);
+    await waitFor(
+      () => /\[webhook\] \.\.\. and \d+ more verified event\(s\)/.test(printed()),
+      10_000,
+      "the burst's summary line",
+      50,
+    );
     // A request without a valid signature is refused (and said so).
     const forged = await fetch(s.webhookReceiverUrl, {
       method: 'POST',
