@@ -51,6 +51,20 @@ export interface FeedPolicy {
 /** Numbers one writer trims at most (the next run goes on): a few reads and deletes per run. */
 const TRIM_PER_WRITER = 5_000;
 
+/** A selected group whose memberships change (`managed`: it is a directory group already). */
+export interface FeedMemberGroup {
+  entraId: string;
+  name: string;
+  id: string | null;
+  managed: boolean;
+}
+
+export interface FeedMemberChange {
+  group: FeedMemberGroup;
+  added: readonly string[];
+  removed: readonly string[];
+}
+
 const EMPTY: StagedBatch = { size: 0, commit: () => Promise.resolve() };
 
 /**
@@ -133,13 +147,20 @@ export class FeedWriter {
    * Stages membership changes of one group about to be written. `managed` false: the group is
    * not (yet) a directory group; its memberships are announced when it is created.
    */
-  async stageMembers(
-    group: { entraId: string; name: string; id: string | null; managed: boolean },
+  stageMembers(
+    group: FeedMemberGroup,
     added: readonly string[],
     removed: readonly string[],
   ): Promise<StagedBatch> {
-    if (!group.managed || added.length + removed.length === 0) return EMPTY;
-    const drafts = memberDrafts(this.context.companyId, group, added, removed);
+    return this.stageMemberChanges([{ group, added, removed }]);
+  }
+
+  /** Membership changes of several groups about to be written together: one insert. */
+  async stageMemberChanges(changes: readonly FeedMemberChange[]): Promise<StagedBatch> {
+    const drafts = changes.flatMap(({ group, added, removed }) =>
+      group.managed ? memberDrafts(this.context.companyId, group, added, removed) : [],
+    );
+    if (drafts.length === 0) return EMPTY;
     return this.batch(await this.insert(drafts.map((draft) => ({ draft, change: null }))));
   }
 

@@ -59,4 +59,22 @@ describe('conditional updates are atomic', () => {
     );
     expect((await counters.findOne({ _id: insertedId }))?.['n']).toBe(60);
   });
+
+  it('applies a batch of many updates in one command (each statement by _id)', async () => {
+    // FerretDB v1 held every statement's read until the command ended; past its connection
+    // pool this hung (tools/ferretdb/_patches/internal/handler/msg_update.go).
+    const rows = clients[0]!.db().collection('batched');
+    const { insertedIds } = await rows.insertMany(
+      Array.from({ length: 400 }, (_, n) => ({ n, seen: false })),
+    );
+    const ids = Object.values(insertedIds);
+    for (const ordered of [false, true]) {
+      const result = await rows.bulkWrite(
+        ids.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { seen: ordered } } } })),
+        { ordered },
+      );
+      expect(result.matchedCount).toBe(ids.length);
+      expect(await rows.countDocuments({ seen: ordered })).toBe(ids.length);
+    }
+  });
 });

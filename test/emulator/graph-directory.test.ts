@@ -135,6 +135,38 @@ describe('Graph: users, groups, members, paging', () => {
     expect(disabled.map((u) => u.id).sort()).toEqual([...tenant.disabledIds].sort());
   });
 
+  it('lists users by id in (...): creation order, combined with other clauses, paged', async () => {
+    const ids = [tenant.userIds[40]!, tenant.userIds[2]!, tenant.userIds[17]!, tenant.userIds[2]!];
+    const list = ids.map((id) => `'${id.toUpperCase()}'`).join(',');
+    const found = (await graph
+      .api('/users')
+      .filter(`id in (${list})`)
+      .select(['id'])
+      .get()) as Page<DirectoryObject>;
+    // Ids compare without case; each user once, in the listing's (creation) order.
+    expect(found.value.map((u) => u.id)).toEqual([
+      tenant.userIds[2],
+      tenant.userIds[17],
+      tenant.userIds[40],
+    ]);
+    const disabled = tenant.userIds.find((id) => tenant.disabledIds.includes(id))!;
+    const enabledOnly = (await graph
+      .api('/users')
+      .filter(`id in ('${disabled}','${tenant.userIds[2]}') and accountEnabled eq true`)
+      .get()) as Page<DirectoryObject>;
+    expect(enabledOnly.value.map((u) => u.id)).toEqual(
+      tenant.disabledIds.includes(tenant.userIds[2]!) ? [] : [tenant.userIds[2]],
+    );
+    const many = tenant.userIds.slice(0, 15);
+    const first = (await graph
+      .api('/users')
+      .filter(`id in (${many.map((id) => `'${id}'`).join(',')})`)
+      .top(10)
+      .get()) as Page<DirectoryObject>;
+    expect(first.value).toHaveLength(10);
+    expect((await readAll(first)).map((u) => u.id)).toEqual(many);
+  });
+
   it('gets a user by id and by userPrincipalName; 404 Request_ResourceNotFound otherwise', async () => {
     const id = tenant.userIds[0]!;
     const user = (await graph.api(`/users/${id}`).get()) as DirectoryObject;

@@ -204,6 +204,24 @@ export function idsOfIdFilter(node: FilterNode): string[] | null {
   return null;
 }
 
+/**
+ * The ids a listing's filter confines it to (`id eq`, `id in (...)`, either joined by `or`, or
+ * an `and` with one such side), so the rows are found by id instead of by a scan; null when
+ * the filter does not confine the ids. The whole filter is still evaluated on those rows.
+ */
+export function idsToLookUp(node: FilterNode): string[] | null {
+  if (node.op === 'in' && node.property === 'id') {
+    return node.values.filter((v): v is string => typeof v === 'string').map((v) => v.toLowerCase());
+  }
+  if (node.op === 'and') return idsToLookUp(node.left) ?? idsToLookUp(node.right);
+  if (node.op === 'or') {
+    const left = idsToLookUp(node.left);
+    const right = idsToLookUp(node.right);
+    return left && right ? [...left, ...right] : null;
+  }
+  return idsOfIdFilter(node);
+}
+
 function same(actual: unknown, expected: Literal): boolean {
   if (typeof actual === 'string' && typeof expected === 'string') {
     return actual.toLowerCase() === expected.toLowerCase();

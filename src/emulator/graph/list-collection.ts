@@ -2,7 +2,7 @@ import type { EmuRequest, EmuResponse } from '../http/types.js';
 import type { GroupRecord, UserRecord } from '../store/directory-types.js';
 import type { OrderedTable } from '../store/ordered-table.js';
 import { collectPage, countMatching } from './collect-page.js';
-import { evaluateFilter } from './filter-parser.js';
+import { evaluateFilter, idsToLookUp } from './filter-parser.js';
 import type { GraphCall } from './graph-call.js';
 import { graphJson } from './graph-error.js';
 import { matchesSearch, parseListQuery, type EntityShape, type OrderBy } from './odata-query.js';
@@ -32,13 +32,15 @@ export function listCollection<T extends UserRecord | GroupRecord>(
     (query.filter === null || evaluateFilter(query.filter, (p) => propertyOf(row, p))) &&
     (query.search === null || matchesSearch(row.data.displayName, query.search));
   const top = Math.min(query.top, call.tenant.settings.listPageSize);
+  const ids = query.filter ? idsToLookUp(query.filter) : null;
+  const rows = (after: number) => (ids ? byIds(spec.table, ids, after) : spec.table.after(after));
   const page = query.orderBy
-    ? sortedPage(spec.table, keep, query.orderBy, cursor.c, top)
-    : collectPage(spec.table.after(cursor.c), top, keep);
+    ? sortedPage(rows(0), keep, query.orderBy, cursor.c, top)
+    : collectPage(rows(cursor.c), top, keep);
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(call.ctx, spec.entitySet, query.select),
   };
-  if (query.count) body['@odata.count'] = countMatching(spec.table.after(0), keep);
+  if (query.count) body['@odata.count'] = countMatching(rows(0), keep);
   const last = page.items[page.items.length - 1];
   if (page.hasMore && last) {
     // Sorted: the cursor is an offset into the sorted list; else the last creation ordinal.
@@ -57,14 +59,14 @@ export function listCollection<T extends UserRecord | GroupRecord>(
  * creation order; the whole matching set is sorted per page, fine at emulator sizes.
  */
 function sortedPage<T extends UserRecord | GroupRecord>(
-  table: OrderedTable<T>,
+  source: Iterable<T>,
   keep: (row: T) => boolean,
   orderBy: OrderBy,
   offset: number,
   top: number,
 ): { items: T[]; hasMore: boolean } {
   const rows: T[] = [];
-  for (const row of table.after(0)) if (keep(row)) rows.push(row);
+  for (const row of source) if (keep(row)) rows.push(row);
   const key = (row: T) => {
     // Sortable properties are strings (names, UPNs, ISO dates).
     const value = propertyOf(row, orderBy.property);
@@ -85,4 +87,18 @@ function sortedPage<T extends UserRecord | GroupRecord>(
 export function propertyOf(row: UserRecord | GroupRecord, property: string): unknown {
   if (property === 'id') return row.id;
   return (row.data as unknown as Record<string, unknown>)[property];
+}
+
+/** The rows with these ids past `afterOrd`, in creation order (a listing confined by id). */
+function byIds<T extends UserRecord | GroupRecord>(
+  table: OrderedTable<T>,
+  ids: readonly string[],
+  afterOrd: number,
+): T[] {
+  const rows = new Map<string, T>();
+  for (const id of ids) {
+    const row = table.get(id);
+    if (row && row.ord > afterOrd) rows.set(row.id, row);
+  }
+  return [...rows.values()].sort((a, b) => a.ord - b.ord);
 }

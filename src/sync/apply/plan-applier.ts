@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import { Types } from 'mongoose';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import type { DirectoryUserDoc } from '../../db/models/directory-user.model.js';
@@ -8,7 +8,8 @@ import type { FactsWrite, PlannedChange } from '../plan/plan.types.js';
 
 /** Documents per insert batch: FerretDB pays per document, the round trip per call. */
 const BATCH = 1_000;
-const UPDATE_CONCURRENCY = 4;
+/** Updates per unordered batch. */
+const UPDATE_BATCH = 250;
 
 interface Op<T extends Document> {
   change: PlannedChange | null;
@@ -131,28 +132,30 @@ export class PlanApplier {
         start += first.index + 1;
       }
     }
-    // Updates one by one (by _id): FerretDB v1 stalls on batched updates (unordered: 20 in
-    // 470 ms; some ordered batches: minutes), while a single update by _id takes ~2 ms.
-    const queue = [...updates];
-    const worker = async (): Promise<void> => {
-      for (let entry = queue.shift(); entry; entry = queue.shift()) {
-        this.signal?.throwIfAborted();
-        const { filter, update } = (
-          entry.op as { updateOne: { filter: Filter<T>; update: UpdateFilter<T> } }
-        ).updateOne;
-        try {
-          await target.updateOne(filter, update);
-        } catch (error) {
-          if (!entry.change) throw error;
-          failed.set(entry.change, writeFailure(error as { code?: number; errmsg?: string }));
+    // Updates (each by _id) in unordered batches: every one is tried, and each failure is
+    // reported by its index.
+    for (let at = 0; at < updates.length; at += UPDATE_BATCH) {
+      this.signal?.throwIfAborted();
+      const batch = updates.slice(at, at + UPDATE_BATCH);
+      try {
+        await target.bulkWrite(
+          batch.map((entry) => entry.op),
+          { ordered: false },
+        );
+      } catch (error) {
+        const errors = writeErrors(error);
+        if (!errors) throw error;
+        for (const each of errors) {
+          const change = batch[each.index]?.change;
+          if (!change) throw error;
+          failed.set(change, writeFailure(each));
         }
       }
-    };
-    await Promise.all(Array.from({ length: UPDATE_CONCURRENCY }, worker));
+    }
   }
 }
 
-/** By _id alone: FerretDB v1 stalls on ordered batches with any other filter. */
+/** By _id alone: FerretDB v1 stalls on batched updates with any other filter. */
 function updateById<T extends Document>(id: string, set: Document): AnyBulkWriteOperation<T> {
   return {
     updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: set } },
@@ -163,10 +166,18 @@ function collection<T extends Document>(model: { collection: unknown }): Collect
   return model.collection as Collection<T>;
 }
 
-function firstWriteError(error: unknown): { index: number; code?: number; errmsg?: string } | null {
-  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : null;
-  return (list as { index: number; code?: number; errmsg?: string }[] | null)?.[0] ?? null;
+type WriteError = { index: number; code?: number; errmsg?: string };
+
+/** A bulk write's per-operation errors, or null when the error is not a bulk write's. */
+function writeErrors(error: unknown): WriteError[] | null {
+  const found = (error as { writeErrors?: unknown }).writeErrors;
+  if (!found) return null;
+  const list = (Array.isArray(found) ? found : [found]) as WriteError[];
+  return list.length > 0 ? list : null;
+}
+
+function firstWriteError(error: unknown): WriteError | null {
+  return writeErrors(error)?.[0] ?? null;
 }
 
 function writeFailure(error: { code?: number; errmsg?: string }): string {

@@ -16,6 +16,20 @@ import { DirectoryStore, countsAsManaged } from '../state/directory-store.js';
 import { GuidSet } from '../state/guid-set.js';
 import { MembershipStore } from '../state/membership-store.js';
 
+/** A selected group as the membership writes name it. */
+export interface MemberGroup {
+  entraId: string;
+  name: string;
+  existing: ExistingGroup | undefined;
+}
+
+/** One group's memberships that entered (`added`) and left (`removed`) its scope. */
+export interface MemberChange {
+  group: MemberGroup;
+  added: readonly string[];
+  removed: readonly string[];
+}
+
 export interface RunRequest {
   runId: string;
   config: ConnectorSyncConfig;
@@ -151,22 +165,28 @@ export class RunContext {
    * entered and left its scope) staged before and committed after. A group that is not a
    * directory group yet announces its members when it is created instead.
    */
-  async memberWrites(
-    group: { entraId: string; name: string; existing: ExistingGroup | undefined },
+  memberWrites(
+    group: MemberGroup,
     added: readonly string[],
     removed: readonly string[],
     write: () => Promise<void>,
   ): Promise<void> {
-    const existing = group.existing;
-    const staged = await this.feed?.stageMembers(
-      {
-        entraId: group.entraId,
-        name: group.name,
-        id: existing?.id ?? null,
-        managed: !!existing && existing.managedBy !== null,
-      },
-      added,
-      removed,
+    return this.memberWritesOf([{ group, added, removed }], write);
+  }
+
+  /** Membership writes of several groups at once: their feed events staged in one insert. */
+  async memberWritesOf(changes: readonly MemberChange[], write: () => Promise<void>) {
+    const staged = await this.feed?.stageMemberChanges(
+      changes.map(({ group, added, removed }) => ({
+        group: {
+          entraId: group.entraId,
+          name: group.name,
+          id: group.existing?.id ?? null,
+          managed: !!group.existing && group.existing.managedBy !== null,
+        },
+        added,
+        removed,
+      })),
     );
     await write();
     await staged?.commit();

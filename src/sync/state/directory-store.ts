@@ -15,6 +15,8 @@ import type { ExistingUser } from '../plan/plan.types.js';
  * document against the whole list, so its cost grows with the product of the two.
  */
 const LOOKUP_CHUNK = 250;
+/** Directory groups per reply: a connector's groups in one or few round trips. */
+const GROUPS_BATCH = 2_000;
 
 const USER_FIELDS = {
   _id: 1,
@@ -104,18 +106,22 @@ export class DirectoryStore {
   /** The connector's directory groups, plus released ones among the selected ids. */
   async groups(selectedIds: readonly string[]): Promise<Map<string, ExistingGroup>> {
     const fields = { _id: 1, entraId: 1, name: 1, memberCount: 1, managedBy: 1, connectorId: 1 };
-    // Two indexed queries rather than one `$or`, which the offline database cannot push down.
-    const [ours, selected] = await Promise.all([
-      this.models.DirectoryGroup.find({ connectorId: this.connectorId }, fields).lean<
-        DirectoryGroupDoc[]
-      >(),
-      selectedIds.length === 0
+    // Two indexed queries rather than one `$or`, which the offline database cannot push down;
+    // the second only for selected groups that are not the connector's (released ones).
+    const ours = await this.models.DirectoryGroup.find({ connectorId: this.connectorId }, fields)
+      .batchSize(GROUPS_BATCH)
+      .lean<DirectoryGroupDoc[]>();
+    const known = new Set(ours.map((doc) => doc.entraId));
+    const others = selectedIds.filter((id) => !known.has(id));
+    const selected =
+      others.length === 0
         ? []
-        : this.models.DirectoryGroup.find(
-            { entraKey: { $in: selectedIds.map((id) => entraKeyOf(this.companyId, id)) } },
+        : await this.models.DirectoryGroup.find(
+            { entraKey: { $in: others.map((id) => entraKeyOf(this.companyId, id)) } },
             fields,
-          ).lean<DirectoryGroupDoc[]>(),
-    ]);
+          )
+            .batchSize(GROUPS_BATCH)
+            .lean<DirectoryGroupDoc[]>();
     const groups = new Map<string, ExistingGroup>();
     for (const doc of [...ours, ...selected]) {
       groups.set(doc.entraId, {

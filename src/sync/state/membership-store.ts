@@ -16,6 +16,12 @@ export interface Membership {
   inScope: boolean;
 }
 
+/** One edge, named by its group and user. */
+export type EdgeRef = Pick<Membership, 'groupId' | 'userId'>;
+
+/** A map key of an edge within one company (see `MembershipStore.find`). */
+export const edgeKey = (groupId: string, userId: string): string => `${groupId}:${userId}`;
+
 /**
  * The selected groups' memberships, one document per edge, read and written by `_id` (or by
  * user, through an index) for just the edges a run touches. A preview reads but never writes.
@@ -30,12 +36,26 @@ export class MembershipStore {
   /** The stored edges of `groupId` to these users: user id -> in scope. */
   async edges(groupId: string, userIds: readonly string[]): Promise<Map<string, boolean>> {
     const found = new Map<string, boolean>();
-    for (let i = 0; i < userIds.length; i += LOOKUP_CHUNK) {
-      const ids = userIds.slice(i, i + LOOKUP_CHUNK).map((u) => this.key(groupId, u));
+    const stored = await this.find(userIds.map((userId) => ({ groupId, userId })));
+    for (const userId of userIds) {
+      const inScope = stored.get(edgeKey(groupId, userId));
+      if (inScope !== undefined) found.set(userId, inScope);
+    }
+    return found;
+  }
+
+  /** The stored edges among these, in any groups: `edgeKey(group, user)` -> in scope. */
+  async find(refs: readonly EdgeRef[]): Promise<Map<string, boolean>> {
+    const found = new Map<string, boolean>();
+    for (let i = 0; i < refs.length; i += LOOKUP_CHUNK) {
+      const ids = refs.slice(i, i + LOOKUP_CHUNK).map((ref) => this.key(ref.groupId, ref.userId));
       const docs = await this.model
         .find({ _id: { $in: ids } }, { inScope: 1 })
         .lean<Pick<DirectoryGroupMemberDoc, '_id' | 'inScope'>[]>();
-      for (const doc of docs) found.set(edgeOf(doc._id).userId, doc.inScope);
+      for (const doc of docs) {
+        const { groupId, userId } = edgeOf(doc._id);
+        found.set(edgeKey(groupId, userId), doc.inScope);
+      }
     }
     return found;
   }
@@ -74,12 +94,16 @@ export class MembershipStore {
     }
   }
 
-  async insert(groupId: string, members: readonly { userId: string; inScope: boolean }[]) {
+  insert(groupId: string, members: readonly { userId: string; inScope: boolean }[]) {
+    return this.insertAll(members.map((m) => ({ groupId, ...m })));
+  }
+
+  async insertAll(edges: readonly Membership[]): Promise<void> {
     if (this.readOnly) return;
-    for (let i = 0; i < members.length; i += WRITE_CHUNK) {
-      const docs = members
+    for (let i = 0; i < edges.length; i += WRITE_CHUNK) {
+      const docs = edges
         .slice(i, i + WRITE_CHUNK)
-        .map((m) => groupMemberDoc(this.companyId, groupId, m.userId, m.inScope));
+        .map((m) => groupMemberDoc(this.companyId, m.groupId, m.userId, m.inScope));
       try {
         await this.model.insertMany(docs, { ordered: false, lean: true });
       } catch (error) {
@@ -89,18 +113,29 @@ export class MembershipStore {
     }
   }
 
-  async setScope(groupId: string, userIds: readonly string[], inScope: boolean): Promise<void> {
+  setScope(groupId: string, userIds: readonly string[], inScope: boolean): Promise<void> {
+    return this.setScopeAll(
+      userIds.map((userId) => ({ groupId, userId })),
+      inScope,
+    );
+  }
+
+  async setScopeAll(refs: readonly EdgeRef[], inScope: boolean): Promise<void> {
     if (this.readOnly) return;
-    for (let i = 0; i < userIds.length; i += LOOKUP_CHUNK) {
-      const ids = userIds.slice(i, i + LOOKUP_CHUNK).map((u) => this.key(groupId, u));
+    for (let i = 0; i < refs.length; i += LOOKUP_CHUNK) {
+      const ids = refs.slice(i, i + LOOKUP_CHUNK).map((ref) => this.key(ref.groupId, ref.userId));
       await this.model.updateMany({ _id: { $in: ids } }, { $set: { inScope } });
     }
   }
 
-  async remove(groupId: string, userIds: readonly string[]): Promise<void> {
+  remove(groupId: string, userIds: readonly string[]): Promise<void> {
+    return this.removeAll(userIds.map((userId) => ({ groupId, userId })));
+  }
+
+  async removeAll(refs: readonly EdgeRef[]): Promise<void> {
     if (this.readOnly) return;
-    for (let i = 0; i < userIds.length; i += LOOKUP_CHUNK) {
-      const ids = userIds.slice(i, i + LOOKUP_CHUNK).map((u) => this.key(groupId, u));
+    for (let i = 0; i < refs.length; i += LOOKUP_CHUNK) {
+      const ids = refs.slice(i, i + LOOKUP_CHUNK).map((ref) => this.key(ref.groupId, ref.userId));
       await this.model.deleteMany({ _id: { $in: ids } });
     }
   }
