@@ -211,7 +211,9 @@ export function idsOfIdFilter(node: FilterNode): string[] | null {
  */
 export function idsToLookUp(node: FilterNode): string[] | null {
   if (node.op === 'in' && node.property === 'id') {
-    return node.values.filter((v): v is string => typeof v === 'string').map((v) => v.toLowerCase());
+    return node.values
+      .filter((v): v is string => typeof v === 'string')
+      .map((v) => v.toLowerCase());
   }
   if (node.op === 'and') return idsToLookUp(node.left) ?? idsToLookUp(node.right);
   if (node.op === 'or') {
