@@ -40,35 +40,58 @@ export function shownStatus(stored: ConnectorStatus | null): ConnectorStatus {
 }
 
 /**
- * Why a connector is UNAUTHORIZED or ERROR, as a code a portal can branch on or translate;
- * `statusReason` says the same in English with what to do. Null when the status needs no
- * reason (NOT_SAVED, WAITING_FOR_CONNECTION, CONNECTED, DISABLED, UNINSTALLED).
+ * Why Entra or Graph refused the connector, in the terms an admin acts on. The AADSTS numbers
+ * are documented in https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes;
+ * anything else is UNKNOWN with Entra's own code attached.
  */
-export enum ConnectorStatusReasonCode {
-  /** UNAUTHORIZED: new credentials were entered and are not verified yet. */
-  CREDENTIALS_CHANGED = 'CREDENTIALS_CHANGED',
-  /** UNAUTHORIZED, from here to TOKEN_REJECTED: the Entra reasons of docs/api.md. */
+export enum EntraAuthReason {
   INVALID_SECRET = 'INVALID_SECRET',
   EXPIRED_SECRET = 'EXPIRED_SECRET',
   MISSING_SECRET = 'MISSING_SECRET',
   UNKNOWN_TENANT = 'UNKNOWN_TENANT',
+  /**
+   * AADSTS700016: no app with this client id in the tenant (a multi-tenant app no admin has
+   * installed, or a wrong client or tenant id). Admin consent installs an app from elsewhere.
+   */
   APP_NOT_CONSENTED = 'APP_NOT_CONSENTED',
+  /** AADSTS7000112: the app's enterprise application is disabled in the tenant. */
   APP_DISABLED = 'APP_DISABLED',
+  /** The app has no admin consent in the tenant (never granted, or revoked): no permissions. */
   CONSENT_REQUIRED = 'CONSENT_REQUIRED',
+  /** Graph denied a read: an application permission the connector needs is not granted. */
   MISSING_PERMISSIONS = 'MISSING_PERMISSIONS',
+  /** Graph refused a token Entra issued (the app was removed or disabled since). */
   TOKEN_REJECTED = 'TOKEN_REJECTED',
+  UNKNOWN = 'UNKNOWN',
+}
+
+// Not one of the status reasons of its own: a connector's UNKNOWN is ConnectorStatusReasonCode's.
+const { UNKNOWN: _unknown, ...ENTRA_REASONS } = EntraAuthReason;
+
+/**
+ * Why a connector is UNAUTHORIZED or ERROR, as a code a portal can branch on or translate;
+ * `statusReason` says the same in English with what to do. Null when the status needs no
+ * reason (NOT_SAVED, WAITING_FOR_CONNECTION, CONNECTED, DISABLED, UNINSTALLED).
+ */
+export const ConnectorStatusReasonCode = {
+  /** UNAUTHORIZED: new credentials were entered and are not verified yet. */
+  CREDENTIALS_CHANGED: 'CREDENTIALS_CHANGED',
+  /** UNAUTHORIZED: why Entra refused (EntraAuthReason, docs/api.md). */
+  ...ENTRA_REASONS,
   /** ERROR: the sync group no longer exists in Entra. */
-  SYNC_GROUP_NOT_FOUND = 'SYNC_GROUP_NOT_FOUND',
+  SYNC_GROUP_NOT_FOUND: 'SYNC_GROUP_NOT_FOUND',
   /** ERROR: part of the Entra data could not be read; nobody was deprovisioned. */
-  ENTRA_DATA_INCOMPLETE = 'ENTRA_DATA_INCOMPLETE',
+  ENTRA_DATA_INCOMPLETE: 'ENTRA_DATA_INCOMPLETE',
   /** ERROR: the sync failed in a way the hub does not classify; it is retried. */
-  SYNC_FAILED = 'SYNC_FAILED',
+  SYNC_FAILED: 'SYNC_FAILED',
   /**
    * Entra refused for a reason the hub does not classify (the message carries Entra's code), or
    * a reason recorded before reason codes existed.
    */
-  UNKNOWN = 'UNKNOWN',
-}
+  UNKNOWN: EntraAuthReason.UNKNOWN,
+} as const;
+export type ConnectorStatusReasonCode =
+  (typeof ConnectorStatusReasonCode)[keyof typeof ConnectorStatusReasonCode];
 
 const REASON_CODES: ReadonlySet<string> = new Set(Object.values(ConnectorStatusReasonCode));
 

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { DirectoryEventType, DirectoryObjectKind } from '../../domain/directory-event.js';
+import type { DirectoryChangeRecord } from '../../domain/directory-event.js';
 
 export type PlainFields = Record<string, string | number | boolean | null>;
 
@@ -24,23 +24,10 @@ export type FeedCheck =
  * database answers that from its index; any other filter decodes the whole collection). An entry
  * is visible once its number is at most the company's committed head (feed-head.model.ts).
  */
-export interface FeedEntryDoc {
+export interface FeedEntryDoc extends Omit<DirectoryChangeRecord, 'cursor' | 'objectId'> {
   _id: string;
-  companyId: string;
-  seq: number;
-  type: DirectoryEventType;
-  occurredAt: Date;
-  connectorId: string | null;
-  runId: string | null;
-  objectType: DirectoryObjectKind;
   /** The directory id when the write names it; null for inserts (looked up when read). */
   objectId: string | null;
-  entraId: string;
-  label: string;
-  rule: string | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  members: { added: string[]; removed: string[] } | null;
   check: FeedCheck;
   /** The write failed (or never happened): skipped by readers, its number stays used. */
   dropped?: boolean;

@@ -1,31 +1,8 @@
 import { GraphClientError } from '@microsoft/microsoft-graph-client';
+import { EntraAuthReason } from '../../domain/connector.js';
 import { AppError, ErrorCode, isAppError } from '../../domain/errors.js';
 
-/**
- * Why Entra or Graph refused the connector, in the terms an admin acts on. The AADSTS numbers
- * are documented in https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes;
- * anything else is UNKNOWN with Entra's own code attached.
- */
-export enum EntraAuthReason {
-  INVALID_SECRET = 'INVALID_SECRET',
-  EXPIRED_SECRET = 'EXPIRED_SECRET',
-  MISSING_SECRET = 'MISSING_SECRET',
-  UNKNOWN_TENANT = 'UNKNOWN_TENANT',
-  /**
-   * AADSTS700016: no app with this client id in the tenant (a multi-tenant app no admin has
-   * installed, or a wrong client or tenant id). Admin consent installs an app from elsewhere.
-   */
-  APP_NOT_CONSENTED = 'APP_NOT_CONSENTED',
-  /** AADSTS7000112: the app's enterprise application is disabled in the tenant. */
-  APP_DISABLED = 'APP_DISABLED',
-  /** The app has no admin consent in the tenant (never granted, or revoked): no permissions. */
-  CONSENT_REQUIRED = 'CONSENT_REQUIRED',
-  /** Graph denied a read: an application permission the connector needs is not granted. */
-  MISSING_PERMISSIONS = 'MISSING_PERMISSIONS',
-  /** Graph refused a token Entra issued (the app was removed or disabled since). */
-  TOKEN_REJECTED = 'TOKEN_REJECTED',
-  UNKNOWN = 'UNKNOWN',
-}
+export { EntraAuthReason };
 
 /** The reasons whose fix is the admin-consent round trip (Verify Connection offers its URL). */
 export const CONSENT_FIXES: ReadonlySet<EntraAuthReason> = new Set([
