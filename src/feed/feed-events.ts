@@ -16,8 +16,11 @@ export interface FeedChangeInput {
   rule: string;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
-  /** `id`: the directory document the write updates (absent for inserts). */
-  write: { kind: string; id?: string } | null;
+  /**
+   * `id`: the directory document the write updates (absent for inserts); `members`: a created
+   * group's members in scope, when the run has them at hand.
+   */
+  write: { kind: string; id?: string; members?: Iterable<string> } | null;
 }
 
 /** A feed entry before it is numbered. */

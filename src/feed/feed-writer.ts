@@ -65,6 +65,12 @@ export interface FeedMemberChange {
   removed: readonly string[];
 }
 
+/**
+ * Entries per feed insert, weighed: 1 an entry, plus 1 per 40 member ids it names (a member
+ * event of 400 ids weighs 11), so an insert stays around a megabyte.
+ */
+const INSERT_WEIGHT = 1_000;
+
 const EMPTY: StagedBatch = { size: 0, commit: () => Promise.resolve() };
 
 /**
@@ -119,24 +125,32 @@ export class FeedWriter {
 
   /**
    * Stages the feed entries of planned changes about to be written. A created group is followed
-   * by its in-scope memberships (written earlier in the run), read from the store in chunks.
+   * by its in-scope memberships: the ones the run listed, else read from the store.
    */
   async stageChanges(changes: readonly FeedChangeInput[]): Promise<StagedBatch> {
     const staged: Staged[] = [];
-    // One insert for the batch's entries (a run's batch holds hundreds of changes), cut only
-    // where a created group's members follow its own entry.
+    // Few inserts for the batch's entries (a run's batch holds hundreds of changes, a first sync
+    // hundreds of groups with their members), in order, each of bounded size.
     let pending: Owned[] = [];
+    let weight = 0;
     const flush = async () => {
       staged.push(...(await this.insert(pending)));
       pending = [];
+      weight = 0;
+    };
+    const push = async (owned: Owned) => {
+      pending.push(owned);
+      const members = owned.draft.members;
+      weight += 1 + (members ? (members.added.length + members.removed.length) / 40 : 0);
+      if (weight >= INSERT_WEIGHT) await flush();
     };
     for (const change of changes) {
       const draft = draftOf(this.context.companyId, change);
       if (!draft) continue;
-      pending.push({ draft, change });
-      if (change.action === ChangeAction.GROUP_CREATE) {
-        await flush();
-        staged.push(...(await this.stageInitialMembers(change)));
+      await push({ draft, change });
+      if (change.action !== ChangeAction.GROUP_CREATE) continue;
+      for await (const drafts of this.initialMemberDrafts(change)) {
+        for (const member of drafts) await push({ draft: member, change });
       }
     }
     await flush();
@@ -164,28 +178,30 @@ export class FeedWriter {
     return this.batch(await this.insert(drafts.map((draft) => ({ draft, change: null }))));
   }
 
-  private async stageInitialMembers(change: FeedChangeInput): Promise<Staged[]> {
+  /** A created group's members in scope, as member events of MEMBERS_PER_EVENT ids. */
+  private async *initialMemberDrafts(change: FeedChangeInput): AsyncGenerator<FeedEventDraft[]> {
     const { companyId } = this.context;
     const group = { entraId: change.objectId, name: change.label, id: change.write?.id ?? null };
     const key = entraKeyOf(companyId, change.objectId);
+    let added: string[] = [];
+    for await (const userId of change.write?.members ?? this.storedMembers(change.objectId)) {
+      added.push(userId);
+      if (added.length < MEMBERS_PER_EVENT) continue;
+      yield memberDrafts(companyId, group, added, [], key);
+      added = [];
+    }
+    if (added.length > 0) yield memberDrafts(companyId, group, added, [], key);
+  }
+
+  /** A group's stored edges in scope (written earlier in the run), streamed. */
+  private async *storedMembers(groupId: string): AsyncGenerator<string> {
     const cursor = this.models.DirectoryGroupMember.collection.find(
-      { groupKey: `${companyId}:${change.objectId}` },
+      { groupKey: `${this.context.companyId}:${groupId}` },
       { projection: { inScope: 1 }, batchSize: 5_000 },
     );
-    const staged: Staged[] = [];
-    let added: string[] = [];
-    const flush = async () => {
-      const drafts = memberDrafts(companyId, group, added, [], key);
-      staged.push(...(await this.insert(drafts.map((draft) => ({ draft, change })))));
-      added = [];
-    };
     for await (const edge of cursor) {
-      if (!edge['inScope']) continue;
-      added.push(edgeOf(String(edge._id)).userId);
-      if (added.length === MEMBERS_PER_EVENT) await flush();
+      if (edge['inScope']) yield edgeOf(String(edge._id)).userId;
     }
-    if (added.length > 0) await flush();
-    return staged;
   }
 
   private async insert(owned: readonly Owned[]): Promise<Staged[]> {

@@ -186,6 +186,8 @@ describe('GuidSet', () => {
     expect(set.has(ids[7]!.toUpperCase())).toBe(true);
     expect(set.has('not-a-guid')).toBe(true);
     expect(set.has('ffffffff-0000-4000-8000-000000000000')).toBe(false);
+    // Listed back in lowercase, each once, the other ids as they were.
+    expect([...set].sort()).toEqual([...ids, 'not-a-guid'].sort());
     expect(set.has('other')).toBe(false);
   });
 });

@@ -74,7 +74,17 @@ export type UserWrite =
 
 /** Directory group writes; memberships are written apart, edge by edge (membership store). */
 export type GroupWrite =
-  | { kind: 'insertGroup'; entraId: string; name: string; memberCount: number }
+  | {
+      kind: 'insertGroup';
+      entraId: string;
+      name: string;
+      memberCount: number;
+      /**
+       * Its members in scope when the run has just listed them all (its feed events name them);
+       * absent: the feed reads them from the membership store.
+       */
+      members?: Iterable<string>;
+    }
   | {
       kind: 'updateGroup';
       id: string;

@@ -28,6 +28,8 @@ const NONE_STORED: ReadonlyMap<string, boolean> = new Map();
 interface Listed {
   tally: GroupTally;
   state: SelectedGroupState;
+  /** A group the run may create: its members in scope, all of them (null otherwise). */
+  members: GuidSet | null;
   /** The listing broke off: what was seen is applied, nothing removed. */
   failure: string | null;
 }
@@ -62,6 +64,7 @@ export async function listSelectedGroups(
   }
   const queue = [...names.names];
   const tallies: GroupTally[] = [];
+  const members = new Map<string, GuidSet>();
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [id, name] = next;
@@ -72,6 +75,7 @@ export async function listSelectedGroups(
       }
       tallies.push(listed.tally);
       entries.push(listed.state);
+      if (listed.members) members.set(id, listed.members);
       if (listed.failure) {
         changes.push(
           groupErrorChange(
@@ -85,7 +89,7 @@ export async function listSelectedGroups(
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   for (const id of gone) tallies.push({ ...emptyTally(id, id, 0), gone: true });
-  await planAndApply(ctx, tallies, before.existing, changes);
+  await planAndApply(ctx, tallies, before.existing, changes, members);
   return entries;
 }
 
@@ -106,6 +110,8 @@ async function listGroup(
   const nothingStored = !previous && storedBefore === 0;
   const tally = emptyTally(id, name, membersBefore(id, before));
   const group = { entraId: id, name, existing: before.existing.get(id) };
+  // Not a directory group yet: if the run creates it, its feed events name these members.
+  const members = group.existing?.managedBy ? null : new GuidSet();
   const seen = new GuidSet();
   let seenStored = 0;
   let inserted = 0;
@@ -120,7 +126,10 @@ async function listGroup(
       const moved: Record<'on' | 'off', string[]> = { on: [], off: [] };
       for (const userId of fresh) {
         const member = scope.has(userId);
-        if (member) inScopeSeen += 1;
+        if (member) {
+          inScopeSeen += 1;
+          members?.add(userId);
+        }
         const had = stored.get(userId);
         if (had === undefined) {
           inserts.push({ userId, inScope: member });
@@ -147,7 +156,9 @@ async function listGroup(
   }
   if (failure) {
     const edges = (previous?.edges ?? 0) + inserted;
-    return { tally, state: { id, name, edges, members: tally.membersAfter }, failure };
+    // Edges stored from before may be in scope too: the feed reads them from the store.
+    const state = { id, name, edges, members: tally.membersAfter };
+    return { tally, state, members: null, failure };
   }
   // Edges stored but not seen are memberships Entra no longer has. The stored count says when
   // there are some, so a listing that matches it (the usual case) reads nothing more; the daily
@@ -165,7 +176,8 @@ async function listGroup(
     await ctx.memberWrites(group, [], left, () => ctx.memberships.remove(id, removed));
   }
   tally.membersAfter = inScopeSeen;
-  return { tally, state: { id, name, edges: seen.size, members: inScopeSeen }, failure: null };
+  const state = { id, name, edges: seen.size, members: inScopeSeen };
+  return { tally, state, members, failure: null };
 }
 
 export function membersBefore(id: string, before: GroupsBefore): number {
@@ -177,10 +189,15 @@ export async function planAndApply(
   tallies: readonly GroupTally[],
   existing: ReadonlyMap<string, ExistingGroup>,
   changes: PlannedChange[],
+  /** Listed groups' members in scope (see Listed.members), handed to created groups' events. */
+  members: ReadonlyMap<string, GuidSet> = new Map(),
 ): Promise<void> {
   for (const tally of tallies) {
     const change = planGroup(tally, existing.get(tally.id) ?? null, ctx.config.connectorId);
-    if (change) changes.push(change);
+    if (!change) continue;
+    const listed = members.get(tally.id);
+    if (listed && change.write?.kind === 'insertGroup') change.write.members = listed;
+    changes.push(change);
   }
   await ctx.applyAndLog(changes, [], new Map());
 }

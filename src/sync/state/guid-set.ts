@@ -36,6 +36,18 @@ export class GuidSet {
     return this.find(key) >= 0;
   }
 
+  [Symbol.iterator](): Generator<string> {
+    return this.values();
+  }
+
+  /** Every id (GUIDs in lowercase, as Entra writes them), in no particular order. */
+  *values(): Generator<string> {
+    for (let slot = 0; slot < this.used.length; slot += 1) {
+      if (this.used[slot]) yield formatGuid(this.words, slot * 4);
+    }
+    yield* this.others;
+  }
+
   /** Inserts the key; false when it was there already. */
   private insert(key: Uint32Array): boolean {
     const mask = this.used.length - 1;
@@ -82,6 +94,12 @@ function parseGuid(id: string): Uint32Array | null {
   const hex = id.replace(/-/g, '');
   for (let i = 0; i < 4; i += 1) scratch[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
   return scratch;
+}
+
+function formatGuid(words: Uint32Array, at: number): string {
+  let hex = '';
+  for (let i = 0; i < 4; i += 1) hex += words[at + i]!.toString(16).padStart(8, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function hash(key: Uint32Array): number {
