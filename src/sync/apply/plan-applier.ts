@@ -112,50 +112,35 @@ export class PlanApplier {
   ): Promise<void> {
     const inserts = entries.filter((entry) => 'insertOne' in entry.op);
     const updates = entries.filter((entry) => !('insertOne' in entry.op));
-    // Inserts go in ordered bulk batches; after a failed one the batch resumes just past it, so
-    // one bad record never stops the rest.
-    let start = 0;
-    while (start < inserts.length) {
-      this.signal?.throwIfAborted();
-      const batch = inserts.slice(start, start + BATCH);
-      try {
-        await target.bulkWrite(
-          batch.map((entry) => entry.op),
-          { ordered: true },
-        );
-        start += batch.length;
-      } catch (error) {
-        const first = firstWriteError(error);
-        if (!first) throw error;
-        const change = batch[first.index]?.change;
-        if (change) failed.set(change, writeFailure(first));
-        start += first.index + 1;
-      }
-    }
-    // Updates (each by _id) in unordered batches: every one is tried, and each failure is
-    // reported by its index.
-    for (let at = 0; at < updates.length; at += UPDATE_BATCH) {
-      this.signal?.throwIfAborted();
-      const batch = updates.slice(at, at + UPDATE_BATCH);
-      try {
-        await target.bulkWrite(
-          batch.map((entry) => entry.op),
-          { ordered: false },
-        );
-      } catch (error) {
-        const errors = writeErrors(error);
-        if (!errors) throw error;
-        for (const each of errors) {
-          const change = batch[each.index]?.change;
-          if (!change) throw error;
-          failed.set(change, writeFailure(each));
+    // Inserts, then updates (each by _id), in unordered batches: every write is tried and each
+    // failure is reported by its index, so one bad record never stops the rest.
+    for (const [list, size] of [
+      [inserts, BATCH],
+      [updates, UPDATE_BATCH],
+    ] as const) {
+      for (let at = 0; at < list.length; at += size) {
+        this.signal?.throwIfAborted();
+        const batch = list.slice(at, at + size);
+        try {
+          await target.bulkWrite(
+            batch.map((entry) => entry.op),
+            { ordered: false },
+          );
+        } catch (error) {
+          const errors = writeErrors(error);
+          if (!errors) throw error;
+          for (const each of errors) {
+            const change = batch[each.index]?.change;
+            if (!change) throw error;
+            failed.set(change, writeFailure(each));
+          }
         }
       }
     }
   }
 }
 
-/** By _id alone: FerretDB v1 stalls on batched updates with any other filter. */
+/** By _id alone, which the offline database answers from its index (docs/sync.md). */
 function updateById<T extends Document>(id: string, set: Document): AnyBulkWriteOperation<T> {
   return {
     updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: set } },
@@ -174,10 +159,6 @@ function writeErrors(error: unknown): WriteError[] | null {
   if (!found) return null;
   const list = (Array.isArray(found) ? found : [found]) as WriteError[];
   return list.length > 0 ? list : null;
-}
-
-function firstWriteError(error: unknown): WriteError | null {
-  return writeErrors(error)?.[0] ?? null;
 }
 
 function writeFailure(error: { code?: number; errmsg?: string }): string {
