@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { useSearch } from 'wouter';
 import { ErrorNotice, Notice } from '../components/error-notice';
+import { Field } from '../components/fields';
 import type { ConnectorQuery as ConnectorQueryResult } from '../gql/graphql';
 import { reasonAction } from '../lib/errors';
 import { SetCredentialsMutation, VerifyConnectionMutation } from '../lib/operations';
@@ -63,43 +64,33 @@ export function AzureAuthTab({ connector, onNext }: { connector: Connector; onNe
       </p>
       {consent && !result && <ConsentOutcome result={consent} reason={search.get('reason')} />}
       <div className="fields">
-        <div>
-          <label htmlFor="tenant-id">Directory (tenant) ID</label>
-          <input
-            id="tenant-id"
-            value={tenantId}
-            onChange={(e) => setTenantId(e.target.value)}
-            required
-            autoComplete="off"
-            spellCheck={false}
-          />
-        </div>
-        <div>
-          <label htmlFor="client-id">Application (client) ID</label>
-          <input
-            id="client-id"
-            value={clientId}
-            onChange={(e) => setClientId(e.target.value)}
-            required
-            autoComplete="off"
-            spellCheck={false}
-          />
-        </div>
-        <div>
-          <label htmlFor="client-secret">Client secret Value</label>
-          <input
-            id="client-secret"
-            type="password"
-            value={secret}
-            onChange={(e) => setSecret(e.target.value)}
-            required={
-              !connector.clientSecretHint ||
-              tenantId.trim() !== (connector.tenantId ?? '') ||
-              clientId.trim() !== (connector.clientId ?? '')
-            }
-            autoComplete="off"
-            aria-describedby="secret-hint"
-          />
+        <Field
+          id="tenant-id"
+          label="Directory (tenant) ID"
+          value={tenantId}
+          onValue={setTenantId}
+          required
+        />
+        <Field
+          id="client-id"
+          label="Application (client) ID"
+          value={clientId}
+          onValue={setClientId}
+          required
+        />
+        <Field
+          id="client-secret"
+          label="Client secret Value"
+          type="password"
+          value={secret}
+          onValue={setSecret}
+          required={
+            !connector.clientSecretHint ||
+            tenantId.trim() !== (connector.tenantId ?? '') ||
+            clientId.trim() !== (connector.clientId ?? '')
+          }
+          aria-describedby="secret-hint"
+        >
           <p id="secret-hint" className="hint">
             {connector.clientSecretHint
               ? `Stored: ${connector.clientSecretHint} (never shown). Enter a new Value to replace it.`
@@ -107,16 +98,14 @@ export function AzureAuthTab({ connector, onNext }: { connector: Connector; onNe
             {connector.secretExpiresInDays != null &&
               ` Expires in ${connector.secretExpiresInDays} days.`}
           </p>
-        </div>
-        <div>
-          <label htmlFor="secret-expires">Secret expires (optional; default 24 months)</label>
-          <input
-            id="secret-expires"
-            type="date"
-            value={expires}
-            onChange={(e) => setExpires(e.target.value)}
-          />
-        </div>
+        </Field>
+        <Field
+          id="secret-expires"
+          label="Secret expires (optional; default 24 months)"
+          type="date"
+          value={expires}
+          onValue={setExpires}
+        />
       </div>
       {connector.secretExpiryWarning && (
         <Notice tone="warning" title={connector.secretExpiryWarning} />

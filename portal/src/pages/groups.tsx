@@ -7,6 +7,7 @@ import {
   SelectSyncGroupMutation,
   SetSyncedGroupsMutation,
 } from '../lib/operations';
+import { MoreRow } from '../components/fields';
 
 type Connector = ConnectorQueryResult['connector'];
 interface Group {
@@ -197,19 +198,13 @@ function GroupPage(props: {
           <td colSpan={3}>No security group matches.</td>
         </tr>
       )}
-      {props.isLast && page?.pageInfo.hasNextPage && page.pageInfo.endCursor && (
-        <tr>
-          <td colSpan={3}>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => props.onMore(page.pageInfo.endCursor!)}
-            >
-              More groups
-            </button>
-          </td>
-        </tr>
-      )}
+      <MoreRow
+        show={props.isLast}
+        pageInfo={page?.pageInfo}
+        colSpan={3}
+        label="More groups"
+        onMore={props.onMore}
+      />
     </tbody>
   );
 }

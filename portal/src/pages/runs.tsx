@@ -7,6 +7,7 @@ import { RunProgress } from '../components/run-progress';
 import type { SyncRunFieldsFragment } from '../gql/graphql';
 import { ConnectorQuery, SynchronizeNowMutation } from '../lib/operations';
 import { SyncRunsQuery, SyncRunUpdatedSubscription } from '../lib/sync-operations';
+import { MoreRow } from '../components/fields';
 
 /**
  * A connector's sync runs, newest first, with runs appearing and changing live
@@ -124,19 +125,13 @@ function RunPageRows(props: {
           <td colSpan={10}>No runs yet: Save Changes starts the first one.</td>
         </tr>
       )}
-      {props.isLast && page?.pageInfo.hasNextPage && page.pageInfo.endCursor && (
-        <tr>
-          <td colSpan={10}>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => props.onMore(page.pageInfo.endCursor!)}
-            >
-              Older runs
-            </button>
-          </td>
-        </tr>
-      )}
+      <MoreRow
+        show={props.isLast}
+        pageInfo={page?.pageInfo}
+        colSpan={10}
+        label="Older runs"
+        onMore={props.onMore}
+      />
     </tbody>
   );
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { ErrorNotice } from '../components/error-notice';
 import { DirectoryUsersQuery } from '../lib/sync-operations';
+import { MoreRow } from '../components/fields';
 
 /** The company's users; those the connector manages show "Azure AD" in Managed By. */
 export function UsersPanel({ companyId }: { companyId: string }) {
@@ -94,19 +95,13 @@ function UserRows(props: {
           <td colSpan={4}>{page.totalCount} users</td>
         </tr>
       )}
-      {props.isLast && page?.pageInfo.hasNextPage && page.pageInfo.endCursor && (
-        <tr>
-          <td colSpan={4}>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => props.onMore(page.pageInfo.endCursor!)}
-            >
-              More users
-            </button>
-          </td>
-        </tr>
-      )}
+      <MoreRow
+        show={props.isLast}
+        pageInfo={page?.pageInfo}
+        colSpan={4}
+        label="More users"
+        onMore={props.onMore}
+      />
     </tbody>
   );
 }
