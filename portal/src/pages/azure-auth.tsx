@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { useSearch } from 'wouter';
 import { ErrorNotice, Notice } from '../components/error-notice';
-import { Field } from '../components/fields';
+import { Field } from '../components/form-parts';
 import type { ConnectorQuery as ConnectorQueryResult } from '../gql/graphql';
 import { reasonAction } from '../lib/errors';
 import { SetCredentialsMutation, VerifyConnectionMutation } from '../lib/operations';

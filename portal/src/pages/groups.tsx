@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { ErrorNotice, Notice } from '../components/error-notice';
 import type { ConnectorQuery as ConnectorQueryResult } from '../gql/graphql';
@@ -7,7 +7,7 @@ import {
   SelectSyncGroupMutation,
   SetSyncedGroupsMutation,
 } from '../lib/operations';
-import { MoreRow } from '../components/fields';
+import { MoreRow, SearchForm, usePagedSearch } from '../components/form-parts';
 
 type Connector = ConnectorQueryResult['connector'];
 interface Group {
@@ -20,9 +20,7 @@ interface Group {
  * group (the green button), and optionally groups to sync.
  */
 export function GroupsTab({ connector, onNext }: { connector: Connector; onNext: () => void }) {
-  const [draft, setDraft] = useState('');
-  const [search, setSearch] = useState('');
-  const [pages, setPages] = useState<(string | null)[]>([null]);
+  const { search, pages, searchFor, more } = usePagedSearch();
   const [extra, setExtra] = useState<Group[]>(connector.syncedGroups.map((g) => ({ ...g })));
   const [picked, pick] = useMutation(SelectSyncGroupMutation);
   const [savedExtra, saveExtra] = useMutation(SetSyncedGroupsMutation);
@@ -37,11 +35,6 @@ export function GroupsTab({ connector, onNext }: { connector: Connector; onNext:
       </Notice>
     );
   }
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setSearch(draft.trim());
-    setPages([null]);
-  };
   const toggleExtra = (group: Group, on: boolean) =>
     setExtra((current) =>
       on
@@ -61,21 +54,12 @@ export function GroupsTab({ connector, onNext }: { connector: Connector; onNext:
         <strong data-testid="sync-group">{connector.syncGroup?.name ?? 'none selected'}</strong>.
         Its members become users of the company. Use a dedicated group; only one can be selected.
       </p>
-      <form className="row wrap" role="search" onSubmit={submit}>
-        <label htmlFor="group-search" className="sr-only">
-          Search Entra groups
-        </label>
-        <input
-          id="group-search"
-          type="search"
-          placeholder="Search Entra groups by name"
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        <button type="submit" className="secondary">
-          Search
-        </button>
-      </form>
+      <SearchForm
+        id="group-search"
+        label="Search Entra groups"
+        placeholder="Search Entra groups by name"
+        onSearch={searchFor}
+      />
       <ErrorNotice error={picked.error ?? savedExtra.error} />
       <table className="list" aria-label="Entra groups">
         <thead>
@@ -92,7 +76,7 @@ export function GroupsTab({ connector, onNext }: { connector: Connector; onNext:
             search={search}
             after={after}
             isLast={index === pages.length - 1}
-            onMore={(cursor) => setPages((p) => [...p, cursor])}
+            onMore={more}
             syncGroupId={connector.syncGroup?.id ?? null}
             extraIds={new Set(extra.map((g) => g.id))}
             onPick={(group) => void pick({ connectorId: connector.id, groupId: group.id })}

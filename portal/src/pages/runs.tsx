@@ -7,7 +7,7 @@ import { RunProgress } from '../components/run-progress';
 import type { SyncRunFieldsFragment } from '../gql/graphql';
 import { ConnectorQuery, SynchronizeNowMutation } from '../lib/operations';
 import { SyncRunsQuery, SyncRunUpdatedSubscription } from '../lib/sync-operations';
-import { MoreRow } from '../components/fields';
+import { MoreRow } from '../components/form-parts';
 
 /**
  * A connector's sync runs, newest first, with runs appearing and changing live

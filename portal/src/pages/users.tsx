@@ -1,37 +1,20 @@
-import { useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { ErrorNotice } from '../components/error-notice';
 import { DirectoryUsersQuery } from '../lib/sync-operations';
-import { MoreRow } from '../components/fields';
+import { MoreRow, SearchForm, usePagedSearch } from '../components/form-parts';
 
 /** The company's users; those the connector manages show "Azure AD" in Managed By. */
 export function UsersPanel({ companyId }: { companyId: string }) {
-  const [draft, setDraft] = useState('');
-  const [search, setSearch] = useState('');
-  const [pages, setPages] = useState<(string | null)[]>([null]);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setSearch(draft.trim());
-    setPages([null]);
-  };
+  const { search, pages, searchFor, more } = usePagedSearch();
   return (
     <section aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
-      <form className="row wrap" role="search" onSubmit={submit}>
-        <label htmlFor="user-search" className="sr-only">
-          Search users by email or name
-        </label>
-        <input
-          id="user-search"
-          type="search"
-          placeholder="Email or name"
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        <button type="submit" className="secondary">
-          Search
-        </button>
-      </form>
+      <SearchForm
+        id="user-search"
+        label="Search users by email or name"
+        placeholder="Email or name"
+        onSearch={searchFor}
+      />
       <table className="list" aria-label="Users">
         <thead>
           <tr>
@@ -48,7 +31,7 @@ export function UsersPanel({ companyId }: { companyId: string }) {
             search={search}
             after={after}
             isLast={index === pages.length - 1}
-            onMore={(cursor) => setPages((p) => [...p, cursor])}
+            onMore={more}
           />
         ))}
       </table>

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode } from 'react';
+import { useState, type InputHTMLAttributes, type ReactNode } from 'react';
 
 /**
  * A labelled input of a form's `.fields` grid. Identifiers (ids, secrets) want no autocomplete
@@ -53,5 +53,55 @@ export function MoreRow(props: {
         </button>
       </td>
     </tr>
+  );
+}
+
+/** A paged table's search and the pages loaded (their `after` cursors; the first is null). */
+export function usePagedSearch() {
+  const [search, setSearch] = useState('');
+  const [pages, setPages] = useState<(string | null)[]>([null]);
+  return {
+    search,
+    pages,
+    /** A new search starts again from the first page. */
+    searchFor: (text: string) => {
+      setSearch(text.trim());
+      setPages([null]);
+    },
+    more: (cursor: string) => setPages((loaded) => [...loaded, cursor]),
+  };
+}
+
+/** The search box above a paged table; the label is for screen readers. */
+export function SearchForm(props: {
+  id: string;
+  label: string;
+  placeholder: string;
+  onSearch: (text: string) => void;
+}) {
+  const [draft, setDraft] = useState('');
+  return (
+    <form
+      className="row wrap"
+      role="search"
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onSearch(draft);
+      }}
+    >
+      <label htmlFor={props.id} className="sr-only">
+        {props.label}
+      </label>
+      <input
+        id={props.id}
+        type="search"
+        placeholder={props.placeholder}
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+      />
+      <button type="submit" className="secondary">
+        Search
+      </button>
+    </form>
   );
 }
