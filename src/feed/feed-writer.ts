@@ -158,18 +158,10 @@ export class FeedWriter {
   }
 
   /**
-   * Stages membership changes of one group about to be written. `managed` false: the group is
-   * not (yet) a directory group; its memberships are announced when it is created.
+   * Membership changes of several groups about to be written together, in one insert. A group
+   * not `managed` is not (yet) a directory group: its memberships are announced when it is
+   * created.
    */
-  stageMembers(
-    group: FeedMemberGroup,
-    added: readonly string[],
-    removed: readonly string[],
-  ): Promise<StagedBatch> {
-    return this.stageMemberChanges([{ group, added, removed }]);
-  }
-
-  /** Membership changes of several groups about to be written together: one insert. */
   async stageMemberChanges(changes: readonly FeedMemberChange[]): Promise<StagedBatch> {
     const drafts = changes.flatMap(({ group, added, removed }) =>
       group.managed ? memberDrafts(this.context.companyId, group, added, removed) : [],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type MongoBulkWriteError } from 'mongodb';
 import { testDatabaseUri } from '../helpers/database.js';
 
 /**
@@ -76,5 +76,38 @@ describe('conditional updates are atomic', () => {
       expect(result.matchedCount).toBe(ids.length);
       expect(await rows.countDocuments({ seen: ordered })).toBe(ids.length);
     }
+  });
+
+  it("reports an update that breaks a unique index as that statement's duplicate key error", async () => {
+    // As MongoDB does: unordered, the others are applied; ordered, the batch stops there.
+    // FerretDB v1 failed the whole command (tools/ferretdb/_patches/internal/handler/msg_update.go).
+    const rows = clients[0]!.db().collection('unique');
+    await rows.createIndex({ key: 1 }, { unique: true });
+    await rows.insertMany(['a', 'b', 'c', 'd'].map((key) => ({ _id: key as never, key, n: 0 })));
+    const batch = [
+      { updateOne: { filter: { _id: 'a' as never }, update: { $set: { n: 1 } } } },
+      { updateOne: { filter: { _id: 'b' as never }, update: { $set: { key: 'a' } } } },
+      { updateOne: { filter: { _id: 'c' as never }, update: { $set: { n: 1 } } } },
+    ];
+    const unordered = await rows.bulkWrite(batch, { ordered: false }).catch((e: unknown) => e);
+    expect((unordered as MongoBulkWriteError).writeErrors).toMatchObject([
+      { index: 1, code: 11000 },
+    ]);
+    expect(
+      await rows
+        .find({ n: 1 })
+        .map((r) => r['_id'])
+        .toArray(),
+    ).toEqual(['a', 'c']);
+
+    const ordered = await rows
+      .bulkWrite(
+        [batch[1]!, { updateOne: { filter: { _id: 'd' as never }, update: { $set: { n: 1 } } } }],
+        { ordered: true },
+      )
+      .catch((e: unknown) => e);
+    expect((ordered as MongoBulkWriteError).writeErrors).toMatchObject([{ index: 0, code: 11000 }]);
+    expect(await rows.countDocuments({ _id: 'd' as never, n: 1 })).toBe(0);
+    expect(await rows.countDocuments({ key: 'a' })).toBe(1);
   });
 });

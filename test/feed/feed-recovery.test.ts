@@ -76,11 +76,13 @@ describe('feed recovery after a writer died between stage and commit', () => {
 
     // The dead run's last batch: staged, half written, never committed.
     await dead.stageChanges([disable('user-a', a), disable('user-b', b)]);
-    await dead.stageMembers(
-      { entraId: 'group-1', name: 'Group 1', id: group._id.toHexString(), managed: true },
-      ['member-new', 'member-never'],
-      ['member-gone', 'member-left'],
-    );
+    await dead.stageMemberChanges([
+      {
+        group: { entraId: 'group-1', name: 'Group 1', id: group._id.toHexString(), managed: true },
+        added: ['member-new', 'member-never'],
+        removed: ['member-gone', 'member-left'],
+      },
+    ]);
     await h.infra.models.DirectoryUser.updateOne(
       { _id: a },
       { $set: { status: 'DELETED', statusReason: 'REMOVED_FROM_GROUP' } },
@@ -120,8 +122,12 @@ describe('batches written concurrently (selected groups are listed in parallel)'
     const company = new Types.ObjectId().toHexString();
     const writer = h.infra.feed.writer({ companyId: company, connectorId: 'c2', runId: 'run-2' });
     const group = (entraId: string) => ({ entraId, name: entraId, id: null, managed: true });
-    const first = await writer.stageMembers(group('group-a'), ['u1'], []);
-    const second = await writer.stageMembers(group('group-b'), ['u2'], []);
+    const first = await writer.stageMemberChanges([
+      { group: group('group-a'), added: ['u1'], removed: [] },
+    ]);
+    const second = await writer.stageMemberChanges([
+      { group: group('group-b'), added: ['u2'], removed: [] },
+    ]);
 
     // The later batch's writes finish first: the earlier one is still being written.
     await second.commit();

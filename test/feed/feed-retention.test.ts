@@ -33,7 +33,9 @@ describe('the change feed keeps FEED_RETENTION_DAYS of entries', () => {
     const group = (entraId: string) => ({ entraId, name: entraId, id: null, managed: true });
     const write = async (entraId: string) => {
       const writer = feed.writer({ companyId, connectorId: 'c1', runId: null });
-      await (await writer.stageMembers(group(entraId), ['u1'], [])).commit();
+      await (
+        await writer.stageMemberChanges([{ group: group(entraId), added: ['u1'], removed: [] }])
+      ).commit();
     };
 
     await write('day-0-a');

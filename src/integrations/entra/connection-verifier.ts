@@ -1,10 +1,6 @@
+import { EntraAuthReason } from '../../domain/connector.js';
 import { AppError, ErrorCode } from '../../domain/errors.js';
-import {
-  CONSENT_FIXES,
-  EntraAuthReason,
-  entraAuthError,
-  entraReasonOf,
-} from './entra-auth-error.js';
+import { CONSENT_FIXES, entraAuthError, entraReasonOf } from './entra-auth-error.js';
 import type { EntraClientFactory } from './graph-client.factory.js';
 import { toGraphAppError } from './graph-errors.js';
 import type { EntraCredentials } from './token-provider.js';

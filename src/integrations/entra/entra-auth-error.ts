@@ -2,8 +2,6 @@ import { GraphClientError } from '@microsoft/microsoft-graph-client';
 import { EntraAuthReason } from '../../domain/connector.js';
 import { AppError, ErrorCode, isAppError } from '../../domain/errors.js';
 
-export { EntraAuthReason };
-
 /** The reasons whose fix is the admin-consent round trip (Verify Connection offers its URL). */
 export const CONSENT_FIXES: ReadonlySet<EntraAuthReason> = new Set([
   EntraAuthReason.APP_NOT_CONSENTED,

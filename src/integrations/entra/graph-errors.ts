@@ -1,6 +1,7 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { AppError, ErrorCode } from '../../domain/errors.js';
-import { EntraAuthReason, tokenFailureOf } from './entra-auth-error.js';
+import { EntraAuthReason } from '../../domain/connector.js';
+import { tokenFailureOf } from './entra-auth-error.js';
 
 /**
  * Graph failure -> AppError, the one classification every caller uses (sync readers, Verify

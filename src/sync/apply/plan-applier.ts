@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import { Types } from 'mongoose';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import type { DirectoryUserDoc } from '../../db/models/directory-user.model.js';
@@ -128,38 +128,13 @@ export class PlanApplier {
           );
         } catch (error) {
           const errors = writeErrors(error);
-          if (errors) {
-            for (const each of errors) {
-              const change = batch[each.index]?.change;
-              if (!change) throw error;
-              failed.set(change, writeFailure(each));
-            }
-          } else if (list === updates) {
-            // FerretDB v1 answers an update that breaks a unique index with a failed command, not
-            // a write error: the batch goes again one update at a time (each sets fields by _id,
-            // so repeating one changes nothing), every failure kept with its change.
-            await this.oneByOne(target, batch, failed);
-          } else throw error;
+          if (!errors) throw error;
+          for (const each of errors) {
+            const change = batch[each.index]?.change;
+            if (!change) throw error;
+            failed.set(change, writeFailure(each));
+          }
         }
-      }
-    }
-  }
-
-  private async oneByOne<T extends Document>(
-    target: Collection<T>,
-    updates: readonly Op<T>[],
-    failed: Map<PlannedChange, string>,
-  ): Promise<void> {
-    for (const entry of updates) {
-      this.signal?.throwIfAborted();
-      const { filter, update } = (
-        entry.op as { updateOne: { filter: Filter<T>; update: UpdateFilter<T> } }
-      ).updateOne;
-      try {
-        await target.updateOne(filter, update);
-      } catch (error) {
-        if (!entry.change) throw error;
-        failed.set(entry.change, writeFailure(error as WriteError));
       }
     }
   }
@@ -187,8 +162,7 @@ function writeErrors(error: unknown): WriteError[] | null {
 }
 
 function writeFailure(error: { code?: number; errmsg?: string }): string {
-  // MongoDB's duplicate key, or the offline FerretDB's words for it (SQLite's unique index).
-  if (error.code === 11000 || /UNIQUE constraint failed/.test(error.errmsg ?? '')) {
+  if (error.code === 11000) {
     return 'Duplicate email or Entra id: another directory user already has it; this user was not written.';
   }
   return `The directory rejected this user (${error.errmsg ?? 'write error'}).`;

@@ -12,7 +12,7 @@ import {
 } from '../plan/group-planner.js';
 import type { PlannedChange } from '../plan/plan.types.js';
 import { GuidSet } from '../state/guid-set.js';
-import type { MemberGroup, RunContext } from './run-context.js';
+import type { RunContext } from './run-context.js';
 
 /** The selected groups a run starts from: their directory groups and stored counts. */
 export interface GroupsBefore {
@@ -21,8 +21,6 @@ export interface GroupsBefore {
   previous: Map<string, SelectedGroupState>;
 }
 
-/** A selected group as its membership writes name it to the feed. */
-export type FeedGroup = MemberGroup;
 const NONE_STORED: ReadonlyMap<string, boolean> = new Map();
 
 interface Listed {

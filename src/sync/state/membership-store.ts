@@ -47,8 +47,7 @@ export class MembershipStore {
   /** The stored edges among these, in any groups: `edgeKey(group, user)` -> in scope. */
   async find(refs: readonly EdgeRef[]): Promise<Map<string, boolean>> {
     const found = new Map<string, boolean>();
-    for (let i = 0; i < refs.length; i += LOOKUP_CHUNK) {
-      const ids = refs.slice(i, i + LOOKUP_CHUNK).map((ref) => this.key(ref.groupId, ref.userId));
+    for (const ids of this.idChunks(refs)) {
       const docs = await this.model
         .find({ _id: { $in: ids } }, { inScope: 1 })
         .lean<Pick<DirectoryGroupMemberDoc, '_id' | 'inScope'>[]>();
@@ -122,8 +121,7 @@ export class MembershipStore {
 
   async setScopeAll(refs: readonly EdgeRef[], inScope: boolean): Promise<void> {
     if (this.readOnly) return;
-    for (let i = 0; i < refs.length; i += LOOKUP_CHUNK) {
-      const ids = refs.slice(i, i + LOOKUP_CHUNK).map((ref) => this.key(ref.groupId, ref.userId));
+    for (const ids of this.idChunks(refs)) {
       await this.model.updateMany({ _id: { $in: ids } }, { $set: { inScope } });
     }
   }
@@ -134,9 +132,15 @@ export class MembershipStore {
 
   async removeAll(refs: readonly EdgeRef[]): Promise<void> {
     if (this.readOnly) return;
-    for (let i = 0; i < refs.length; i += LOOKUP_CHUNK) {
-      const ids = refs.slice(i, i + LOOKUP_CHUNK).map((ref) => this.key(ref.groupId, ref.userId));
+    for (const ids of this.idChunks(refs)) {
       await this.model.deleteMany({ _id: { $in: ids } });
+    }
+  }
+
+  /** The edges' `_id`s, LOOKUP_CHUNK at a time (one `_id $in` each). */
+  private *idChunks(refs: readonly EdgeRef[]): Generator<string[]> {
+    for (let i = 0; i < refs.length; i += LOOKUP_CHUNK) {
+      yield refs.slice(i, i + LOOKUP_CHUNK).map((ref) => this.key(ref.groupId, ref.userId));
     }
   }
 

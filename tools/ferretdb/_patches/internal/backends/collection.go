@@ -261,7 +261,9 @@ func (cc *collectionContract) UpdateAll(ctx context.Context, params *UpdateAllPa
 		span.SetStatus(otelcodes.Error, "")
 	}
 
-	checkError(err)
+	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): the SQLite
+	// backend names a unique index broken by an update (see its UpdateAll).
+	checkError(err, ErrorCodeInsertDuplicateID)
 
 	return res, err
 }

@@ -16,9 +16,11 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/FerretDB/wire"
+	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/FerretDB/FerretDB/internal/backends"
 	"github.com/FerretDB/FerretDB/internal/handler/common"
@@ -43,10 +45,14 @@ func (h *Handler) MsgUpdate(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 		return nil, lazyerrors.Error(err)
 	}
 
-	// TODO https://github.com/FerretDB/FerretDB/issues/2612
-	_ = params.Ordered
+	// Patched (see updateDocument): `ordered` (true unless the command says false) decides whether
+	// a write error stops the batch; upstream's params leave the field unread.
+	params.Ordered = true
+	if v, _ := document.Get("ordered"); v == false {
+		params.Ordered = false
+	}
 
-	matched, modified, upserted, err := h.updateDocument(connCtx, params)
+	matched, modified, upserted, writeErrors, err := h.updateDocument(connCtx, params)
 	if err != nil {
 		return nil, handleUpdateError(params.DB, params.Collection, "update", err)
 	}
@@ -60,6 +66,17 @@ func (h *Handler) MsgUpdate(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 	}
 
 	res.Set("nModified", modified)
+
+	// Patched (see updateDocument): the statements that broke a unique index, as MongoDB lists them.
+	if len(writeErrors) > 0 {
+		array := types.MakeArray(len(writeErrors))
+		for _, we := range writeErrors {
+			array.Append(WriteErrorDocument(we))
+		}
+
+		res.Set("writeErrors", array)
+	}
+
 	res.Set("ok", float64(1))
 
 	return documentOpMsg(
@@ -68,18 +85,19 @@ func (h *Handler) MsgUpdate(connCtx context.Context, msg *wire.OpMsg) (*wire.OpM
 }
 
 // updateDocument iterate through all documents in collection and update them.
-func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams) (int32, int32, *types.Array, error) {
+func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParams) (int32, int32, *types.Array, []*mongo.WriteError, error) {
 	var matched, modified int32
 	var upserted types.Array
+	var writeErrors []*mongo.WriteError
 
 	db, err := h.b.Database(params.DB)
 	if err != nil {
 		if backends.ErrorCodeIs(err, backends.ErrorCodeDatabaseNameIsInvalid) {
 			msg := fmt.Sprintf("Invalid namespace specified '%s.%s'", params.DB, params.Collection)
-			return 0, 0, nil, handlererrors.NewCommandErrorMsgWithArgument(handlererrors.ErrInvalidNamespace, msg, "update")
+			return 0, 0, nil, nil, handlererrors.NewCommandErrorMsgWithArgument(handlererrors.ErrInvalidNamespace, msg, "update")
 		}
 
-		return 0, 0, nil, lazyerrors.Error(err)
+		return 0, 0, nil, nil, lazyerrors.Error(err)
 	}
 
 	err = db.CreateCollection(ctx, &backends.CreateCollectionParams{Name: params.Collection})
@@ -91,9 +109,9 @@ func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParam
 		// nothing
 	case backends.ErrorCodeIs(err, backends.ErrorCodeCollectionNameIsInvalid):
 		msg := fmt.Sprintf("Invalid collection name: %s", params.Collection)
-		return 0, 0, nil, handlererrors.NewCommandErrorMsgWithArgument(handlererrors.ErrInvalidNamespace, msg, "insert")
+		return 0, 0, nil, nil, handlererrors.NewCommandErrorMsgWithArgument(handlererrors.ErrInvalidNamespace, msg, "insert")
 	default:
-		return 0, 0, nil, lazyerrors.Error(err)
+		return 0, 0, nil, nil, lazyerrors.Error(err)
 	}
 
 	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): each
@@ -101,12 +119,29 @@ func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParam
 	// close to the end of the command, so a batch of updates held one pooled SQLite connection
 	// per statement; past the pool's size the next statement waited for a connection forever
 	// (an unordered bulkWrite of a few hundred updates hung), and smaller batches slowed down.
+	// A statement that breaks a unique index is a write error of that statement, as in MongoDB:
+	// an ordered command stops there, an unordered one goes on (upstream failed the command).
 	for i := range params.Updates {
 		u := &params.Updates[i]
 
 		res, err := h.updateStatement(ctx, db, params.Collection, u)
+		var be *backends.Error
+		if errors.As(err, &be) && be.Code() == backends.ErrorCodeInsertDuplicateID {
+			writeErrors = append(writeErrors, &mongo.WriteError{
+				Index:   i,
+				Code:    int(handlererrors.ErrDuplicateKeyInsert),
+				Message: fmt.Sprintf(`E11000 duplicate key error collection: %s.%s`, params.DB, params.Collection),
+			})
+
+			if params.Ordered {
+				break
+			}
+
+			continue
+		}
+
 		if err != nil {
-			return 0, 0, nil, err
+			return 0, 0, nil, nil, err
 		}
 
 		matched += res.Matched.Count
@@ -124,7 +159,7 @@ func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParam
 		}
 	}
 
-	return matched, modified, &upserted, nil
+	return matched, modified, &upserted, writeErrors, nil
 }
 
 // updateStatement runs one update statement; its query iterator is closed on return.

@@ -291,6 +291,14 @@ func (c *collection) UpdateAll(ctx context.Context, params *backends.UpdateAllPa
 
 			r, err := tx.ExecContext(ctx, q, string(b), arg)
 			if err != nil {
+				// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): a
+				// unique index broken by an update is named as InsertAll names it, so the handler
+				// answers with MongoDB's duplicate key write error instead of a failed command.
+				var se *sqlite3.Error
+				if errors.As(err, &se) && se.Code() == sqlite3lib.SQLITE_CONSTRAINT_UNIQUE {
+					return backends.NewError(backends.ErrorCodeInsertDuplicateID, err)
+				}
+
 				return lazyerrors.Error(err)
 			}
 
@@ -305,7 +313,7 @@ func (c *collection) UpdateAll(ctx context.Context, params *backends.UpdateAllPa
 		return nil
 	})
 	if err != nil {
-		return nil, lazyerrors.Error(err)
+		return nil, err
 	}
 
 	return &res, nil
