@@ -1,6 +1,8 @@
 import {
   ATTEMPT_LOG_CHUNKS,
   attemptChunkId,
+  attemptRecord,
+  storedAttempt,
   type AttemptRecord,
   type WebhookAttemptChunkDoc,
   type WebhookAttemptChunkModel,
@@ -39,16 +41,20 @@ export class AttemptLog {
   async append(endpointId: string, attempts: readonly AttemptRecord[], known: number | null) {
     if (attempts.length === 0) return null;
     let chunk = known === null ? await this.draw(endpointId) : known + 1;
+    const at = attempts[0]!.at;
+    const stored = attempts.map((attempt) => storedAttempt(attempt, at));
     for (let tries = 0; ; tries += 1) {
       try {
-        await this.chunks.create({
+        const doc: WebhookAttemptChunkDoc = {
           _id: attemptChunkId(endpointId, chunk),
           endpointId,
           chunk,
-          attempts: [...attempts],
+          attempts: stored,
           count: attempts.length,
+          at,
           createdAt: new Date(),
-        });
+        };
+        await this.chunks.insertMany([doc], { lean: true });
         break;
       } catch (error) {
         if ((error as { code?: number }).code !== 11000 || tries > 3) throw error;
@@ -85,7 +91,10 @@ export class AttemptLog {
       for (const doc of docs.sort((a, b) => b.chunk - a.chunk)) {
         for (let index = doc.attempts.length - 1; index >= 0; index -= 1) {
           if (start && doc.chunk === start.chunk && index >= start.index) continue;
-          found.push({ attempt: doc.attempts[index]!, position: encodePosition(doc.chunk, index) });
+          found.push({
+            attempt: attemptRecord(doc.attempts[index]!, doc.at ?? doc.createdAt),
+            position: encodePosition(doc.chunk, index),
+          });
         }
       }
     }

@@ -9,54 +9,86 @@ export interface FeedWindow {
   committed: number;
 }
 
-/** Entries kept per company: endpoints at nearby positions read each entry once. */
-const CACHED_PER_COMPANY = 20_000;
+/** Feed positions per block: blocks are read, converted and cached whole. */
+export const BLOCK = 500;
+/** Blocks kept per company: endpoints at nearby positions read each entry once. */
+const CACHED_BLOCKS = 40;
+
+/** A block's messages read so far: every visible entry up to `upTo`, in feed order. */
+interface Block {
+  upTo: number;
+  messages: Promise<OutboundMessage[]>;
+}
 
 /**
- * The feed as the deliveries read it: windows of messages after an endpoint's position. The
- * messages of recent entries are kept in memory per company, so ten endpoints of one company
- * read (and serialize) each entry once rather than ten times. Entries never change once
- * committed, so the cache needs no invalidation; only the head is read every time.
+ * The feed as the deliveries read it: windows of messages after an endpoint's position. The feed
+ * is read in fixed blocks of positions, each read and turned into messages once per instance,
+ * however many endpoints of the company want it and however their positions fall: ten endpoints
+ * catching up together share one read of each block (a read in flight is shared too), and the
+ * head's block is extended by what was committed since, not read again. Entries never change
+ * once committed, so nothing needs invalidation.
  */
 export class FeedWindows {
-  private readonly cache = new Map<string, Map<number, OutboundMessage | null>>();
+  private readonly blocks = new Map<string, Map<number, Block>>();
 
   constructor(private readonly feed: ChangeFeed) {}
 
   async window(companyId: string, afterSeq: number, limit: number): Promise<FeedWindow> {
     const head = await this.feed.store.head(companyId);
-    const known = this.cache.get(companyId) ?? new Map<number, OutboundMessage | null>();
-    this.cache.set(companyId, known);
+    const blocks = this.blocks.get(companyId) ?? new Map<number, Block>();
+    this.blocks.set(companyId, blocks);
     const messages: OutboundMessage[] = [];
     let position = Math.max(afterSeq, head.trimmed);
     while (messages.length < limit && position < head.committed) {
-      const cached = known.get(position + 1);
-      if (cached !== undefined) {
-        position += 1;
-        if (cached) messages.push(cached);
-        continue;
+      const index = Math.floor(position / BLOCK);
+      const end = Math.min((index + 1) * BLOCK, head.committed);
+      const after = position;
+      position = end;
+      for (const message of await this.block(companyId, blocks, index, end)) {
+        if (message.seq! <= after) continue;
+        messages.push(message);
+        if (messages.length === limit) {
+          position = message.seq!;
+          break;
+        }
       }
-      const page = await this.feed.reader.page(companyId, position, limit - messages.length);
-      const records = await this.feed.reader.records(companyId, page.entries);
-      const bySeq = new Map(records.map((record) => [record.seq, feedMessage(record)]));
-      for (let seq = position + 1; seq <= page.lastSeq; seq += 1) {
-        const message = bySeq.get(seq) ?? null;
-        known.set(seq, message);
-        if (message) messages.push(message);
-      }
-      if (page.lastSeq <= position) break;
-      position = page.lastSeq;
     }
-    this.trim(known);
+    this.trim(blocks);
     return { messages, lastSeq: position, committed: head.committed };
   }
 
-  private trim(known: Map<number, OutboundMessage | null>): void {
-    if (known.size <= CACHED_PER_COMPANY) return;
-    // Maps keep insertion order, and entries are inserted in feed order: drop the oldest.
-    for (const seq of known.keys()) {
-      known.delete(seq);
-      if (known.size <= CACHED_PER_COMPANY / 2) break;
-    }
+  /** Block `index`'s messages up to position `end` (read once; a shorter read is extended). */
+  private block(
+    companyId: string,
+    blocks: Map<number, Block>,
+    index: number,
+    end: number,
+  ): Promise<OutboundMessage[]> {
+    const known = blocks.get(index);
+    if (known && known.upTo >= end) return known.messages;
+    const from = known?.upTo ?? index * BLOCK;
+    const read = this.read(companyId, from, end);
+    const messages = known
+      ? Promise.all([known.messages, read]).then(([before, after]) => [...before, ...after])
+      : read;
+    // A failed read is forgotten, so the next round reads again.
+    messages.catch(() => {
+      if (blocks.get(index)?.messages === messages) blocks.delete(index);
+    });
+    blocks.set(index, { upTo: end, messages });
+    return messages;
+  }
+
+  /** The visible entries after `from` up to `end` as messages. */
+  private async read(companyId: string, from: number, end: number): Promise<OutboundMessage[]> {
+    const page = await this.feed.reader.page(companyId, from, end - from, end);
+    const records = await this.feed.reader.records(companyId, page.entries);
+    return records.map(feedMessage);
+  }
+
+  private trim(blocks: Map<number, Block>): void {
+    if (blocks.size <= CACHED_BLOCKS) return;
+    const oldest = [...blocks.keys()].sort((a, b) => a - b);
+    for (const index of oldest.slice(0, blocks.size - CACHED_BLOCKS / 2)) blocks.delete(index);
   }
 }

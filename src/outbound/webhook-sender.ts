@@ -89,9 +89,13 @@ export class WebhookSender {
           'webhook-signature': sign(at),
         },
         body: message.body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        // undici's own timers (cheaper than a signal per attempt): the answer's headers within
+        // the timeout, and excerpt() stops reading the body once the whole attempt is past it.
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
       });
-      const response = await excerpt(answer.body, this.options.maxResponseBytes);
+      const deadline = started + this.options.timeoutMs;
+      const response = await excerpt(answer.body, this.options.maxResponseBytes, deadline);
       const latencyMs = Math.round(performance.now() - started);
       const status = answer.statusCode;
       if (status >= 200 && status < 300) return { kind: 'delivered', status, latencyMs, response };
@@ -141,8 +145,15 @@ function failure(
   };
 }
 
-/** The start of the response body as printable text; the rest is read no further. */
-async function excerpt(body: Dispatcher.ResponseData['body'], maxBytes: number) {
+/**
+ * The start of the response body as printable text; the rest is read no further. A body still
+ * arriving at `deadline` (performance.now() time) fails the attempt as a timeout.
+ */
+async function excerpt(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  deadline: number,
+): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -151,6 +162,9 @@ async function excerpt(body: Dispatcher.ResponseData['body'], maxBytes: number) 
     size += buffer.length;
     // Leaving the loop destroys the stream: a huge or endless body is not read to its end.
     if (size >= maxBytes) break;
+    if (performance.now() > deadline) {
+      throw Object.assign(new Error('body still arriving'), { name: 'TimeoutError' });
+    }
   }
   const text = Buffer.concat(chunks)
     .toString('utf8', 0, Math.min(size, RESPONSE_EXCERPT_CHARS * 4))
@@ -170,8 +184,12 @@ function retryAfter(header: string | string[] | undefined): number | null {
 
 function describe(error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; code?: string; message?: string; cause?: unknown };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError')
-    return `timed out after ${timeoutMs} ms`;
   const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
+  if (
+    e.name === 'TimeoutError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  )
+    return `timed out after ${timeoutMs} ms`;
   return code ? `network error (${code})` : `network error (${e.message ?? 'unknown'})`;
 }

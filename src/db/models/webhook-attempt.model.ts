@@ -22,6 +22,44 @@ export interface AttemptRecord {
 }
 
 /**
+ * An attempt as stored: what most attempts share is left out (a first attempt, delivered, at the
+ * chunk's time, with no error, response or retry), so a round of a thousand deliveries writes
+ * a third of the fields. Chunks written before this form hold whole records, which read the same.
+ */
+export type StoredAttempt = Partial<AttemptRecord> & Pick<AttemptRecord, 'webhookId' | 'type'>;
+
+/** The stored form of `record` in a chunk whose attempts happened at `at` unless they say so. */
+export function storedAttempt(record: AttemptRecord, at: Date): StoredAttempt {
+  const stored: StoredAttempt = { webhookId: record.webhookId, type: record.type };
+  if (record.seq !== null) stored.seq = record.seq;
+  if (record.attempt !== 1) stored.attempt = record.attempt;
+  if (record.at.getTime() !== at.getTime()) stored.at = record.at;
+  stored.status = record.status;
+  if (!record.ok) stored.ok = false;
+  stored.latencyMs = record.latencyMs;
+  if (record.error !== null) stored.error = record.error;
+  if (record.response !== null) stored.response = record.response;
+  if (record.nextRetryAt !== null) stored.nextRetryAt = record.nextRetryAt;
+  return stored;
+}
+
+export function attemptRecord(stored: StoredAttempt, at: Date): AttemptRecord {
+  return {
+    webhookId: stored.webhookId,
+    type: stored.type,
+    seq: stored.seq ?? null,
+    attempt: stored.attempt ?? 1,
+    at: stored.at ?? at,
+    status: stored.status ?? null,
+    ok: stored.ok ?? true,
+    latencyMs: stored.latencyMs ?? 0,
+    error: stored.error ?? null,
+    response: stored.response ?? null,
+    nextRetryAt: stored.nextRetryAt ?? null,
+  };
+}
+
+/**
  * An endpoint's attempt log, one document per delivery round (up to a window of events), numbered
  * per endpoint so the newest pages are read by `_id`. The oldest chunks are removed as new ones
  * are written (ATTEMPT_LOG_CHUNKS kept).
@@ -31,9 +69,11 @@ export interface WebhookAttemptChunkDoc {
   _id: string;
   endpointId: string;
   chunk: number;
-  attempts: AttemptRecord[];
+  attempts: StoredAttempt[];
   /** `attempts.length`, so the log's size is read without the attempts. */
   count?: number;
+  /** When the attempts happened, unless one says otherwise (absent in older chunks). */
+  at?: Date;
   createdAt: Date;
 }
 
@@ -49,6 +89,7 @@ const schema = new Schema<WebhookAttemptChunkDoc>(
     chunk: { type: Number, required: true },
     attempts: { type: Schema.Types.Mixed, default: () => [] },
     count: { type: Number },
+    at: { type: Date },
     createdAt: { type: Date, default: () => new Date() },
   },
   { collection: 'webhook_attempts', versionKey: false },
