@@ -39,6 +39,9 @@ const ACTIVE = {
   syncGroupId: { $ne: null },
 };
 
+/** Every field but the selected groups (up to 250 entries), for reads that do not need them. */
+const WITHOUT_GROUPS = { syncedGroups: 0 } as const;
+
 /** ACTIVE, evaluated on a loaded document (keep the two in step). */
 export function isActiveConnector(
   doc: ConnectorDoc,
@@ -85,7 +88,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
   }
 
   async syncTarget(connectorId: string): Promise<SyncTarget | null> {
-    const doc = await this.activeConnector(connectorId);
+    const doc = await this.activeConnector(connectorId, WITHOUT_GROUPS);
     return doc ? { companyId: doc.companyId.toHexString(), partnerId: doc.partnerId } : null;
   }
 
@@ -96,10 +99,12 @@ export class ConnectorRegistryService implements ConnectorRegistry {
    */
   private async activeConnector(
     connectorId: string,
+    projection?: typeof WITHOUT_GROUPS,
   ): Promise<(ConnectorDoc & { syncGroupId: string }) | null> {
     if (!/^[0-9a-f]{24}$/i.test(connectorId)) return null;
     const doc = await this.deps.Connector.findById(
       parseId(connectorId, 'Connector'),
+      projection,
     ).lean<ConnectorDoc>();
     return doc && isActiveConnector(doc) ? doc : null;
   }
@@ -201,6 +206,7 @@ export class ConnectorRegistryService implements ConnectorRegistry {
         $or: [{ lastOutcomeAt: null }, { lastOutcomeAt: { $lte: outcome.at } }],
       },
       update,
+      // (no projection: the offline database's findAndModify has none)
       { returnDocument: 'before' },
     ).lean<ConnectorDoc>();
     if (!before) {
@@ -211,7 +217,14 @@ export class ConnectorRegistryService implements ConnectorRegistry {
       return;
     }
     if (backsOff) await this.scheduleRetry(id, (before.consecutiveFailures ?? 0) + 1, outcome.at);
-    const after = await this.deps.Connector.findById(id).lean<ConnectorDoc>();
+    const { status, statusReason, statusReasonCode } = update.$set;
+    const same =
+      before.status === status &&
+      before.statusReason === statusReason &&
+      (before.statusReasonCode ?? null) === statusReasonCode;
+    // Most outcomes repeat the last one (a healthy connector stays CONNECTED): nothing to tell.
+    if (same) return;
+    const after = await this.deps.Connector.findById(id, WITHOUT_GROUPS).lean<ConnectorDoc>();
     if (after) await this.deps.status.changed(before, after, outcome.at);
   }
 
