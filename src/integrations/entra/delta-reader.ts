@@ -3,6 +3,8 @@ import { USER_SELECT } from './entra-user.js';
 
 /** Graph's `$filter=id eq ... or ...` on delta takes at most this many ids. */
 const MAX_FILTER_IDS = 50;
+/** Delta pages as large as Graph makes them. */
+const PREFER_PAGES = { Prefer: 'odata.maxpagesize=999' };
 
 export interface GroupDelta {
   id: string;
@@ -60,15 +62,32 @@ export class DeltaReader {
     return { users: users.deltaLink, groups: groups.deltaLink };
   }
 
-  /** Follows both links to their new deltaLinks; throws DeltaResetError when a link is dead. */
+  /**
+   * Follows both links to their new deltaLinks, the two at once (they are independent); throws
+   * DeltaResetError when a link is dead.
+   */
   async round(
     links: { users: string; groups: string },
     groupIds: ReadonlySet<string>,
   ): Promise<DeltaRound> {
+    const [groupPart, userPart] = await Promise.all([
+      this.groupChanges(links.groups, groupIds),
+      this.userChanges(links.users),
+    ]);
+    if (!groupPart.deltaLink || !userPart.deltaLink)
+      throw new Error('Graph ended a delta round without a deltaLink');
+    return {
+      groups: groupPart.groups,
+      users: userPart.users,
+      groupsDeltaLink: groupPart.deltaLink,
+      usersDeltaLink: userPart.deltaLink,
+    };
+  }
+
+  private async groupChanges(link: string, groupIds: ReadonlySet<string>) {
     const groups = new Map<string, GroupDelta>();
-    let groupsDeltaLink: string | null = null;
-    const preferPages = { Prefer: 'odata.maxpagesize=999' };
-    for await (const page of this.graph.pages(links.groups, 'read group changes', preferPages)) {
+    let deltaLink: string | null = null;
+    for await (const page of this.graph.pages(link, 'read group changes', PREFER_PAGES)) {
       for (const raw of page.value) {
         const id = String(raw['id']);
         if (!groupIds.has(id)) continue;
@@ -98,19 +117,21 @@ export class DeltaReader {
           }
         }
       }
-      if (page.deltaLink) groupsDeltaLink = page.deltaLink;
+      if (page.deltaLink) deltaLink = page.deltaLink;
     }
+    return { groups, deltaLink };
+  }
+
+  private async userChanges(link: string) {
     const users = new Map<string, UserDelta>();
-    let usersDeltaLink: string | null = null;
-    for await (const page of this.graph.pages(links.users, 'read user changes', preferPages)) {
+    let deltaLink: string | null = null;
+    for await (const page of this.graph.pages(link, 'read user changes', PREFER_PAGES)) {
       for (const raw of page.value) {
         const id = String(raw['id']);
         users.set(id, { id, raw: raw['@removed'] ? null : raw });
       }
-      if (page.deltaLink) usersDeltaLink = page.deltaLink;
+      if (page.deltaLink) deltaLink = page.deltaLink;
     }
-    if (!groupsDeltaLink || !usersDeltaLink)
-      throw new Error('Graph ended a delta round without a deltaLink');
-    return { groups, users, groupsDeltaLink, usersDeltaLink };
+    return { users, deltaLink };
   }
 }
