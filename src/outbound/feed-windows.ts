@@ -45,6 +45,8 @@ export class FeedWindows {
       const after = position;
       position = end;
       for (const message of await this.block(companyId, blocks, index, end)) {
+        // The block may reach further (another endpoint saw a later head): not past this window.
+        if (message.seq! > end) break;
         if (message.seq! <= after) continue;
         messages.push(message);
         if (messages.length === limit) {

@@ -20,10 +20,18 @@ afterAll(() => h.stop());
 
 /** Windows over the real feed, counting the positions read from the database. */
 function countingWindows() {
-  const reader = h.infra.feed.reader;
+  const { reader, store } = h.infra.feed;
   const read: number[] = [];
+  /** When set, the head the next window sees (as read before later commits). */
+  const stale: { committed: number | null } = { committed: null };
   const feed = {
     ...h.infra.feed,
+    store: {
+      head: async (id: string) => {
+        const head = await store.head(id);
+        return stale.committed === null ? head : { ...head, committed: stale.committed };
+      },
+    },
     reader: {
       page: async (...args: Parameters<typeof reader.page>) => {
         const page = await reader.page(...args);
@@ -33,7 +41,7 @@ function countingWindows() {
       records: reader.records.bind(reader),
     },
   } as typeof h.infra.feed;
-  return { windows: new FeedWindows(feed), read };
+  return { windows: new FeedWindows(feed), read, stale };
 }
 
 it('gives ten endpoints at scattered positions their own windows from one read of each entry', async () => {
@@ -62,4 +70,14 @@ it('extends the head block by what was committed since, and reads nothing it has
   expect(after.lastSeq).toBe(1180);
   // 1001..1150 once (the head block's first read), then only 1151..1180.
   expect(read).toEqual(Array.from({ length: 180 }, (_, k) => 1001 + k));
+});
+
+it('never answers past the head it read, though the cached block reaches further', async () => {
+  const { windows, stale } = countingWindows();
+  expect((await windows.window(companyId, 1100, 500)).lastSeq).toBe(1180);
+  // An endpoint whose head was read before the last commits.
+  stale.committed = 1160;
+  const window = await windows.window(companyId, 1100, 500);
+  expect(window.messages.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, k) => 1101 + k));
+  expect(window.lastSeq).toBe(1160);
 });
