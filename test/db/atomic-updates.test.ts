@@ -78,6 +78,30 @@ describe('conditional updates are atomic', () => {
     }
   });
 
+  it('applies updates of one document twice in one batch in order, losing neither', async () => {
+    // Statements on distinct ids may be written together; two on one id must see each other.
+    const counters = clients[0]!.db().collection('twice');
+    await counters.insertMany(['x', 'y'].map((key) => ({ _id: key as never, n: 0 })));
+    const result = await counters.bulkWrite([
+      { updateOne: { filter: { _id: 'x' as never }, update: { $inc: { n: 1 } } } },
+      { updateOne: { filter: { _id: 'y' as never }, update: { $inc: { n: 1 } } } },
+      { updateOne: { filter: { _id: 'x' as never }, update: { $inc: { n: 10 } } } },
+    ]);
+    expect(result.modifiedCount).toBe(3);
+    expect(await counters.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'x', n: 11 },
+      { _id: 'y', n: 1 },
+    ]);
+  });
+
+  it('updates every document an updateMany matches, past one write batch', async () => {
+    const many = clients[0]!.db().collection('many');
+    await many.insertMany(Array.from({ length: 2_500 }, (_, i) => ({ i, flag: false })));
+    const result = await many.updateMany({ flag: false }, { $set: { flag: true } });
+    expect(result).toMatchObject({ matchedCount: 2_500, modifiedCount: 2_500 });
+    expect(await many.countDocuments({ flag: true })).toBe(2_500);
+  });
+
   it("reports an update that breaks a unique index as that statement's duplicate key error", async () => {
     // As MongoDB does: unordered, the others are applied; ordered, the batch stops there.
     // FerretDB v1 failed the whole command (tools/ferretdb/_patches/internal/handler/msg_update.go).

@@ -25,6 +25,7 @@ import (
 	"github.com/FerretDB/FerretDB/internal/backends"
 	"github.com/FerretDB/FerretDB/internal/handler/common"
 	"github.com/FerretDB/FerretDB/internal/handler/handlererrors"
+	"github.com/FerretDB/FerretDB/internal/handler/sjson"
 	"github.com/FerretDB/FerretDB/internal/types"
 	"github.com/FerretDB/FerretDB/internal/util/iterator"
 	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
@@ -121,6 +122,10 @@ func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParam
 	// (an unordered bulkWrite of a few hundred updates hung), and smaller batches slowed down.
 	// A statement that breaks a unique index is a write error of that statement, as in MongoDB:
 	// an ordered command stops there, an unordered one goes on (upstream failed the command).
+	if matched, modified, ok, err := h.updateByIDs(ctx, db, params); err != nil || ok {
+		return matched, modified, &upserted, nil, err
+	}
+
 	for i := range params.Updates {
 		u := &params.Updates[i]
 
@@ -160,6 +165,88 @@ func (h *Handler) updateDocument(ctx context.Context, params *common.UpdateParam
 	}
 
 	return matched, modified, &upserted, writeErrors, nil
+}
+
+// updateByIDs runs a batch of single-document statements on distinct `_id`s (a bulkWrite of
+// updateOne by id) with one write: each statement reads and updates its document in memory, then
+// every modified document is written in one transaction. ok is false when the batch does not
+// qualify, or when the write broke a unique index (nothing was written then): the caller runs the
+// statements one by one, which names the statement that broke it (and so does any statement
+// that fails).
+//
+// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches). Upstream wrote
+// each statement in a transaction of its own: a batch of a hundred updates spent most of its
+// time committing. With distinct ids no statement reads what another writes, and the launcher's
+// serializer runs one update command at a time per database, so the reads stay current.
+func (h *Handler) updateByIDs(ctx context.Context, db backends.Database, params *common.UpdateParams) (int32, int32, bool, error) {
+	if len(params.Updates) < 2 {
+		return 0, 0, false, nil
+	}
+
+	ids := make(map[string]struct{}, len(params.Updates))
+
+	for i := range params.Updates {
+		u := &params.Updates[i]
+		if u.Upsert || u.Multi || u.Filter.Len() != 1 {
+			return 0, 0, false, nil
+		}
+
+		id, err := u.Filter.Get("_id")
+		if err != nil {
+			return 0, 0, false, nil
+		}
+
+		switch id.(type) {
+		case string, types.ObjectID:
+		default:
+			return 0, 0, false, nil
+		}
+
+		key := string(must.NotFail(sjson.MarshalSingleValue(id)))
+		if _, seen := ids[key]; seen {
+			return 0, 0, false, nil
+		}
+
+		ids[key] = struct{}{}
+	}
+
+	collector := new(common.UpdateCollector)
+	collecting := common.WithUpdateCollector(ctx, collector)
+
+	var matched, modified int32
+
+	for i := range params.Updates {
+		res, err := h.updateStatement(collecting, db, params.Collection, &params.Updates[i])
+		if err != nil {
+			// Nothing is written yet: one by one, the statements before it are, as upstream.
+			return 0, 0, false, nil
+		}
+
+		matched += res.Matched.Count
+		modified += res.Modified.Count
+	}
+
+	if len(collector.Docs) == 0 {
+		return matched, modified, true, nil
+	}
+
+	c, err := db.Collection(params.Collection)
+	if err != nil {
+		return 0, 0, false, lazyerrors.Error(err)
+	}
+
+	_, err = c.UpdateAll(ctx, &backends.UpdateAllParams{Docs: collector.Docs})
+
+	var be *backends.Error
+	if errors.As(err, &be) && be.Code() == backends.ErrorCodeInsertDuplicateID {
+		return 0, 0, false, nil
+	}
+
+	if err != nil {
+		return 0, 0, false, lazyerrors.Error(err)
+	}
+
+	return matched, modified, true, nil
 }
 
 // updateStatement runs one update statement; its query iterator is closed on return.
