@@ -81,10 +81,14 @@ export class FeedWindows {
     return messages;
   }
 
-  /** The visible entries after `from` up to `end` as messages. */
+  /**
+   * The visible entries after `from` up to `end` as messages. `end` is at most the head `window`
+   * read, so the range is read directly (entries below the trim point are skipped there).
+   */
   private async read(companyId: string, from: number, end: number): Promise<OutboundMessage[]> {
-    const page = await this.feed.reader.page(companyId, from, end - from, end);
-    const records = await this.feed.reader.records(companyId, page.entries);
+    const entries = await this.feed.store.range(companyId, from + 1, end);
+    const visible = entries.filter((entry) => !entry.dropped);
+    const records = await this.feed.reader.records(companyId, visible);
     return records.map(feedMessage);
   }
 

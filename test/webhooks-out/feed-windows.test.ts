@@ -31,15 +31,13 @@ function countingWindows() {
         const head = await store.head(id);
         return stale.committed === null ? head : { ...head, committed: stale.committed };
       },
-    },
-    reader: {
-      page: async (...args: Parameters<typeof reader.page>) => {
-        const page = await reader.page(...args);
-        read.push(...page.entries.map((e) => e.seq));
-        return page;
+      range: async (...args: Parameters<typeof store.range>) => {
+        const entries = await store.range(...args);
+        read.push(...entries.map((e) => e.seq));
+        return entries;
       },
-      records: reader.records.bind(reader),
     },
+    reader,
   } as typeof h.infra.feed;
   return { windows: new FeedWindows(feed), read, stale };
 }

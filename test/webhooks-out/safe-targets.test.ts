@@ -126,7 +126,7 @@ describe('an attempt', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver([secret]);
-    // Answers by path: an endless body, binary garbage, a redirect, 410.
+    // Answers by path: an endless body, a trickling one, binary garbage, a redirect, 410.
     odd = createServer((req, res) => {
       if (req.url === '/endless') {
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -136,6 +136,13 @@ describe('an attempt', () => {
         };
         res.on('drain', pump);
         pump();
+        return;
+      }
+      if (req.url === '/trickle') {
+        // Headers at once, then a byte every 100 ms: never idle for long, never done.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const timer = setInterval(() => res.write('x'), 100);
+        res.on('close', () => clearInterval(timer));
         return;
       }
       if (req.url === '/garbage') {
@@ -184,6 +191,17 @@ describe('an attempt', () => {
       status: null,
       error: 'timed out after 500 ms',
     });
+  });
+
+  it('times out on a body that keeps trickling past the limit', async () => {
+    const started = performance.now();
+    const outcome = await send(`${oddUrl}/trickle`);
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      status: null,
+      error: 'timed out after 500 ms',
+    });
+    expect(performance.now() - started).toBeLessThan(1_500);
   });
 
   it('reads at most the cap of a large answer, and ignores malformed ones', async () => {

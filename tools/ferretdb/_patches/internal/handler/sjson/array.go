@@ -16,7 +16,6 @@ package sjson
 
 import (
 	"bytes"
-	"encoding/json"
 
 	"github.com/FerretDB/FerretDB/internal/types"
 	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
@@ -35,19 +34,10 @@ func (a *arrayType) UnmarshalJSONWithSchema(data []byte, schemas []*elem) error 
 	}
 
 	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): split
-	// without a json.Decoder when splitArray is sure of the data (see sjson.go).
-	rawMessages, ok := splitArray(data)
-	if !ok {
-		r := bytes.NewReader(data)
-		dec := json.NewDecoder(r)
-
-		if err := dec.Decode(&rawMessages); err != nil {
-			return lazyerrors.Error(err)
-		}
-
-		if err := checkConsumed(dec, r); err != nil {
-			return lazyerrors.Error(err)
-		}
+	// without a json.Decoder when splitArray is sure of the data (see splitOrDecode in sjson.go).
+	rawMessages, err := splitOrDecode(data, splitArray)
+	if err != nil {
+		return lazyerrors.Error(err)
 	}
 
 	if len(rawMessages) > 0 && schemas == nil {

@@ -36,19 +36,10 @@ func (doc *documentType) UnmarshalJSONWithSchema(data []byte, sch *schema) error
 	}
 
 	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): split
-	// without a json.Decoder when splitObject is sure of the data (see sjson.go).
-	rawMessages, ok := splitObject(data)
-	if !ok {
-		r := bytes.NewReader(data)
-		dec := json.NewDecoder(r)
-
-		if err := dec.Decode(&rawMessages); err != nil {
-			return lazyerrors.Error(err)
-		}
-
-		if err := checkConsumed(dec, r); err != nil {
-			return lazyerrors.Error(err)
-		}
+	// without a json.Decoder when splitObject is sure of the data (see splitOrDecode in sjson.go).
+	rawMessages, err := splitOrDecode(data, splitObject)
+	if err != nil {
+		return lazyerrors.Error(err)
 	}
 
 	if len(rawMessages) == 0 {

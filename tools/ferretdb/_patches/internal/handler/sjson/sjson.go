@@ -178,18 +178,9 @@ func toSJSON(v any) sjsontype {
 // Unmarshal decodes the top-level document.
 // It decodes document's schema from the `$s` field and uses it to decode the data of the document.
 func Unmarshal(data []byte) (*types.Document, error) {
-	v, ok := splitObject(data)
-	if !ok {
-		r := bytes.NewReader(data)
-		dec := json.NewDecoder(r)
-
-		if err := dec.Decode(&v); err != nil {
-			return nil, lazyerrors.Error(err)
-		}
-
-		if err := checkConsumed(dec, r); err != nil {
-			return nil, lazyerrors.Error(err)
-		}
+	v, err := splitOrDecode(data, splitObject)
+	if err != nil {
+		return nil, lazyerrors.Error(err)
 	}
 
 	// decode schema from the $s field of the document
@@ -231,6 +222,31 @@ func Unmarshal(data []byte) (*types.Document, error) {
 	}
 
 	return d, nil
+}
+
+// splitOrDecode returns what split makes of data, or, when split is not sure of it, what a
+// json.Decoder makes of it (upstream's path, with its errors).
+//
+// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches).
+func splitOrDecode[T any](data []byte, split func([]byte) (T, bool)) (T, error) {
+	if v, ok := split(data); ok {
+		return v, nil
+	}
+
+	var v T
+
+	r := bytes.NewReader(data)
+	dec := json.NewDecoder(r)
+
+	if err := dec.Decode(&v); err != nil {
+		return v, lazyerrors.Error(err)
+	}
+
+	if err := checkConsumed(dec, r); err != nil {
+		return v, lazyerrors.Error(err)
+	}
+
+	return v, nil
 }
 
 // splitObject splits a JSON object into its members' raw values (slices of data, not copies);
@@ -589,8 +605,7 @@ func fastScalar(data []byte, t elemType) (any, bool) {
 		}
 	case elemTypeDate:
 		if i, err := strconv.ParseInt(string(data), 10, 64); err == nil && plainInteger(data) {
-			dt := dateTimeType(time.UnixMilli(i))
-			return fromSJSON(&dt), true
+			return time.UnixMilli(i), true
 		}
 	}
 
