@@ -47,7 +47,14 @@ describe('the real MongoDB-compatible server', () => {
       await agenda.schedule(new Date(Date.now() + 200), 'record-effect', { value: 42 });
       const effect = await waitFor(() => db.collection('effects').findOne({ value: 42 }), 10_000);
       expect(effect?.['value']).toBe(42);
-      const job = await db.collection('agendaJobs').findOne({ name: 'record-effect' });
+      // The handler's write lands before Agenda records the run as finished: wait for that too.
+      const job = await waitFor(
+        () =>
+          db
+            .collection('agendaJobs')
+            .findOne({ name: 'record-effect', lastFinishedAt: { $ne: null } }),
+        10_000,
+      );
       expect(job?.['lastFinishedAt']).toBeInstanceOf(Date);
     } finally {
       await agenda.stop();
