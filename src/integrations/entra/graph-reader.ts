@@ -122,13 +122,19 @@ export class GraphReader {
     };
   }
 
-  /** Every page of a listing, in order (nextLink until there is none). */
+  /**
+   * Every page of a listing, in order (nextLink until there is none). The next page is asked for
+   * before this one is handed over, so its round trip overlaps the caller's work on this one; a
+   * caller that stops early leaves at most that one request unread.
+   */
   async *pages(url: string, what: string, headers?: Record<string, string>) {
-    let link: string | null = url;
-    while (link) {
-      const page: GraphPage = await this.page(link, what, headers);
+    let next: Promise<GraphPage> | null = this.page(url, what, headers);
+    while (next) {
+      const page: GraphPage = await next;
+      next = page.nextLink ? this.page(page.nextLink, what, headers) : null;
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      next?.catch(() => undefined);
       yield page;
-      link = page.nextLink;
     }
   }
 

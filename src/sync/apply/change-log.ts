@@ -5,12 +5,18 @@ import { ChangeState, type ChangeEntry } from '../../domain/change.js';
 /** Full chunks held back for one insert: an initial sync's ten thousand entries in ten writes. */
 const CHUNKS_PER_WRITE = 10;
 
-/** Appends a run's change log in chunks (one document per CHANGE_CHUNK_SIZE entries). */
+/**
+ * Appends a run's change log in chunks (one document per CHANGE_CHUNK_SIZE entries). A write runs
+ * while the run plans and applies its next batch: the next write, and `flush`, wait for it and
+ * throw its error.
+ */
 export class ChangeLogWriter {
   private buffer: ChangeEntry[] = [];
   private full: Record<string, unknown>[] = [];
   private chunk = 0;
   private seq = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
 
   constructor(
     private readonly model: SyncChangeChunkModel,
@@ -34,6 +40,7 @@ export class ChangeLogWriter {
   async flush(): Promise<void> {
     this.close();
     await this.write();
+    await this.settled();
   }
 
   private close(): void {
@@ -50,11 +57,23 @@ export class ChangeLogWriter {
     this.chunk += 1;
   }
 
+  /** Starts writing the closed chunks once the previous write is done (one at a time, in order). */
   private async write(): Promise<void> {
+    await this.settled();
     if (this.full.length === 0) return;
     const docs = this.full;
     this.full = [];
-    await this.model.collection.insertMany(docs, { ordered: true });
+    this.writing = this.model.collection.insertMany(docs, { ordered: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure = { error };
+      },
+    );
+  }
+
+  private async settled(): Promise<void> {
+    await this.writing;
+    if (this.failure) throw this.failure.error;
   }
 }
 

@@ -23,12 +23,14 @@ export async function processUsers(
   observations: readonly UserObservation[],
 ): Promise<UserBatchResult> {
   const { companyId, connectorId, rules } = ctx.config;
-  const existing = await ctx.directory.usersByEntraId(observations.map((o) => o.entraId));
   const emailKeys: string[] = [];
   for (const obs of observations) {
     if (obs.user?.email) emailKeys.push(emailKeyOf(companyId, obs.user.email));
   }
-  const owners = await ctx.directory.usersByEmailKey(emailKeys);
+  const [existing, owners] = await Promise.all([
+    ctx.directory.usersByEntraId(observations.map((o) => o.entraId)),
+    ctx.directory.usersByEmailKey(emailKeys),
+  ]);
   const plan = planUsers({
     companyId,
     connectorId,

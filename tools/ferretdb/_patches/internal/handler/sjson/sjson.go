@@ -65,6 +65,7 @@ package sjson
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -628,41 +629,219 @@ func plainInteger(data []byte) bool {
 
 // Marshal encodes given document fields and set its schema in the field $s.
 // Use it when you need to encode a document with schema, for example, when you want to store it in a database.
+//
+// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): the schema and
+// the values are appended to one buffer in one walk of the document. Upstream built the schema
+// through encoding/json key by key, looked each value up again by name (quadratic in the
+// fields), and gave every value a buffer of its own: a fifth of the CPU of an insert. The bytes
+// are the same as upstream's; values this walk has no fast form for take upstream's encoder.
 func Marshal(d *types.Document) ([]byte, error) {
 	if d == nil {
 		panic("v is nil")
 	}
 
-	schema, err := marshalSchemaForDoc(d)
+	buf := make([]byte, 0, 1024)
+	buf = append(buf, `{"$s":`...)
+
+	buf, err := appendSchema(buf, d)
 	if err != nil {
 		return nil, err
 	}
-
-	var buf bytes.Buffer
-
-	buf.WriteString(`{"$s":`)
-	buf.Write(schema)
 
 	keys := d.Keys()
 	values := d.Values()
 
 	for i, key := range keys {
-		buf.WriteByte(',')
-		buf.WriteString(`"`)
-		buf.WriteString(key)
-		buf.WriteString(`":`)
+		// Upstream writes top-level keys as they are (the schema's copy is escaped).
+		buf = append(buf, ',', '"')
+		buf = append(buf, key...)
+		buf = append(buf, '"', ':')
 
-		b, err := toSJSON(values[i]).MarshalJSON()
-		if err != nil {
+		if buf, err = appendValue(buf, values[i]); err != nil {
 			return nil, lazyerrors.Error(err)
 		}
-
-		buf.Write(b)
 	}
 
-	buf.WriteByte('}')
+	return append(buf, '}'), nil
+}
 
-	return buf.Bytes(), nil
+// appendSchema appends a document's schema, as upstream's marshalSchemaForDoc writes it.
+func appendSchema(buf []byte, td *types.Document) ([]byte, error) {
+	keys := td.Keys()
+	if len(keys) == 0 {
+		return append(buf, '{', '}'), nil
+	}
+
+	values := td.Values()
+	buf = append(buf, `{"p":{`...)
+
+	var err error
+
+	for i, key := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+
+		buf = appendString(buf, key)
+		buf = append(buf, ':')
+
+		if buf, err = appendElem(buf, values[i]); err != nil {
+			return nil, err
+		}
+	}
+
+	buf = append(buf, `},"$k":[`...)
+
+	for i, key := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+
+		buf = appendString(buf, key)
+	}
+
+	return append(buf, ']', '}'), nil
+}
+
+// appendElem appends one value's schema, as upstream's marshalElemForSingleValue writes it.
+func appendElem(buf []byte, value any) ([]byte, error) {
+	var err error
+
+	switch val := value.(type) {
+	case *types.Document:
+		buf = append(buf, `{"t":"object","$s":`...)
+		if buf, err = appendSchema(buf, val); err != nil {
+			return nil, err
+		}
+
+		return append(buf, '}'), nil
+
+	case *types.Array:
+		buf = append(buf, `{"t":"array","i":[`...)
+
+		for i := 0; i < val.Len(); i++ {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+
+			if buf, err = appendElem(buf, must.NotFail(val.Get(i))); err != nil {
+				return nil, err
+			}
+		}
+
+		return append(buf, ']', '}'), nil
+
+	case float64:
+		return append(buf, `{"t":"double"}`...), nil
+	case string:
+		return append(buf, `{"t":"string"}`...), nil
+	case types.ObjectID:
+		return append(buf, `{"t":"objectId"}`...), nil
+	case bool:
+		return append(buf, `{"t":"bool"}`...), nil
+	case time.Time:
+		return append(buf, `{"t":"date"}`...), nil
+	case types.NullType:
+		return append(buf, `{"t":"null"}`...), nil
+	case int32:
+		return append(buf, `{"t":"int"}`...), nil
+	case types.Timestamp:
+		return append(buf, `{"t":"timestamp"}`...), nil
+	case int64:
+		return append(buf, `{"t":"long"}`...), nil
+	}
+
+	// binData and regex carry options: upstream's encoder.
+	b, err := marshalElemForSingleValue(value)
+	if err != nil {
+		return nil, err
+	}
+
+	return append(buf, b...), nil
+}
+
+// appendValue appends one value, as its sjson type's MarshalJSON writes it.
+func appendValue(buf []byte, value any) ([]byte, error) {
+	var err error
+
+	switch val := value.(type) {
+	case *types.Document:
+		buf = append(buf, '{')
+		values := val.Values()
+
+		for i, key := range val.Keys() {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+
+			buf = appendString(buf, key)
+			buf = append(buf, ':')
+
+			if buf, err = appendValue(buf, values[i]); err != nil {
+				return nil, err
+			}
+		}
+
+		return append(buf, '}'), nil
+
+	case *types.Array:
+		buf = append(buf, '[')
+
+		for i := 0; i < val.Len(); i++ {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+
+			if buf, err = appendValue(buf, must.NotFail(val.Get(i))); err != nil {
+				return nil, err
+			}
+		}
+
+		return append(buf, ']'), nil
+
+	case string:
+		return appendString(buf, val), nil
+	case types.ObjectID:
+		buf = append(buf, '"')
+		buf = hex.AppendEncode(buf, val[:])
+
+		return append(buf, '"'), nil
+	case bool:
+		return strconv.AppendBool(buf, val), nil
+	case time.Time:
+		return strconv.AppendInt(buf, val.UnixMilli(), 10), nil
+	case types.NullType:
+		return append(buf, "null"...), nil
+	case int32:
+		return strconv.AppendInt(buf, int64(val), 10), nil
+	case int64:
+		return strconv.AppendInt(buf, val, 10), nil
+	}
+
+	// Doubles (encoding/json's formatting and its refusal of NaN), binData, regex, timestamps.
+	b, err := toSJSON(value).MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+
+	return append(buf, b...), nil
+}
+
+// appendString appends a JSON string as encoding/json writes it: printable ASCII other than
+// the characters it escapes is copied; anything else takes encoding/json itself.
+func appendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+
+			return append(buf, b...)
+		}
+	}
+
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+
+	return append(buf, '"')
 }
 
 // MarshalSingleValue encodes given built-in or types' package value into sjson.
