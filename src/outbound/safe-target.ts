@@ -63,6 +63,8 @@ export async function resolveTarget(
 
 interface PinnedAgent {
   key: string;
+  /** The resolution it was last asked for (resolutions are reused for a while). */
+  target: ResolvedTarget;
   agent: Agent;
 }
 
@@ -78,9 +80,13 @@ export class TargetAgents {
   constructor(private readonly options: { connections: number; connectTimeoutMs: number }) {}
 
   agentFor(endpointId: string, target: ResolvedTarget): Agent {
-    const key = `${target.url.origin}|${target.addresses.map((a) => a.address).join(',')}`;
     const existing = this.agents.get(endpointId);
-    if (existing?.key === key) return existing.agent;
+    if (existing?.target === target) return existing.agent;
+    const key = `${target.url.origin}|${target.addresses.map((a) => a.address).join(',')}`;
+    if (existing?.key === key) {
+      existing.target = target;
+      return existing.agent;
+    }
     if (existing) void existing.agent.close().catch(() => undefined);
     const agent = new Agent({
       connections: this.options.connections,
@@ -90,7 +96,7 @@ export class TargetAgents {
         lookup: pinnedLookup(target.addresses),
       },
     });
-    this.agents.set(endpointId, { key, agent });
+    this.agents.set(endpointId, { key, target, agent });
     return agent;
   }
 

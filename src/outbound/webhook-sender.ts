@@ -147,25 +147,49 @@ function failure(
 
 /**
  * The start of the response body as printable text; the rest is read no further. A body still
- * arriving at `deadline` (performance.now() time) fails the attempt as a timeout.
+ * arriving at `deadline` (performance.now() time) fails the attempt as a timeout. Read through
+ * the stream's events, not an async iterator: most answers are empty, and at thousands of
+ * deliveries a second the iterator's machinery was most of the cost.
  */
-async function excerpt(
+function excerpt(
   body: Dispatcher.ResponseData['body'],
   maxBytes: number,
   deadline: number,
 ): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    chunks.push(buffer.subarray(0, Math.max(0, maxBytes - size)));
-    size += buffer.length;
-    // Leaving the loop destroys the stream: a huge or endless body is not read to its end.
-    if (size >= maxBytes) break;
-    if (performance.now() > deadline) {
-      throw Object.assign(new Error('body still arriving'), { name: 'TimeoutError' });
-    }
-  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      if (error) reject(error);
+      else resolve(printable(chunks, size));
+    };
+    const onEnd = () => settle(null);
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk.subarray(0, Math.max(0, maxBytes - size)));
+      size += chunk.length;
+      // Destroying the stream stops a huge or endless body from being read to its end.
+      if (size >= maxBytes) {
+        settle(null);
+        body.destroy();
+      } else if (performance.now() > deadline) {
+        settle(Object.assign(new Error('body still arriving'), { name: 'TimeoutError' }));
+        body.destroy();
+      }
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    // Stays attached: a destroyed body reports its abort as an error, which must not go unheard.
+    body.on('error', (error) => settle(error));
+  });
+}
+
+function printable(chunks: Buffer[], size: number): string | null {
+  if (size === 0) return null;
   const text = Buffer.concat(chunks)
     .toString('utf8', 0, Math.min(size, RESPONSE_EXCERPT_CHARS * 4))
     .replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ')

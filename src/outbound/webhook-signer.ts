@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { EndpointSecret } from '../db/models/webhook-endpoint.model.js';
 
@@ -15,22 +14,31 @@ export function newEndpointSecret(): string {
 export const endpointSecretPurpose = (endpointId: string): string =>
   `webhook-endpoint:${endpointId}:secret`;
 
+/** The Standard Webhooks secret prefix; the rest is the key, base64. */
+const SECRET_PREFIX = 'whsec_';
+
 /**
  * Signs with every secret still valid (the current one and, during a rotation's grace period,
  * the previous one): `webhook-signature` carries one `v1,...` per secret, space-delimited, and a
- * receiver that knows either verifies (Standard Webhooks, "Webhook headers"). Signing is the
- * `standardwebhooks` library's own; nothing here reimplements the scheme.
+ * receiver that knows either verifies (Standard Webhooks, "Webhook headers"). The scheme is the
+ * `standardwebhooks` library's `sign` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` with
+ * the secret's key), computed with Node's native HMAC: the library's is JavaScript, and at
+ * thousands of deliveries a second it was a sixth of the hub's CPU. A test holds every header
+ * equal to the library's own and verified by its `verify`.
  */
 export class EndpointSigner {
-  private readonly signers: Webhook[];
+  private readonly keys: Buffer[];
 
   constructor(secrets: readonly string[]) {
     if (secrets.length === 0) throw new Error('an endpoint needs a signing secret');
-    this.signers = secrets.map((secret) => new Webhook(secret));
+    this.keys = secrets.map(keyOf);
   }
 
   sign(webhookId: string, at: Date, body: string): string {
-    return this.signers.map((signer) => signer.sign(webhookId, at, body)).join(' ');
+    const signed = `${webhookId}.${Math.floor(at.getTime() / 1000)}.`;
+    return this.keys
+      .map((key) => `v1,${createHmac('sha256', key).update(signed).update(body).digest('base64')}`)
+      .join(' ');
   }
 
   static open(
@@ -44,4 +52,14 @@ export class EndpointSigner {
       valid.map((s) => box.open(s.sealed, endpointSecretPurpose(endpointId))),
     );
   }
+}
+
+/** A secret's key, as the library reads it: the base64 after the `whsec_` prefix. */
+function keyOf(secret: string): Buffer {
+  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  const key = Buffer.from(encoded, 'base64');
+  if (key.length === 0 || key.toString('base64') !== encoded) {
+    throw new Error('a signing secret is whsec_ followed by base64');
+  }
+  return key;
 }
