@@ -8,6 +8,7 @@ import {
   type WebhookAttemptChunkModel,
 } from '../db/models/webhook-attempt.model.js';
 import type { WebhookEndpointModel } from '../db/models/webhook-endpoint.model.js';
+import { pack, unpack } from '../db/models/packed.js';
 import type { WebhookAttemptView } from './endpoint-records.js';
 
 export interface AttemptPage {
@@ -49,7 +50,7 @@ export class AttemptLog {
           _id: attemptChunkId(endpointId, chunk),
           endpointId,
           chunk,
-          attempts: stored,
+          attempts: pack(stored),
           count: attempts.length,
           at,
           createdAt: new Date(),
@@ -89,10 +90,11 @@ export class AttemptLog {
       }
       const docs = await this.chunks.find({ _id: { $in: ids } }).lean<WebhookAttemptChunkDoc[]>();
       for (const doc of docs.sort((a, b) => b.chunk - a.chunk)) {
-        for (let index = doc.attempts.length - 1; index >= 0; index -= 1) {
+        const attempts = unpack(doc.attempts);
+        for (let index = attempts.length - 1; index >= 0; index -= 1) {
           if (start && doc.chunk === start.chunk && index >= start.index) continue;
           found.push({
-            attempt: attemptRecord(doc.attempts[index]!, doc.at ?? doc.createdAt),
+            attempt: attemptRecord(attempts[index]!, doc.at ?? doc.createdAt),
             position: encodePosition(doc.chunk, index),
           });
         }
@@ -126,7 +128,7 @@ export class AttemptLog {
       const old = await this.chunks
         .find({ _id: { $in: uncounted } }, { attempts: 1 })
         .lean<Pick<WebhookAttemptChunkDoc, 'attempts'>[]>();
-      for (const doc of old) total += doc.attempts.length;
+      for (const doc of old) total += unpack(doc.attempts).length;
     }
     return total;
   }

@@ -6,6 +6,7 @@ import { edgeOf } from '../db/models/directory-group-member.model.js';
 import type { DirectoryGroupDoc } from '../db/models/directory-group.model.js';
 import { type DirectoryUserDoc } from '../db/models/directory-user.model.js';
 import { CHANGE_CHUNK_SIZE } from '../db/models/sync-change.model.js';
+import { unpack } from '../db/models/packed.js';
 import type { SyncRunDoc } from '../db/models/sync-run.model.js';
 import type { SyncModels } from '../db/models/sync-models.js';
 import { CallerRole, type Caller } from '../domain/caller.js';
@@ -102,7 +103,7 @@ export class SyncQueryService {
       .sort({ chunk: 1 })
       .lean();
     const entries = chunks
-      .flatMap((chunk) => chunk.entries)
+      .flatMap((chunk) => unpack(chunk.entries))
       .filter((entry) => entry.seq >= offset)
       .slice(0, limit)
       .map(({ pending: _pending, ...entry }) => entry);

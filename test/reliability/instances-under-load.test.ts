@@ -35,6 +35,7 @@ import { FINISHED, type HubData, openHubData } from '../helpers/hub-data.js';
 import { partnerJwt } from '../helpers/jwt.js';
 import { sleep } from '../helpers/wait.js';
 import { recordOutcome } from './support.js';
+import { unpack, type Packed } from '../../src/db/models/packed.js';
 
 const CONNECTORS = 5;
 const LOAD_MS = 8_000;
@@ -196,7 +197,7 @@ describe('hub instances sharing one database under load', () => {
         entra: c.changes.displayName(id),
         history: c.changes.history.get(id),
         changes: chunks.flatMap((chunk) =>
-          (chunk['entries'] as Record<string, unknown>[])
+          unpack(chunk['entries'] as Packed<Record<string, unknown>>)
             .filter((e) => e['objectId'] === id)
             .map((e) => ({
               runId: String(chunk['runId']),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Types } from 'mongoose';
 import { syncModels, type SyncModels } from '../../src/db/models/sync-models.js';
 import { CHANGE_CHUNK_SIZE } from '../../src/db/models/sync-change.model.js';
+import { unpack } from '../../src/db/models/packed.js';
 import { ChangeAction, ChangeObjectType, ChangeState } from '../../src/domain/change.js';
 import { ChangeLogWriter } from '../../src/sync/apply/change-log.js';
 import type { PlannedChange } from '../../src/sync/plan/plan.types.js';
@@ -45,7 +46,7 @@ describe('ChangeLogWriter', () => {
     await writer.flush();
 
     const chunks = await models.SyncChangeChunk.find({ runId }).sort({ chunk: 1 }).lean();
-    const entries = chunks.flatMap((c) => c.entries);
+    const entries = chunks.flatMap((c) => unpack(c.entries));
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, n) => n));
     expect(chunks.map((c) => c.chunk)).toEqual(chunks.map((_, i) => i));
   });

@@ -23,6 +23,7 @@ import { waitForRun } from '../helpers/runs.js';
 import { seedTestTenant, type SeedOptions, type SeededTenant } from '../helpers/emulator.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import type { ChangeEntry } from '../../src/domain/change.js';
+import { unpack } from '../../src/db/models/packed.js';
 
 export interface SyncHarness {
   t: TestHub;
@@ -148,7 +149,7 @@ export async function startSyncHarness(
     },
     async changes(runId) {
       const chunks = await engine.models.SyncChangeChunk.find({ runId }).sort({ chunk: 1 }).lean();
-      return chunks.flatMap((c) => c.entries);
+      return chunks.flatMap((c) => unpack(c.entries));
     },
     async setRules(rules) {
       const set: Record<string, unknown> = {};

@@ -1,12 +1,14 @@
 /**
  * The attempt log keeps the common case short in the database (a first attempt, delivered, at
- * the round's time) and reads every attempt back whole, newest first, chunks written in the
- * older whole-record form included.
+ * the round's time, packed in one binary) and reads every attempt back whole, newest first,
+ * chunks written in the older forms (an array, whole records) included.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { Binary } from 'mongodb';
 import { Types } from 'mongoose';
 import { attemptChunkId, type AttemptRecord } from '../../src/db/models/webhook-attempt.model.js';
 import { AttemptLog } from '../../src/outbound/attempt-log.js';
+import { unpack, type Packed } from '../../src/db/models/packed.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 
 let h: TestHub;
@@ -67,7 +69,9 @@ it('stores delivered first attempts without their shared fields and reads every 
   const raw = await h.infra.models.WebhookAttemptChunk.collection.findOne({
     _id: attemptChunkId(endpointId, 2),
   } as never);
-  expect((raw as unknown as { attempts: unknown[] }).attempts[0]).toEqual({
+  const stored = (raw as unknown as { attempts: Packed<unknown> }).attempts;
+  expect(stored).toBeInstanceOf(Binary);
+  expect(unpack(stored)[0]).toEqual({
     webhookId: 'msg_c_2',
     type: 'directory.user.updated',
     seq: 2,

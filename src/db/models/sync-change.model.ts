@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { ChangeEntry } from '../../domain/change.js';
+import type { Packed } from './packed.js';
 
 /**
  * The per-object change log of a run, stored in chunks of CHANGE_CHUNK_SIZE entries: a 100,000-user
@@ -11,7 +12,8 @@ export interface SyncChangeChunkDoc {
   _id: Types.ObjectId;
   runId: string;
   chunk: number;
-  entries: ChangeEntry[];
+  /** Packed (packed.ts); chunks written before hold an array. */
+  entries: Packed<ChangeEntry>;
   /** Entries in this chunk still STAGED, so approval finds them without reading every chunk. */
   staged: number;
   createdAt: Date;

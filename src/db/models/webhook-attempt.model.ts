@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { Packed } from './packed.js';
 
 /** One HTTP attempt to deliver an event. Never holds a secret or a request header. */
 export interface AttemptRecord {
@@ -69,7 +70,8 @@ export interface WebhookAttemptChunkDoc {
   _id: string;
   endpointId: string;
   chunk: number;
-  attempts: StoredAttempt[];
+  /** Packed (packed.ts); chunks written before hold an array. */
+  attempts: Packed<StoredAttempt>;
   /** `attempts.length`, so the log's size is read without the attempts. */
   count?: number;
   /** When the attempts happened, unless one says otherwise (absent in older chunks). */

@@ -1,4 +1,5 @@
 import { CHANGE_CHUNK_SIZE, type SyncChangeChunkModel } from '../../db/models/sync-change.model.js';
+import { pack } from '../../db/models/packed.js';
 import type { PlannedChange } from '../plan/plan.types.js';
 import { ChangeState, type ChangeEntry } from '../../domain/change.js';
 
@@ -50,7 +51,7 @@ export class ChangeLogWriter {
     this.full.push({
       runId: this.runId,
       chunk: this.chunk,
-      entries,
+      entries: pack(entries),
       staged: entries.filter((e) => e.state === ChangeState.STAGED).length,
       createdAt: new Date(),
     });

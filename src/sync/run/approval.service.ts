@@ -3,6 +3,7 @@ import type { ChangeFeed } from '../../feed/change-feed.js';
 import type { FeedChangeInput, FeedWriter } from '../../feed/feed-writer.js';
 import { type SyncRunDoc } from '../../db/models/sync-run.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
+import { pack, unpack } from '../../db/models/packed.js';
 import { AppError, ErrorCode, notFound } from '../../domain/errors.js';
 import { countApplied } from '../apply/run-log.js';
 import type { RunLock } from './run-lock.js';
@@ -112,17 +113,18 @@ export class ApprovalService {
     let deleted = 0;
     const chunks = await this.models.SyncChangeChunk.find({ runId, staged: { $gt: 0 } }).lean();
     for (const chunk of chunks) {
+      const stored = unpack(chunk.entries);
       const entries: ChangeEntry[] = [];
       // The approved changes are announced in the feed like a run's (staged, written, committed).
       const inputs = new Map<ChangeEntry, FeedChangeInput>();
-      for (const entry of chunk.entries) {
+      for (const entry of stored) {
         if (approve && entry.state === ChangeState.STAGED && entry.pending) {
           inputs.set(entry, { ...entry, write: { kind: 'updateUser', id: entry.pending.userId } });
         }
       }
       const staged = feed ? await feed.stageChanges([...inputs.values()]) : null;
       const skipped = new Set<FeedChangeInput>();
-      for (const entry of chunk.entries) {
+      for (const entry of stored) {
         const decided = await this.decideEntry(entry, approve, now);
         const input = inputs.get(entry);
         if (input && decided.state !== ChangeState.APPLIED) skipped.add(input);
@@ -135,7 +137,7 @@ export class ApprovalService {
       await staged?.commit((input) => skipped.has(input));
       await this.models.SyncChangeChunk.updateOne(
         { _id: chunk._id },
-        { $set: { entries, staged: 0 } },
+        { $set: { entries: pack(entries), staged: 0 } },
       );
     }
     return { counts, deleted };
