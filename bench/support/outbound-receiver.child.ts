@@ -3,11 +3,13 @@
  * hub's: one HTTP/1.1 server per endpoint, answering 204 at once. They stand in for the password
  * manager's services, which run elsewhere; here they share the hub's two cores, so each is a
  * minimal HTTP/1.1 responder on a plain socket (keep-alive, `content-length` bodies, pipelined
- * requests answered in order): about 30 us of CPU per request against node:http's 41. Each records, per webhook-id, its
- * first arrival (wall clock, ms with a fraction, comparable with the parent's), counts repeats
- * (same webhook-id again: at-least-once duplicates), and counts per user every first arrival
- * that comes after a later event of the same user (out of order). Every `verifyEvery`-th request
- * is verified with the `standardwebhooks` library. Driven over IPC:
+ * requests answered in order): about 30 us of CPU per request against node:http's 41.
+ *
+ * Each records, per webhook-id, its first arrival (wall clock, ms with a fraction, comparable
+ * with the parent's), counts repeats (same webhook-id again: at-least-once duplicates), and
+ * counts per user every first arrival that comes after a later event of the same user (out of
+ * order). Every `verifyEvery`-th request is verified with the `standardwebhooks` library.
+ * Driven over IPC:
  *
  *   {cmd:'listen', count} -> {ports}      {cmd:'secrets', secrets, verifyEvery} -> {}
  *   {cmd:'down'} / {cmd:'up'} -> {}      (down: the servers close; connections are refused)

@@ -5,17 +5,17 @@ import type { EndpointSecret } from '../db/models/webhook-endpoint.model.js';
 /** Random bytes behind a secret (the spec asks for at least 24). */
 const SECRET_BYTES = 32;
 
+/** The Standard Webhooks secret prefix; the rest is the key, base64. */
+const SECRET_PREFIX = 'whsec_';
+
 /** A new signing secret in the Standard Webhooks form: `whsec_` + base64. Shown once. */
 export function newEndpointSecret(): string {
-  return `whsec_${randomBytes(SECRET_BYTES).toString('base64')}`;
+  return `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString('base64')}`;
 }
 
 /** Bound to the endpoint as additional data: a sealed secret cannot move to another endpoint. */
 export const endpointSecretPurpose = (endpointId: string): string =>
   `webhook-endpoint:${endpointId}:secret`;
-
-/** The Standard Webhooks secret prefix; the rest is the key, base64. */
-const SECRET_PREFIX = 'whsec_';
 
 /**
  * Signs with every secret still valid (the current one and, during a rotation's grace period,

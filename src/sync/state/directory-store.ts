@@ -136,19 +136,17 @@ export class DirectoryStore {
     return groups;
   }
 
-  /** The chunks are read at the same time: the database answers them on its own threads. */
   private async usersWhere(field: 'entraKey' | 'emailKey', values: readonly string[]) {
     const unique = [...new Set(values)];
-    const chunks: string[][] = [];
+    const users: ExistingUser[] = [];
     for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
-      chunks.push(unique.slice(i, i + LOOKUP_CHUNK));
+      const docs = await this.models.DirectoryUser.find(
+        { [field]: { $in: unique.slice(i, i + LOOKUP_CHUNK) } },
+        USER_FIELDS,
+      ).lean<UserRow[]>();
+      for (const doc of docs) users.push(toExisting(doc));
     }
-    const replies = await Promise.all(
-      chunks.map((chunk) =>
-        this.models.DirectoryUser.find({ [field]: { $in: chunk } }, USER_FIELDS).lean<UserRow[]>(),
-      ),
-    );
-    return replies.flat().map(toExisting);
+    return users;
   }
 
   private managedFilter() {

@@ -672,25 +672,14 @@ func appendSchema(buf []byte, td *types.Document) ([]byte, error) {
 		return append(buf, '{', '}'), nil
 	}
 
-	values := td.Values()
-	buf = append(buf, `{"p":{`...)
+	buf = append(buf, `{"p":`...)
 
-	var err error
-
-	for i, key := range keys {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-
-		buf = appendString(buf, key)
-		buf = append(buf, ':')
-
-		if buf, err = appendElem(buf, values[i]); err != nil {
-			return nil, err
-		}
+	buf, err := appendMembers(buf, keys, td.Values(), appendElem)
+	if err != nil {
+		return nil, err
 	}
 
-	buf = append(buf, `},"$k":[`...)
+	buf = append(buf, `,"$k":[`...)
 
 	for i, key := range keys {
 		if i > 0 {
@@ -717,19 +706,12 @@ func appendElem(buf []byte, value any) ([]byte, error) {
 		return append(buf, '}'), nil
 
 	case *types.Array:
-		buf = append(buf, `{"t":"array","i":[`...)
-
-		for i := 0; i < val.Len(); i++ {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-
-			if buf, err = appendElem(buf, must.NotFail(val.Get(i))); err != nil {
-				return nil, err
-			}
+		buf = append(buf, `{"t":"array","i":`...)
+		if buf, err = appendItems(buf, val, appendElem); err != nil {
+			return nil, err
 		}
 
-		return append(buf, ']', '}'), nil
+		return append(buf, '}'), nil
 
 	case float64:
 		return append(buf, `{"t":"double"}`...), nil
@@ -762,43 +744,11 @@ func appendElem(buf []byte, value any) ([]byte, error) {
 
 // appendValue appends one value, as its sjson type's MarshalJSON writes it.
 func appendValue(buf []byte, value any) ([]byte, error) {
-	var err error
-
 	switch val := value.(type) {
 	case *types.Document:
-		buf = append(buf, '{')
-		values := val.Values()
-
-		for i, key := range val.Keys() {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-
-			buf = appendString(buf, key)
-			buf = append(buf, ':')
-
-			if buf, err = appendValue(buf, values[i]); err != nil {
-				return nil, err
-			}
-		}
-
-		return append(buf, '}'), nil
-
+		return appendMembers(buf, val.Keys(), val.Values(), appendValue)
 	case *types.Array:
-		buf = append(buf, '[')
-
-		for i := 0; i < val.Len(); i++ {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-
-			if buf, err = appendValue(buf, must.NotFail(val.Get(i))); err != nil {
-				return nil, err
-			}
-		}
-
-		return append(buf, ']'), nil
-
+		return appendItems(buf, val, appendValue)
 	case string:
 		return appendString(buf, val), nil
 	case types.ObjectID:
@@ -825,6 +775,47 @@ func appendValue(buf []byte, value any) ([]byte, error) {
 	}
 
 	return append(buf, b...), nil
+}
+
+// appendMembers appends `{"key":<each(value)>,...}`, keys escaped as encoding/json does.
+func appendMembers(buf []byte, keys []string, values []any, each func([]byte, any) ([]byte, error)) ([]byte, error) {
+	var err error
+
+	buf = append(buf, '{')
+
+	for i, key := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+
+		buf = appendString(buf, key)
+		buf = append(buf, ':')
+
+		if buf, err = each(buf, values[i]); err != nil {
+			return nil, err
+		}
+	}
+
+	return append(buf, '}'), nil
+}
+
+// appendItems appends `[<each(item)>,...]`.
+func appendItems(buf []byte, arr *types.Array, each func([]byte, any) ([]byte, error)) ([]byte, error) {
+	var err error
+
+	buf = append(buf, '[')
+
+	for i := 0; i < arr.Len(); i++ {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+
+		if buf, err = each(buf, must.NotFail(arr.Get(i))); err != nil {
+			return nil, err
+		}
+	}
+
+	return append(buf, ']'), nil
 }
 
 // appendString appends a JSON string as encoding/json writes it: printable ASCII other than
