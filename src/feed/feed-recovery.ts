@@ -47,7 +47,7 @@ export async function recoverPending(
       const verdict = await judge(models, doc.check, doc);
       if (!verdict.keep) dropped.push(doc._id);
       else if (verdict.members) {
-        await store.entries.updateOne({ _id: doc._id }, { $set: { members: verdict.members } });
+        await store.setMembers(doc._id, verdict.members);
       }
     }
     if (contiguous < PROBE) break;

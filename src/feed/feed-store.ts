@@ -1,8 +1,12 @@
 import {
   feedEntryId,
+  fromStoredFeedEntry,
+  toStoredFeedEntry,
   type FeedEntryDoc,
   type FeedEntryModel,
+  type StoredFeedEntry,
 } from '../db/models/feed-entry.model.js';
+import { nativeCollection } from '../db/native-collection.js';
 import type { FeedHeadModel } from '../db/models/feed-head.model.js';
 import type { FeedEventDraft } from './feed-events.js';
 
@@ -22,7 +26,7 @@ export interface FeedHead {
  */
 export class FeedStore {
   constructor(
-    readonly entries: FeedEntryModel,
+    private readonly entries: FeedEntryModel,
     private readonly headModel: FeedHeadModel,
   ) {}
 
@@ -55,8 +59,20 @@ export class FeedStore {
       connectorId: context.connectorId,
       runId: context.runId,
     }));
-    if (docs.length > 0) await this.entries.insertMany(docs, { ordered: true, lean: true });
+    if (docs.length > 0) {
+      await nativeCollection<StoredFeedEntry>(this.entries).insertMany(
+        docs.map(toStoredFeedEntry),
+        {
+          ordered: true,
+        },
+      );
+    }
     return docs;
+  }
+
+  /** Narrows a pending members event to the memberships that took effect (feed-recovery). */
+  async setMembers(id: string, members: NonNullable<FeedEntryDoc['members']>): Promise<void> {
+    await this.entries.updateOne({ _id: id }, { $set: { members } });
   }
 
   async markDropped(ids: readonly string[]): Promise<void> {
@@ -112,8 +128,8 @@ export class FeedStore {
       const end = Math.min(to, start + READ_CHUNK - 1);
       const ids: string[] = [];
       for (let seq = start; seq <= end; seq += 1) ids.push(feedEntryId(companyId, seq));
-      const docs = await this.entries.find({ _id: { $in: ids } }).lean<FeedEntryDoc[]>();
-      found.push(...docs.sort((a, b) => a.seq - b.seq));
+      const docs = await this.entries.find({ _id: { $in: ids } }).lean<StoredFeedEntry[]>();
+      found.push(...docs.sort((a, b) => a.seq - b.seq).map(fromStoredFeedEntry));
     }
     return found;
   }

@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import type { ChangeNoticeModel, ChangeNoticeRecord } from '../db/models/change-notice.model.js';
+import { nativeCollection } from '../db/native-collection.js';
 
 export interface ChangeSummary {
   count: number;
@@ -38,7 +39,7 @@ export class ChangeNoticeWriter {
 
   constructor(notices: ChangeNoticeModel) {
     // The driver's collection: one insert command, without mongoose casting per document.
-    this.collection = notices.collection as unknown as Collection<ChangeNoticeRecord>;
+    this.collection = nativeCollection<ChangeNoticeRecord>(notices);
   }
 
   record(connectorId: string, change: ChangeSummary): Promise<void> {

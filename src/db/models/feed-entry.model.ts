@@ -1,5 +1,7 @@
+import { BSON, type Binary } from 'mongodb';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { DirectoryChangeRecord } from '../../domain/directory-event.js';
+import { packObject } from './packed.js';
 
 export type PlainFields = Record<string, string | number | boolean | null>;
 
@@ -33,36 +35,53 @@ export interface FeedEntryDoc extends Omit<DirectoryChangeRecord, 'cursor' | 'ob
   dropped?: boolean;
 }
 
+/**
+ * How an entry is stored: what is filtered or changed after the insert stays a field, the rest
+ * of the entry is one BSON binary (`body`). An entry is never queried by its content, and the
+ * offline database (FerretDB) pays per field for every document it writes: a first sync's 1,000
+ * entries went in twice as fast packed (about 30 against 60 ms). `members`, when present beside
+ * the body, replaces the body's (recovery narrows a pending event to what took effect). Entries
+ * written as plain fields (no `body`) read as before.
+ */
+export interface StoredFeedEntry extends Partial<FeedEntryDoc> {
+  _id: string;
+  companyId: string;
+  seq: number;
+  body?: Binary;
+}
+
+export function toStoredFeedEntry(entry: FeedEntryDoc): StoredFeedEntry {
+  const { _id, companyId, seq, dropped, ...rest } = entry;
+  const stored: StoredFeedEntry = { _id, companyId, seq, body: packObject(rest) };
+  if (dropped !== undefined) stored.dropped = dropped;
+  return stored;
+}
+
+export function fromStoredFeedEntry(stored: StoredFeedEntry): FeedEntryDoc {
+  const { body, ...outer } = stored;
+  if (!body) return stored as FeedEntryDoc;
+  return { ...(BSON.deserialize(body.value()) as Omit<FeedEntryDoc, '_id'>), ...outer };
+}
+
 export const FEED_SEQ_DIGITS = 12;
 
 export const feedEntryId = (companyId: string, seq: number): string =>
   `${companyId}:${String(seq).padStart(FEED_SEQ_DIGITS, '0')}`;
 
-const schema = new Schema<FeedEntryDoc>(
+const schema = new Schema<StoredFeedEntry>(
   {
     _id: { type: String, required: true },
     companyId: { type: String, required: true },
     seq: { type: Number, required: true },
-    type: { type: String, required: true },
-    occurredAt: { type: Date, required: true },
-    connectorId: { type: String, default: null },
-    runId: { type: String, default: null },
-    objectType: { type: String, required: true },
-    objectId: { type: String, default: null },
-    entraId: { type: String, required: true },
-    label: { type: String, default: '' },
-    rule: { type: String, default: null },
-    before: { type: Schema.Types.Mixed, default: null },
-    after: { type: Schema.Types.Mixed, default: null },
-    members: { type: Schema.Types.Mixed, default: null },
-    check: { type: Schema.Types.Mixed, required: true },
+    body: { type: Schema.Types.Mixed },
+    members: { type: Schema.Types.Mixed },
     dropped: { type: Boolean },
   },
   { collection: 'feed_entries', versionKey: false, minimize: false },
 );
 
-export type FeedEntryModel = Model<FeedEntryDoc>;
+export type FeedEntryModel = Model<StoredFeedEntry>;
 
 export function feedEntryModel(connection: Connection): FeedEntryModel {
-  return connection.model<FeedEntryDoc>('FeedEntry', schema);
+  return connection.model<StoredFeedEntry>('FeedEntry', schema);
 }

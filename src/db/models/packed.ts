@@ -14,6 +14,11 @@ export function pack<T>(items: readonly T[]): Binary {
   return new Binary(BSON.serialize({ items }));
 }
 
+/** One record's fields as one BSON binary (a feed entry's body: feed-entry.model.ts). */
+export function packObject(fields: object): Binary {
+  return new Binary(BSON.serialize(fields));
+}
+
 export function unpack<T>(stored: Packed<T> | null | undefined): T[] {
   if (!stored) return [];
   if (Array.isArray(stored)) return stored;

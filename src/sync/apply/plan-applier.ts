@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import type { DirectoryGroupDoc } from '../../db/models/directory-group.model.js';
 import type { DirectoryUserDoc } from '../../db/models/directory-user.model.js';
 import type { SyncModels } from '../../db/models/sync-models.js';
+import { nativeCollection } from '../../db/native-collection.js';
 import { ManagedBy, entraKeyOf } from '../../domain/directory.js';
 import type { FactsWrite, PlannedChange } from '../plan/plan.types.js';
 
@@ -82,8 +83,8 @@ export class PlanApplier {
     for (const fact of facts) {
       users.push({ change: null, op: updateById(fact.id, { ...fact.set, updatedAt: now }) });
     }
-    await this.run(collection<DirectoryUserDoc>(this.models.DirectoryUser), users, failed);
-    await this.run(collection<DirectoryGroupDoc>(this.models.DirectoryGroup), groups, failed);
+    await this.run(nativeCollection<DirectoryUserDoc>(this.models.DirectoryUser), users, failed);
+    await this.run(nativeCollection<DirectoryGroupDoc>(this.models.DirectoryGroup), groups, failed);
     return failed;
   }
 
@@ -145,10 +146,6 @@ function updateById<T extends Document>(id: string, set: Document): AnyBulkWrite
   return {
     updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: set } },
   } as AnyBulkWriteOperation<T>;
-}
-
-function collection<T extends Document>(model: { collection: unknown }): Collection<T> {
-  return model.collection as Collection<T>;
 }
 
 type WriteError = { index: number; code?: number; errmsg?: string };
