@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { ChangeAction, ChangeState } from '../../src/domain/change.js';
 import { ManagedBy } from '../../src/domain/directory.js';
@@ -189,5 +190,20 @@ describe('GuidSet', () => {
     // Listed back in lowercase, each once, the other ids as they were.
     expect([...set].sort()).toEqual([...ids, 'not-a-guid'].sort());
     expect(set.has('other')).toBe(false);
+  });
+
+  it('lists random GUIDs back exactly and keeps 36-character non-GUIDs as they are', () => {
+    const set = new GuidSet();
+    const guids = Array.from({ length: 2_000 }, () => randomUUID());
+    const odd = [
+      '0000000g-0000-4000-8000-000000000000',
+      '00000000-00000-400-8000-000000000000',
+      '00000000-0000-4000-8000-00000000000é',
+      '00000000-0000-4000-8000+000000000000',
+    ];
+    for (const id of [...guids, ...odd]) set.add(id);
+    expect(set.size).toBe(2_004);
+    expect([...set].sort()).toEqual([...guids, ...odd].sort());
+    expect(set.has('00000000-0000-4000-8000-000000000000')).toBe(false);
   });
 });

@@ -85,21 +85,68 @@ export class GuidSet {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const scratch = new Uint32Array(4);
+/** Hex digit values by character code (-1: not a hex digit), upper and lower case. */
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i += 1) {
+  HEX['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+/** The character positions of a GUID's hyphens. */
+const HYPHENS = new Uint8Array(36);
+for (const at of [8, 13, 18, 23]) HYPHENS[at] = 1;
+const DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** The GUID's 128 bits as four words (in `scratch`: used at once, never kept), or null. */
+/**
+ * The GUID's 128 bits as four words (in `scratch`: used at once, never kept), or null. One pass
+ * over the characters: a full sync parses every member id of every group it reads.
+ */
 function parseGuid(id: string): Uint32Array | null {
-  if (id.length !== 36 || !GUID.test(id)) return null;
-  const hex = id.replace(/-/g, '');
-  for (let i = 0; i < 4; i += 1) scratch[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  if (id.length !== 36) return null;
+  let word = 0;
+  let digits = 0;
+  for (let i = 0; i < 36; i += 1) {
+    const code = id.charCodeAt(i);
+    if (HYPHENS[i]) {
+      if (code !== 45) return null;
+      continue;
+    }
+    const value = code < 128 ? HEX[code]! : -1;
+    if (value < 0) return null;
+    word = (word << 4) | value;
+    digits += 1;
+    if ((digits & 7) === 0) scratch[(digits >> 3) - 1] = word >>> 0;
+  }
   return scratch;
 }
 
 function formatGuid(words: Uint32Array, at: number): string {
-  let hex = '';
-  for (let i = 0; i < 4; i += 1) hex += words[at + i]!.toString(16).padStart(8, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const b = (i: number) => {
+    const w = words[at + (i >> 2)]!;
+    return DIGITS[(w >>> (24 - (i & 3) * 8)) & 0xff]!;
+  };
+  return (
+    b(0) +
+    b(1) +
+    b(2) +
+    b(3) +
+    '-' +
+    b(4) +
+    b(5) +
+    '-' +
+    b(6) +
+    b(7) +
+    '-' +
+    b(8) +
+    b(9) +
+    '-' +
+    b(10) +
+    b(11) +
+    b(12) +
+    b(13) +
+    b(14) +
+    b(15)
+  );
 }
 
 function hash(key: Uint32Array): number {
