@@ -83,3 +83,56 @@ describe('equality with a string matches as MongoDB does', () => {
     expect((await docs.deleteMany({ _id: { $in: [10, 11] } })).deletedCount).toBe(2);
   });
 });
+
+/**
+ * Several string equalities are checked in SQL as one disjunction that a compound index answers
+ * (all equal, or the fields before one equal and that one an array): every combination of
+ * scalar, array and missing values across five fields, one more than the disjunction takes.
+ */
+interface FieldsDoc {
+  _id: number;
+  [field: string]: unknown;
+}
+
+describe('several equalities with strings match as MongoDB does', () => {
+  const FIELDS = ['a', 'b', 'c', 'd', 'e'] as const;
+  const VALUES: unknown[] = ['v', 'w', ['x', 'v'], ['w'], undefined];
+  let client: MongoClient;
+  let docs: Collection<FieldsDoc>;
+  const all: FieldsDoc[] = [];
+
+  beforeAll(async () => {
+    client = await MongoClient.connect(testDatabaseUri());
+    docs = client.db().collection<FieldsDoc>('string_equalities');
+    await docs.createIndex({ a: 1, b: 1 });
+    for (let n = 0; n < VALUES.length ** FIELDS.length; n += 1) {
+      const doc: FieldsDoc = { _id: n };
+      FIELDS.forEach((field, i) => {
+        const value = VALUES[Math.floor(n / VALUES.length ** i) % VALUES.length];
+        if (value !== undefined) doc[field] = value;
+      });
+      all.push(doc);
+    }
+    await docs.insertMany(all);
+  });
+  afterAll(async () => {
+    await client.db().dropDatabase();
+    await client.close();
+  });
+
+  const holds = (value: unknown, wanted: string) =>
+    value === wanted || (Array.isArray(value) && value.includes(wanted));
+
+  it.each([[['a', 'b']], [['b', 'a']], [['a', 'c', 'e']], [['a', 'b', 'c', 'd', 'e']]])(
+    'equal on %j',
+    async (fields) => {
+      const filter = Object.fromEntries(fields.map((field) => [field, 'v']));
+      const found = (await docs.find(filter).toArray()).map((d) => d._id);
+      const expected = all
+        .filter((doc) => fields.every((field) => holds(doc[field], 'v')))
+        .map((doc) => doc._id);
+      expect(found.sort((x, y) => x - y)).toEqual(expected);
+      expect(expected.length).toBeGreaterThan(0);
+    },
+  );
+});
