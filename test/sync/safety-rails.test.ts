@@ -46,6 +46,35 @@ describe('safety rails', () => {
     expect(await h.users()).toHaveLength(6);
   });
 
+  it('a duplicate email across pages of a first sync is found as within one page', async () => {
+    // An empty company's first sync looks up only the addresses it already claimed.
+    h = await startSyncHarness({ seed: { users: 4, groups: 1, syncGroupMembers: 2 }, pageSize: 1 });
+    const { tenantId, syncGroupId, defaultDomain } = h.tenant;
+    const control = h.t.emulator!.control;
+    const twins = ['a', 'b'].map((x) =>
+      control.createUser(tenantId, {
+        displayName: `Twin ${x}`,
+        userPrincipalName: `twin${x}@${defaultDomain}`,
+        mail: `twin@${defaultDomain}`,
+      }),
+    );
+    control.addMembers(
+      tenantId,
+      syncGroupId,
+      twins.map((u) => u.id),
+    );
+    const run = await h.sync(SyncTrigger.INITIAL);
+    expect(run.status).toBe(SyncRunStatus.PARTIAL);
+    expect(run.counts).toMatchObject({ usersCreated: 3, errors: 1 });
+    const changes = await h.changes(run._id.toHexString());
+    const errors = changes.filter((c) => c.action === ChangeAction.ERROR);
+    expect(errors.map((c) => c.message)).toEqual([
+      expect.stringMatching(/^Duplicate email: twin@.* already belongs to another directory user/),
+    ]);
+    expect(changes.filter((c) => c.state === ChangeState.FAILED)).toEqual(errors);
+    expect(await h.users()).toHaveLength(3);
+  });
+
   it('a Graph failure mid-listing deprovisions nobody and says why', async () => {
     h = await startSyncHarness({
       seed: { users: 12, groups: 1, syncGroupMembers: 10 },

@@ -17,7 +17,7 @@ import { trustedManagedUsers } from '../state/sync-state.store.js';
 import { listSelectedGroups, type GroupsBefore } from './group-phase.js';
 import { settleDeprovisions } from './guard-phase.js';
 import type { RunContext } from './run-context.js';
-import { processUsers } from './user-phase.js';
+import { processUsers, type FirstSync } from './user-phase.js';
 
 /** Observations handed to the planner at once (a Graph page is up to 999 users). */
 const SWEEP_BATCH = 500;
@@ -66,15 +66,20 @@ export async function fullSync(
   const scope = new GuidSet();
   let managedSeen = 0;
   let complete = true;
+  // A company with no directory user yet: the first sync looks nobody up (see FirstSync).
+  const first: FirstSync | null = (await ctx.directory.hasUsers())
+    ? null
+    : { claimed: new GuidSet() };
   try {
     for await (const page of reader.scopePages(config.syncGroupId)) {
-      const observations = page.map((user): UserObservation => ({
-        entraId: user.id,
-        state: ScopeState.MEMBER,
-        user,
-      }));
-      for (const user of page) seen.add(user.id);
-      const result = await processUsers(ctx, observations);
+      const observations: UserObservation[] = [];
+      for (const user of page) {
+        // Listed twice (paging is not a snapshot): planned once.
+        if (seen.has(user.id)) continue;
+        seen.add(user.id);
+        observations.push({ entraId: user.id, state: ScopeState.MEMBER, user });
+      }
+      const result = await processUsers(ctx, observations, first);
       managedSeen += result.managedSeen;
       for (const [id, inScope] of result.scope) if (inScope) scope.add(id);
     }

@@ -2,6 +2,7 @@ import { emailKeyOf } from '../../domain/directory.js';
 import type { ExistingUser, UserObservation } from '../plan/plan.types.js';
 import { inScopeNow, planUsers, type PlannedOwner } from '../plan/user-planner.js';
 import { countsAsManaged } from '../state/directory-store.js';
+import type { GuidSet } from '../state/guid-set.js';
 import type { RunContext } from './run-context.js';
 
 export interface UserBatchResult {
@@ -14,6 +15,15 @@ export interface UserBatchResult {
 }
 
 /**
+ * A full sync of a company whose directory had no user when it started: nobody can be found by
+ * Entra id (each listed user is planned once), and an address can only belong to a user this run
+ * created, so only the addresses it already claimed are looked up. Kept as 16-byte digests.
+ */
+export interface FirstSync {
+  claimed: GuidSet;
+}
+
+/**
  * One batch of observations through plan -> apply: the users it names are looked up by key, the
  * rules planned, and every change but disables and deletes applied and logged at once; those
  * wait in the context for the guard, which judges the run as a whole.
@@ -21,14 +31,19 @@ export interface UserBatchResult {
 export async function processUsers(
   ctx: RunContext,
   observations: readonly UserObservation[],
+  first: FirstSync | null = null,
 ): Promise<UserBatchResult> {
   const { companyId, connectorId, rules } = ctx.config;
   const emailKeys: string[] = [];
   for (const obs of observations) {
-    if (obs.user?.email) emailKeys.push(emailKeyOf(companyId, obs.user.email));
+    if (!obs.user?.email) continue;
+    const key = emailKeyOf(companyId, obs.user.email);
+    if (!first || first.claimed.hasDigestOf(key)) emailKeys.push(key);
   }
   const [existing, owners] = await Promise.all([
-    ctx.directory.usersByEntraId(observations.map((o) => o.entraId)),
+    first
+      ? new Map<string, ExistingUser>()
+      : ctx.directory.usersByEntraId(observations.map((o) => o.entraId)),
     ctx.directory.usersByEmailKey(emailKeys),
   ]);
   const plan = planUsers({
@@ -44,6 +59,12 @@ export async function processUsers(
   const users = new Map<string, ExistingUser>();
   for (const user of [...existing.values(), ...owners.values()]) users.set(user.id, user);
 
+  if (first) {
+    for (const change of plan.changes) {
+      const write = change.write;
+      if (write?.kind === 'insertUser') first.claimed.addDigestOf(write.doc.emailKey);
+    }
+  }
   const now = plan.changes.filter((change) => !change.deprovision);
   for (const change of plan.changes) if (change.deprovision) ctx.defer(change, users);
   await ctx.applyAndLog(now, plan.facts, users);

@@ -64,6 +64,15 @@ export class DirectoryStore {
     return found;
   }
 
+  /** Whether the company has any directory user (from any connector, or none). */
+  async hasUsers(): Promise<boolean> {
+    const one = await this.models.DirectoryUser.findOne(
+      { companyId: this.companyId },
+      { _id: 1 },
+    ).lean();
+    return one !== null;
+  }
+
   /** ACTIVE users of the company: the seats in use. */
   countSeatsUsed(): Promise<number> {
     return this.models.DirectoryUser.countDocuments({
