@@ -59,14 +59,9 @@ export class FeedStore {
       connectorId: context.connectorId,
       runId: context.runId,
     }));
-    if (docs.length > 0) {
-      await nativeCollection<StoredFeedEntry>(this.entries).insertMany(
-        docs.map(toStoredFeedEntry),
-        {
-          ordered: true,
-        },
-      );
-    }
+    const stored = docs.map(toStoredFeedEntry);
+    const collection = nativeCollection<StoredFeedEntry>(this.entries);
+    if (stored.length > 0) await collection.insertMany(stored, { ordered: true });
     return docs;
   }
 

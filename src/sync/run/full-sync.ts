@@ -13,6 +13,7 @@ import type { GraphReader } from '../../integrations/entra/graph-reader.js';
 import { planScheduledDeletes } from '../plan/deprovision.js';
 import { ScopeState, type UserObservation } from '../plan/plan.types.js';
 import { GuidSet } from '../state/guid-set.js';
+import { HashFilter } from '../state/hash-filter.js';
 import { trustedManagedUsers } from '../state/sync-state.store.js';
 import { listSelectedGroups, type GroupsBefore } from './group-phase.js';
 import { settleDeprovisions } from './guard-phase.js';
@@ -69,7 +70,7 @@ export async function fullSync(
   // A company with no directory user yet: the first sync looks nobody up (see FirstSync).
   const first: FirstSync | null = (await ctx.directory.hasUsers())
     ? null
-    : { claimed: new GuidSet() };
+    : { claimed: new HashFilter() };
   try {
     for await (const page of reader.scopePages(config.syncGroupId)) {
       const observations: UserObservation[] = [];

@@ -2,7 +2,7 @@ import { emailKeyOf } from '../../domain/directory.js';
 import type { ExistingUser, UserObservation } from '../plan/plan.types.js';
 import { inScopeNow, planUsers, type PlannedOwner } from '../plan/user-planner.js';
 import { countsAsManaged } from '../state/directory-store.js';
-import type { GuidSet } from '../state/guid-set.js';
+import type { HashFilter } from '../state/hash-filter.js';
 import type { RunContext } from './run-context.js';
 
 export interface UserBatchResult {
@@ -17,10 +17,10 @@ export interface UserBatchResult {
 /**
  * A full sync of a company whose directory had no user when it started: nobody can be found by
  * Entra id (each listed user is planned once), and an address can only belong to a user this run
- * created, so only the addresses it already claimed are looked up. Kept as 16-byte digests.
+ * created, so only the addresses it may already have claimed are looked up.
  */
 export interface FirstSync {
-  claimed: GuidSet;
+  claimed: HashFilter;
 }
 
 /**
@@ -38,7 +38,7 @@ export async function processUsers(
   for (const obs of observations) {
     if (!obs.user?.email) continue;
     const key = emailKeyOf(companyId, obs.user.email);
-    if (!first || first.claimed.hasDigestOf(key)) emailKeys.push(key);
+    if (!first || first.claimed.mayHave(key)) emailKeys.push(key);
   }
   const [existing, owners] = await Promise.all([
     first
@@ -62,7 +62,7 @@ export async function processUsers(
   if (first) {
     for (const change of plan.changes) {
       const write = change.write;
-      if (write?.kind === 'insertUser') first.claimed.addDigestOf(write.doc.emailKey);
+      if (write?.kind === 'insertUser') first.claimed.add(write.doc.emailKey);
     }
   }
   const now = plan.changes.filter((change) => !change.deprovision);

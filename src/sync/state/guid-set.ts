@@ -1,12 +1,8 @@
-import { createHash } from 'node:crypto';
-
 /**
  * A set of Entra object ids for one full read (the ids seen in a listing, the users in scope):
  * 16 bytes a GUID in an open-addressing table instead of a JS string and a Set entry (about
  * 100 bytes), so a million-member sync group costs about 32 MB at most. Ids that are not GUIDs
- * (never seen from Entra, but the type allows them) go to a plain Set. A set of its own can
- * hold any strings by their MD5 digest instead (addDigestOf, hasDigestOf: the addresses a first
- * sync claimed); it cannot list them back.
+ * (never seen from Entra, but the type allows them) go to a plain Set.
  */
 export class GuidSet {
   private words: Uint32Array;
@@ -38,17 +34,6 @@ export class GuidSet {
     const key = parseGuid(id);
     if (!key) return this.others.has(id);
     return this.find(key) >= 0;
-  }
-
-  /** Adds any string by its MD5 digest (128 bits, as a GUID is kept); see hasDigestOf. */
-  addDigestOf(text: string): void {
-    const key = digestOf(text);
-    if ((this.count + 1) * 2 > this.used.length) this.grow();
-    if (this.insert(key)) this.count += 1;
-  }
-
-  hasDigestOf(text: string): boolean {
-    return this.find(digestOf(text)) >= 0;
   }
 
   [Symbol.iterator](): Generator<string> {
@@ -132,13 +117,6 @@ function parseGuid(id: string): Uint32Array | null {
     digits += 1;
     if ((digits & 7) === 0) scratch[(digits >> 3) - 1] = word >>> 0;
   }
-  return scratch;
-}
-
-/** A string's MD5 digest as four words (in `scratch`, like parseGuid). */
-function digestOf(text: string): Uint32Array {
-  const digest = createHash('md5').update(text).digest();
-  for (let i = 0; i < 4; i += 1) scratch[i] = digest.readUInt32BE(i * 4);
   return scratch;
 }
 
