@@ -10,6 +10,7 @@ import {
   rethrowAuth,
 } from '../../integrations/entra/full-reader.js';
 import type { GraphReader } from '../../integrations/entra/graph-reader.js';
+import type { EntraUser } from '../../domain/entra.js';
 import { planScheduledDeletes } from '../plan/deprovision.js';
 import { ScopeState, type UserObservation } from '../plan/plan.types.js';
 import { GuidSet } from '../state/guid-set.js';
@@ -73,14 +74,7 @@ export async function fullSync(
     : { claimed: new HashFilter() };
   try {
     for await (const page of reader.scopePages(config.syncGroupId)) {
-      const observations: UserObservation[] = [];
-      for (const user of page) {
-        // Listed twice (paging is not a snapshot): planned once.
-        if (seen.has(user.id)) continue;
-        seen.add(user.id);
-        observations.push({ entraId: user.id, state: ScopeState.MEMBER, user });
-      }
-      const result = await processUsers(ctx, observations, first);
+      const result = await processUsers(ctx, unseenMembers(page, seen), first);
       managedSeen += result.managedSeen;
       for (const [id, inScope] of result.scope) if (inScope) scope.add(id);
     }
@@ -133,6 +127,17 @@ export async function fullSync(
         : managedBefore + ctx.managedDelta,
     selectedGroups,
   };
+}
+
+/** The page's users not listed before in this read (paging is not a snapshot), now seen. */
+function unseenMembers(page: readonly EntraUser[], seen: GuidSet): UserObservation[] {
+  const observations: UserObservation[] = [];
+  for (const user of page) {
+    if (seen.has(user.id)) continue;
+    seen.add(user.id);
+    observations.push({ entraId: user.id, state: ScopeState.MEMBER, user });
+  }
+  return observations;
 }
 
 async function startLinks(ctx: RunContext, deps: FullSyncDeps): Promise<DeltaLinks | null> {
