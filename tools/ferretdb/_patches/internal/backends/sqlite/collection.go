@@ -52,7 +52,7 @@ const maxPushedIn = 5_000
 // let through rows that do not match, never drop one that does. MongoDB also matches an array
 // field that holds the value, so rows whose field is an array (JSON text starting with `[`) are
 // always let through; that range is indexable too, so SQLite plans a MULTI-INDEX OR.
-func pushdownConditions(filter *types.Document) ([]string, []any) {
+func pushdownConditions(filter *types.Document, indexes []metadata.IndexInfo) ([]string, []any) {
 	if filter == nil || filter.Len() == 0 {
 		return nil, nil
 	}
@@ -81,7 +81,7 @@ func pushdownConditions(filter *types.Document) ([]string, []any) {
 		isArray := arrayRange(column)
 		switch v := value.(type) {
 		case string:
-			equal = append(equal, stringEquality{column, string(must.NotFail(sjson.MarshalSingleValue(v)))})
+			equal = append(equal, stringEquality{key, column, string(must.NotFail(sjson.MarshalSingleValue(v)))})
 		case *types.Document:
 			if values := inValues(v, false); values != nil {
 				conditions = append(conditions, fmt.Sprintf("(%s IN (%s) OR %s)", column, placeholders(len(values)), isArray))
@@ -89,12 +89,56 @@ func pushdownConditions(filter *types.Document) ([]string, []any) {
 			}
 		}
 	}
-	if len(equal) > 0 {
-		condition, equalArgs := equalitiesCondition(equal)
+	// The equalities a compound index starts with become one condition it answers; the others
+	// each their own.
+	compound, rest := byCompoundIndex(equal, indexes)
+	if len(compound) > 0 {
+		condition, equalArgs := equalitiesCondition(compound)
 		conditions = append(conditions, condition)
 		args = append(args, equalArgs...)
 	}
+	for _, e := range rest {
+		conditions = append(conditions, fmt.Sprintf("(%s = ? OR %s)", e.column, arrayRange(e.column)))
+		args = append(args, e.value)
+	}
 	return conditions, args
+}
+
+// byCompoundIndex splits the equalities into those the longest leading run of a compound index's
+// fields covers (at least two, in the index's order) and the others, in the filter's order.
+func byCompoundIndex(equal []stringEquality, indexes []metadata.IndexInfo) ([]stringEquality, []stringEquality) {
+	byField := make(map[string]stringEquality, len(equal))
+	for _, e := range equal {
+		byField[e.field] = e
+	}
+	var best []stringEquality
+	for _, index := range indexes {
+		var run []stringEquality
+		for _, pair := range index.Key {
+			e, ok := byField[pair.Field]
+			if !ok {
+				break
+			}
+			run = append(run, e)
+		}
+		if len(run) >= 2 && len(run) > len(best) {
+			best = run
+		}
+	}
+	if len(best) > maxEqualitiesDNF {
+		best = best[:maxEqualitiesDNF]
+	}
+	covered := make(map[string]bool, len(best))
+	for _, e := range best {
+		covered[e.field] = true
+	}
+	var rest []stringEquality
+	for _, e := range equal {
+		if !covered[e.field] {
+			rest = append(rest, e)
+		}
+	}
+	return best, rest
 }
 
 // arrayRange is the condition that a column's JSON text is an array (it starts with `[`).
@@ -105,32 +149,26 @@ func arrayRange(column string) string {
 // stringEquality is one top-level `{field: "value"}` of a filter: its index column expression
 // and the value's sjson text.
 type stringEquality struct {
+	field  string
 	column string
 	value  string
 }
 
 // maxEqualitiesDNF bounds the fields written as one disjunction (its size grows with their
-// square); the fields past it are still pushed down, each on its own.
+// square); the first ones of the index are taken.
 const maxEqualitiesDNF = 4
 
 // equalitiesCondition is added by the entra-connector-hub FerretDB launcher
-// (tools/ferretdb/_patches). Several string equalities become one disjunction that SQLite answers
-// from a compound index on those fields: all of them equal, or, for each field in turn, the
-// fields before it equal and it an array (which MongoDB matches when it holds the value). Written
-// per field as `(f = ? OR f is an array)`, SQLite could seek on one column of the index only and
-// parsed every row under that prefix: `{connectorId, status: "DISABLED"}` read every user of the
-// connector (55 ms for 10,000 against 0.4 ms). Every row that matches the filter matches one of
-// the terms (take the first field that is not equal as a scalar), so this is still a pre-filter.
+// (tools/ferretdb/_patches). The string equalities a compound index starts with become one
+// disjunction, in the index's field order, that SQLite answers from that index: all of them
+// equal, or, for each field in turn, the fields before it equal and it an array (which MongoDB
+// matches when it holds the value). With `(f = ? OR f is an array)` per field, SQLite sought on
+// the index's first column only and parsed every row under that prefix: `{connectorId, status:
+// "DISABLED"}` read every user of the connector (55 ms for 10,000 against 0.4 ms). Only for such
+// an index: when the first field of the disjunction has no index of its own, no term of it can
+// use one and SQLite scans. Every row that matches the filter matches one of the terms (take the
+// first field that is not equal as a scalar), so this is still a pre-filter.
 func equalitiesCondition(equal []stringEquality) (string, []any) {
-	var extra []string
-	var extraArgs []any
-	if len(equal) > maxEqualitiesDNF {
-		for _, e := range equal[maxEqualitiesDNF:] {
-			extra = append(extra, fmt.Sprintf("(%s = ? OR %s)", e.column, arrayRange(e.column)))
-			extraArgs = append(extraArgs, e.value)
-		}
-		equal = equal[:maxEqualitiesDNF]
-	}
 	var terms []string
 	var args []any
 	all := make([]string, 0, len(equal))
@@ -148,11 +186,7 @@ func equalitiesCondition(equal []stringEquality) (string, []any) {
 		term = append(term, arrayRange(equal[j].column))
 		terms = append(terms, "("+strings.Join(term, " AND ")+")")
 	}
-	condition := "(" + strings.Join(terms, " OR ") + ")"
-	if len(extra) > 0 {
-		condition += " AND " + strings.Join(extra, " AND ")
-	}
-	return condition, append(args, extraArgs...)
+	return "(" + strings.Join(terms, " OR ") + ")", args
 }
 
 // inValues returns the sjson form of `{$in: [...]}` when it is the operator's only key and every
@@ -231,7 +265,7 @@ func (c *collection) Query(ctx context.Context, params *backends.QueryParams) (*
 
 	// Patched by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches): see
 	// pushdownConditions. Upstream pushed down `_id` equality only when it was the whole filter.
-	pushed, pushedArgs := pushdownConditions(params.Filter)
+	pushed, pushedArgs := pushdownConditions(params.Filter, meta.Settings.Indexes)
 	conditions = append(conditions, pushed...)
 	args = append(args, pushedArgs...)
 
