@@ -78,13 +78,13 @@ func pushdownConditions(filter *types.Document, indexes []metadata.IndexInfo) ([
 			continue
 		}
 		column := fmt.Sprintf("%s->%q", metadata.DefaultColumn, key)
-		isArray := arrayRange(column)
 		switch v := value.(type) {
 		case string:
-			equal = append(equal, stringEquality{key, column, string(must.NotFail(sjson.MarshalSingleValue(v)))})
+			value := string(must.NotFail(sjson.MarshalSingleValue(v)))
+			equal = append(equal, stringEquality{field: key, column: column, value: value})
 		case *types.Document:
 			if values := inValues(v, false); values != nil {
-				conditions = append(conditions, fmt.Sprintf("(%s IN (%s) OR %s)", column, placeholders(len(values)), isArray))
+				conditions = append(conditions, fmt.Sprintf("(%s IN (%s) OR %s)", column, placeholders(len(values)), arrayRange(column)))
 				args = append(args, values...)
 			}
 		}
