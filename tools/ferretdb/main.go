@@ -89,6 +89,11 @@ func main() {
 		// copied each page a statement touched again to a temporary file first (a third of the
 		// CPU of inserting a selected group's memberships went to those writes).
 		SQLiteURL: "file:" + ensureSlash(*dataDir) + "?_txlock=immediate&_pragma=synchronous(normal)&_pragma=wal_autocheckpoint(10000)&_pragma=temp_store(memory)",
+		// One transaction per insert of up to 1,000 documents (the hub's bulk writes), not one
+		// per 100: a run's first sync wrote its random-key index pages (Entra ids, addresses,
+		// users' memberships) to the WAL once per 100 documents. 10k users and 200 selected
+		// groups: FerretDB's CPU 2.1-2.4 s -> 1.7-1.8 s.
+		InsertBatchSize: 1_000,
 	})
 	if err != nil {
 		fail(err.Error())
