@@ -85,7 +85,11 @@ export async function listSelectedGroups(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  } finally {
+    await ctx.memberships.flush();
+  }
   for (const id of gone) tallies.push({ ...emptyTally(id, id, 0), gone: true });
   await planAndApply(ctx, tallies, before.existing, changes, members);
   return entries;
@@ -141,7 +145,9 @@ async function listGroup(
       }
       const joined = [...inserts.filter((m) => m.inScope).map((m) => m.userId), ...moved.on];
       await ctx.memberWrites(group, joined, moved.off, async () => {
-        await ctx.memberships.insert(id, inserts);
+        // Not a directory group yet: no feed event waits on its edges.
+        if (members) await ctx.memberships.insertLater(id, inserts);
+        else await ctx.memberships.insert(id, inserts);
         await ctx.memberships.setScope(id, moved.on, true);
         await ctx.memberships.setScope(id, moved.off, false);
       });
@@ -162,6 +168,7 @@ async function listGroup(
   // there are some, so a listing that matches it (the usual case) reads nothing more; the daily
   // reconcile sweeps anyway, whatever the counts say.
   if (ctx.request.trigger === SyncTrigger.RECONCILE || seenStored !== storedBefore) {
+    await ctx.memberships.flush();
     const removed: string[] = [];
     const left: string[] = [];
     for await (const edge of ctx.memberships.groupEdges(id)) {

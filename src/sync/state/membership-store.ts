@@ -1,10 +1,12 @@
 import {
   edgeOf,
+  groupEdgeRange,
   groupMemberDoc,
   groupMemberKey,
   type DirectoryGroupMemberDoc,
   type DirectoryGroupMemberModel,
 } from '../../db/models/directory-group-member.model.js';
+import { nativeCollection } from '../../db/native-collection.js';
 
 /** See directory-store.ts: `$in` lists go in chunks. */
 const LOOKUP_CHUNK = 250;
@@ -23,10 +25,15 @@ export type EdgeRef = Pick<Membership, 'groupId' | 'userId'>;
 export const edgeKey = (groupId: string, userId: string): string => `${groupId}:${userId}`;
 
 /**
- * The selected groups' memberships, one document per edge, read and written by `_id` (or by
- * user, through an index) for just the edges a run touches. A preview reads but never writes.
+ * The selected groups' memberships, one document per edge, read and written by `_id` (a group's
+ * as one `_id` range, a user's through an index) for just the edges a run touches. A preview
+ * reads but never writes.
  */
 export class MembershipStore {
+  /** Edges held by `insertLater` until WRITE_CHUNK of them (or `flush`). */
+  private held: Membership[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly model: DirectoryGroupMemberModel,
     private readonly companyId: string,
@@ -74,8 +81,8 @@ export class MembershipStore {
 
   /** Whether any edge of the group is stored. */
   async hasEdges(groupId: string): Promise<boolean> {
-    const one = await this.model.collection.findOne(
-      { groupKey: `${this.companyId}:${groupId}` },
+    const one = await nativeCollection<DirectoryGroupMemberDoc>(this.model).findOne(
+      { _id: groupEdgeRange(this.companyId, groupId) },
       { projection: { _id: 1 } },
     );
     return one !== null;
@@ -83,12 +90,11 @@ export class MembershipStore {
 
   /** A group's stored edges, streamed (a full sync's sweep). */
   async *groupEdges(groupId: string): AsyncGenerator<Membership> {
-    const cursor = this.model.collection.find(
-      { groupKey: `${this.companyId}:${groupId}` },
+    const cursor = nativeCollection<DirectoryGroupMemberDoc>(this.model).find(
+      { _id: groupEdgeRange(this.companyId, groupId) },
       { projection: { inScope: 1 }, batchSize: 5_000 },
     );
-    for await (const doc of cursor) {
-      const { _id, inScope } = doc as unknown as Pick<DirectoryGroupMemberDoc, '_id' | 'inScope'>;
+    for await (const { _id, inScope } of cursor) {
       yield { groupId, userId: edgeOf(_id).userId, inScope };
     }
   }
@@ -110,6 +116,24 @@ export class MembershipStore {
         if (!onlyDuplicates(error)) throw error;
       }
     }
+  }
+
+  /**
+   * Inserts written later, a thousand at a time across groups: one transaction each instead of
+   * one per group page (a first sync's groups are mostly smaller than a page). Only for edges
+   * no feed event waits on; `flush` before the edges are read or the run's state is saved.
+   */
+  async insertLater(groupId: string, members: readonly { userId: string; inScope: boolean }[]) {
+    for (const m of members) this.held.push({ groupId, ...m });
+    if (this.held.length >= WRITE_CHUNK) await this.flush(true);
+  }
+
+  /** Writes the held inserts (whole chunks only, when `chunks`), after any write under way. */
+  flush(chunks = false): Promise<void> {
+    const count = chunks ? this.held.length - (this.held.length % WRITE_CHUNK) : this.held.length;
+    const edges = this.held.splice(0, count);
+    this.flushing = this.flushing.then(() => this.insertAll(edges));
+    return this.flushing;
   }
 
   setScope(groupId: string, userIds: readonly string[], inScope: boolean): Promise<void> {

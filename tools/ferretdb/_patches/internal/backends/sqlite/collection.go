@@ -70,6 +70,9 @@ func pushdownConditions(filter *types.Document, indexes []metadata.IndexInfo) ([
 				if values := inValues(v, true); values != nil {
 					conditions = append(conditions, metadata.IDColumn+" IN ("+placeholders(len(values))+")")
 					args = append(args, values...)
+				} else if lo, hi, ok := prefixRange(v); ok {
+					conditions = append(conditions, metadata.IDColumn+" >= ? AND "+metadata.IDColumn+" < ?")
+					args = append(args, lo, hi)
 				}
 			}
 			continue
@@ -218,6 +221,35 @@ func inValues(doc *types.Document, objectIDs bool) []any {
 		values = append(values, string(must.NotFail(sjson.MarshalSingleValue(element))))
 	}
 	return values
+}
+
+// prefixRange is added by the entra-connector-hub FerretDB launcher (tools/ferretdb/_patches).
+// `{$gte: p, $lt: q}`, where q is p with its last character incremented, matches exactly the
+// strings that start with p (the hub keeps a group's memberships under one `_id` prefix). When p
+// holds only characters that JSON writes as themselves, the sjson text of every such string
+// starts with `"p`, whatever follows, and no other value's does: the range on the unclosed JSON
+// text is exact, and SQLite answers it from the `_id` index.
+func prefixRange(doc *types.Document) (string, string, bool) {
+	if doc.Len() != 2 {
+		return "", "", false
+	}
+	lo, errLo := doc.Get("$gte")
+	hi, errHi := doc.Get("$lt")
+	if errLo != nil || errHi != nil {
+		return "", "", false
+	}
+	p, okLo := lo.(string)
+	q, okHi := hi.(string)
+	if !okLo || !okHi || p == "" || len(q) != len(p) || q[:len(p)-1] != p[:len(p)-1] ||
+		q[len(p)-1] != p[len(p)-1]+1 {
+		return "", "", false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < '#' || c > '~' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return "", "", false
+		}
+	}
+	return `"` + p, `"` + q, true
 }
 
 func placeholders(n int) string {
