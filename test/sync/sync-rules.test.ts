@@ -7,7 +7,11 @@ import {
   UserAddedAction,
 } from '../../src/domain/sync-rules.js';
 import { startSyncHarness, type SyncHarness } from './sync-harness.js';
-import { DirectoryUserStatus, DirectoryUserStatusReason } from '../../src/domain/directory.js';
+import {
+  DirectoryUserStatus,
+  DirectoryUserStatusReason,
+  ManagedBy,
+} from '../../src/domain/directory.js';
 import { SyncRunStatus } from '../../src/domain/sync-run.js';
 import { ChangeAction } from '../../src/domain/change.js';
 
@@ -139,6 +143,26 @@ describe('sync rules', () => {
     const run = await h.sync(SyncTrigger.POLL);
     expect(run.mode).toBe(SyncMode.FULL);
     expect((await h.user(person.id))?.status).toBe(DirectoryUserStatus.ACTIVE);
+  });
+
+  it('a group selected again sweeps the memberships it lost while it was released', async () => {
+    h = await startSyncHarness({
+      seed: { users: 20, groups: 2, syncGroupMembers: 20, membershipsPerUser: 2 },
+    });
+    await h.sync(SyncTrigger.INITIAL);
+    const [group] = await h.groups();
+    const leaver = group!.memberIds[0]!;
+    await h.setSyncedGroups([]);
+    await h.sync(SyncTrigger.MANUAL);
+    // Removed in Entra while nobody followed the group: its stored edge is left over.
+    h.t.emulator!.control.removeMember(h.tenant.tenantId, group!.entraId, leaver);
+    await h.setSyncedGroups([group!.entraId]);
+    const run = await h.sync(SyncTrigger.MANUAL);
+    expect(run.mode).toBe(SyncMode.FULL);
+    const after = (await h.groups()).find((g) => g.entraId === group!.entraId)!;
+    expect(after.managedBy).toBe(ManagedBy.AZURE_AD);
+    expect(after.memberIds).not.toContain(leaver);
+    expect(after.memberIds.sort()).toEqual(group!.memberIds.filter((id) => id !== leaver).sort());
   });
 
   it('deselected groups are released; uninstall releases users; retention deletes old runs', async () => {

@@ -33,11 +33,13 @@ export function edgeOf(id: string): { groupId: string; userId: string } {
 }
 
 /**
- * The `_id` range of a group's memberships (ids hold no `;`, which follows `:`): MongoDB reads
- * it from the `_id` index, and so does the offline FerretDB (the launcher's prefix range).
+ * The `_id` range of a group's memberships, or of all the company's without a group (ids hold no
+ * `;`, which follows `:`): MongoDB reads it from the `_id` index, and so does the offline
+ * FerretDB (the launcher's prefix range).
  */
-export function groupEdgeRange(companyId: string, groupId: string): { $gte: string; $lt: string } {
-  return { $gte: `${companyId}:${groupId}:`, $lt: `${companyId}:${groupId};` };
+export function groupEdgeRange(companyId: string, groupId?: string): { $gte: string; $lt: string } {
+  const prefix = groupId === undefined ? companyId : `${companyId}:${groupId}`;
+  return { $gte: `${prefix}:`, $lt: `${prefix};` };
 }
 
 /** The document of one membership. */

@@ -60,13 +60,15 @@ export async function listSelectedGroups(
     const kept = before.previous.get(id);
     if (kept) entries.push(kept);
   }
+  // A company with no edge at all (its first listing) has none of any group to look for.
+  const anyStored = before.previous.size > 0 || (await ctx.memberships.hasEdges());
   const queue = [...names.names];
   const tallies: GroupTally[] = [];
   const members = new Map<string, GuidSet>();
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [id, name] = next;
-      const listed = await listGroup(ctx, reader, id, name, scope, before);
+      const listed = await listGroup(ctx, reader, id, name, scope, before, anyStored);
       if (listed === 'gone') {
         gone.add(id);
         continue;
@@ -102,11 +104,13 @@ async function listGroup(
   name: string,
   scope: GuidSet,
   before: GroupsBefore,
+  anyStored: boolean,
 ): Promise<Listed | 'gone'> {
   const previous = before.previous.get(id);
   // Never listed by this connector (newly selected, or selected again after a release): the
   // sweep is needed only if edges are stored from before.
-  const storedBefore = previous ? previous.edges : (await ctx.memberships.hasEdges(id)) ? -1 : 0;
+  const leftOver = anyStored && !previous && (await ctx.memberships.hasEdges(id));
+  const storedBefore = previous ? previous.edges : leftOver ? -1 : 0;
   // Seen in the database at the run's start, under the run lock (a count in the state could
   // predate a run that stopped half way): no edge to look up, page after page.
   const nothingStored = !previous && storedBefore === 0;

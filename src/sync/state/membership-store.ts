@@ -79,8 +79,8 @@ export class MembershipStore {
     return edges;
   }
 
-  /** Whether any edge of the group is stored. */
-  async hasEdges(groupId: string): Promise<boolean> {
+  /** Whether any edge of the group (without one: of the company) is stored. */
+  async hasEdges(groupId?: string): Promise<boolean> {
     const one = await nativeCollection<DirectoryGroupMemberDoc>(this.model).findOne(
       { _id: groupEdgeRange(this.companyId, groupId) },
       { projection: { _id: 1 } },
