@@ -12,7 +12,7 @@ import {
 } from '../plan/group-planner.js';
 import type { PlannedChange } from '../plan/plan.types.js';
 import { GuidSet } from '../state/guid-set.js';
-import type { RunContext } from './run-context.js';
+import type { MemberGroup, RunContext } from './run-context.js';
 
 /** The selected groups a run starts from: their directory groups and stored counts. */
 export interface GroupsBefore {
@@ -172,21 +172,31 @@ async function listGroup(
   // there are some, so a listing that matches it (the usual case) reads nothing more; the daily
   // reconcile sweeps anyway, whatever the counts say.
   if (ctx.request.trigger === SyncTrigger.RECONCILE || seenStored !== storedBefore) {
-    await ctx.memberships.flush();
-    const removed: string[] = [];
-    const left: string[] = [];
-    for await (const edge of ctx.memberships.groupEdges(id)) {
-      if (seen.has(edge.userId)) continue;
-      removed.push(edge.userId);
-      if (!edge.inScope) continue;
-      left.push(edge.userId);
-      tallyMember(tally, edge.userId, false);
-    }
-    await ctx.memberWrites(group, [], left, () => ctx.memberships.remove(id, removed));
+    await sweepUnseen(ctx, group, seen, tally);
   }
   tally.membersAfter = inScopeSeen;
   const state = { id, name, edges: seen.size, members: inScopeSeen };
   return { tally, state, members, failure: null };
+}
+
+/** Removes the group's stored edges its listing did not show (those in scope left it). */
+async function sweepUnseen(
+  ctx: RunContext,
+  group: MemberGroup,
+  seen: GuidSet,
+  tally: GroupTally,
+): Promise<void> {
+  await ctx.memberships.flush();
+  const removed: string[] = [];
+  const left: string[] = [];
+  for await (const edge of ctx.memberships.groupEdges(group.entraId)) {
+    if (seen.has(edge.userId)) continue;
+    removed.push(edge.userId);
+    if (!edge.inScope) continue;
+    left.push(edge.userId);
+    tallyMember(tally, edge.userId, false);
+  }
+  await ctx.memberWrites(group, [], left, () => ctx.memberships.remove(group.entraId, removed));
 }
 
 export function membersBefore(id: string, before: GroupsBefore): number {
