@@ -111,6 +111,25 @@ describe('Graph: delta query', () => {
     expect(third.items).toEqual([]);
   });
 
+  it('an incremental round reads the changed users only: one page for three changes among 120,000', async () => {
+    const large = await seedTestTenant(emulator, {
+      users: 120_000,
+      groups: 1,
+      syncGroupMembers: 10,
+    });
+    const client = createGraphClient(emulator, large);
+    const latest = await round(client, '/users/delta?$select=displayName&$deltatoken=latest');
+    const [first, middle, last] = [0, 60_000, 119_999].map((i) => large.userIds[i]!);
+    for (const id of [last, first, middle]) {
+      emulator.control.updateUser(large.tenantId, id, { displayName: `Changed ${id}` });
+    }
+    const changes = await round(client, latest.deltaLink);
+    // Reading every user, 50,000 a page, took three requests (two of them empty).
+    expect(changes.pages).toHaveLength(1);
+    expect(changes.items.map((item) => item.id)).toEqual([first, middle, last]);
+    expect((await round(client, changes.deltaLink)).items).toEqual([]);
+  });
+
   it('reports soft deletion as @removed changed, hard deletion as @removed deleted, restore as an object', async () => {
     const start = await round(graph, '/users/delta?$select=displayName,accountEnabled');
     const [soft, hard, disabled] = tenant.userIds.slice(10, 13) as [string, string, string];

@@ -35,7 +35,10 @@ const removed = (id: string, reason: 'changed' | 'deleted') => ({ id, '@removed'
 /**
  * Users: a full round lists active users in creation order; an incremental round lists users
  * changed after `since` (created, restored, a tracked property changed) and removals, `changed`
- * for a soft delete (restorable) and `deleted` for a permanent one.
+ * for a soft delete (restorable) and `deleted` for a permanent one, also in creation order. It
+ * reads only the users changed since (the directory's change log), so its cost follows the
+ * changes, not the tenant: a round over a million users that found nothing new used to read
+ * them all, 50,000 rows a page, twenty requests.
  */
 export function usersDeltaPage(directory: TenantDirectory, read: DeltaRead): DeltaPage {
   const { state } = read;
@@ -43,7 +46,11 @@ export function usersDeltaPage(directory: TenantDirectory, read: DeltaRead): Del
   const value: Record<string, unknown>[] = [];
   let scanned = 0;
   let lastOrd = state.cur?.o ?? 0;
-  for (const user of directory.users.after(lastOrd)) {
+  const users =
+    state.since === 0
+      ? directory.users.after(lastOrd)
+      : directory.usersChangedSince(state.since).filter((user) => user.ord > lastOrd);
+  for (const user of users) {
     if (value.length === state.ps || scanned === SCAN_BUDGET)
       return { value, next: { o: lastOrd, m: null } };
     scanned++;
