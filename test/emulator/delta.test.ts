@@ -119,7 +119,11 @@ describe('Graph: delta query', () => {
     });
     const client = createGraphClient(emulator, large);
     const latest = await round(client, '/users/delta?$select=displayName&$deltatoken=latest');
-    const [first, middle, last] = [0, 60_000, 119_999].map((i) => large.userIds[i]!);
+    const [first, middle, last] = [0, 60_000, 119_999].map((i) => large.userIds[i]!) as [
+      string,
+      string,
+      string,
+    ];
     for (const id of [last, first, middle]) {
       emulator.control.updateUser(large.tenantId, id, { displayName: `Changed ${id}` });
     }

@@ -49,7 +49,7 @@ export function usersDeltaPage(directory: TenantDirectory, read: DeltaRead): Del
   const users =
     state.since === 0
       ? directory.users.after(lastOrd)
-      : directory.usersChangedSince(state.since).filter((user) => user.ord > lastOrd);
+      : changedUsers(directory, state.since, lastOrd);
   for (const user of users) {
     if (value.length === state.ps || scanned === SCAN_BUDGET)
       return { value, next: { o: lastOrd, m: null } };
@@ -60,6 +60,14 @@ export function usersDeltaPage(directory: TenantDirectory, read: DeltaRead): Del
     if (entry) value.push(entry);
   }
   return { value, next: null };
+}
+
+/** The users changed after sequence `since` (created, changed or removed), in `ord` order. */
+function changedUsers(directory: TenantDirectory, since: number, afterOrd: number): UserRecord[] {
+  return [...directory.userChanges.idsSince(since)]
+    .map((id) => directory.users.get(id)!)
+    .filter((user) => user.ord > afterOrd)
+    .sort((a, b) => a.ord - b.ord);
 }
 
 function fullUser(user: UserRecord, state: DeltaState) {

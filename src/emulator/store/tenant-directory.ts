@@ -22,6 +22,7 @@ import type {
   UserProperty,
   UserRecord,
 } from './directory-types.js';
+import { ChangeLog } from './change-log.js';
 import { MembershipIndex } from './membership-index.js';
 import { OrderedTable } from './ordered-table.js';
 import { UpnIndex } from './upn-index.js';
@@ -41,12 +42,8 @@ export class TenantDirectory {
   readonly memberships = new MembershipIndex();
   private readonly upns = new UpnIndex();
   private readonly listeners = new Set<Listener>();
-  /**
-   * Each user change in sequence order (its sequence number and the user's id), so an
-   * incremental delta round reads the users changed after it started instead of every user.
-   */
-  private readonly userChangeSeqs: number[] = [];
-  private readonly userChangeIds: string[] = [];
+  /** Which users changed when: what an incremental users delta round reads. */
+  readonly userChanges = new ChangeLog();
   private seq = 0;
   private activeUsers = 0;
 
@@ -293,27 +290,8 @@ export class TenantDirectory {
     return new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  /** The users changed after sequence `since` (created, changed or removed), in `ord` order. */
-  usersChangedSince(since: number): UserRecord[] {
-    const seqs = this.userChangeSeqs;
-    let lo = 0;
-    let hi = seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (seqs[mid]! <= since) lo = mid + 1;
-      else hi = mid;
-    }
-    const ids = new Set(this.userChangeIds.slice(lo));
-    const users: UserRecord[] = [];
-    for (const id of ids) users.push(this.users.get(id)!);
-    return users.sort((a, b) => a.ord - b.ord);
-  }
-
   private emit(change: DirectoryChange): void {
-    if (change.resource === 'user') {
-      this.userChangeSeqs.push(change.seq);
-      this.userChangeIds.push(change.id);
-    }
+    if (change.resource === 'user') this.userChanges.record(change.seq, change.id);
     for (const listener of this.listeners) listener(change);
   }
 }
