@@ -1,10 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  edgeOf,
-  groupEdgeRange,
-  type DirectoryGroupMemberDoc,
-} from '../db/models/directory-group-member.model.js';
-import { nativeCollection } from '../db/native-collection.js';
+import { groupEdges } from '../db/models/directory-group-member.model.js';
 import type { SyncModels } from '../db/models/sync-models.js';
 import { entraKeyOf } from '../domain/directory.js';
 import { ChangeAction } from '../domain/change.js';
@@ -192,12 +187,9 @@ export class FeedWriter {
 
   /** A group's stored edges in scope (written earlier in the run), streamed. */
   private async *storedMembers(groupId: string): AsyncGenerator<string> {
-    const cursor = nativeCollection<DirectoryGroupMemberDoc>(this.models.DirectoryGroupMember).find(
-      { _id: groupEdgeRange(this.context.companyId, groupId) },
-      { projection: { inScope: 1 }, batchSize: 5_000 },
-    );
-    for await (const edge of cursor) {
-      if (edge.inScope) yield edgeOf(edge._id).userId;
+    const model = this.models.DirectoryGroupMember;
+    for await (const edge of groupEdges(model, this.context.companyId, groupId)) {
+      if (edge.inScope) yield edge.userId;
     }
   }
 

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { companyScope, connectorScope, parseId, requirePortal } from '../db/access-scope.js';
 import type { CompanyModel } from '../db/models/company.model.js';
 import type { ConnectorModel } from '../db/models/connector.model.js';
-import { edgeOf, groupEdgeRange } from '../db/models/directory-group-member.model.js';
+import { edgeOf, edgeRange } from '../db/models/directory-group-member.model.js';
 import type { DirectoryGroupDoc } from '../db/models/directory-group.model.js';
 import { type DirectoryUserDoc } from '../db/models/directory-user.model.js';
 import { CHANGE_CHUNK_SIZE } from '../db/models/sync-change.model.js';
@@ -157,7 +157,7 @@ export class SyncQueryService {
   async groupMemberIds(caller: Caller, companyId: string, groupEntraId: string): Promise<string[]> {
     await this.requireCompany(caller, companyId);
     const edges = await this.deps.models.DirectoryGroupMember.find(
-      { _id: groupEdgeRange(companyId, groupEntraId), inScope: true },
+      { _id: edgeRange(companyId, groupEntraId), inScope: true },
       { _id: 1 },
     ).lean<{ _id: string }[]>();
     return edges.map((edge) => edgeOf(edge._id).userId).sort();

@@ -3,7 +3,7 @@
  * feed tests compare it with the directory itself, so a change (or a membership) the feed missed,
  * duplicated or ordered wrongly shows as a difference.
  */
-import { edgeOf, groupEdgeRange } from '../../src/db/models/directory-group-member.model.js';
+import { edgeOf, edgeRange } from '../../src/db/models/directory-group-member.model.js';
 import type { SyncModels } from '../../src/db/models/sync-models.js';
 import type { ChangeFeed } from '../../src/feed/change-feed.js';
 import {
@@ -97,7 +97,7 @@ export async function directoryModelOf(models: SyncModels, companyId: string) {
   for (const g of await models.DirectoryGroup.find({ companyId }).lean()) {
     if (!g.managedBy) continue;
     const edges = await models.DirectoryGroupMember.find(
-      { _id: groupEdgeRange(companyId, g.entraId), inScope: true },
+      { _id: edgeRange(companyId, g.entraId), inScope: true },
       { _id: 1 },
     ).lean();
     const members = edges.map((e) => edgeOf(e._id).userId).sort();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Types } from 'mongoose';
+import { edgeRange } from '../../src/db/models/directory-group-member.model.js';
 import { syncModels, type SyncModels } from '../../src/db/models/sync-models.js';
 import { MembershipStore } from '../../src/sync/state/membership-store.js';
 import { openTestConnection } from '../helpers/database.js';
@@ -24,7 +25,7 @@ describe('MembershipStore', () => {
 
   const company = () => new Types.ObjectId().toHexString();
   const stored = (companyId: string) =>
-    models.DirectoryGroupMember.countDocuments({ _id: { $regex: `^${companyId}:` } });
+    models.DirectoryGroupMember.countDocuments({ _id: edgeRange(companyId) });
 
   it("reads a group's edges by range and a user's by index, nothing of other groups or companies", async () => {
     const companyId = company();

@@ -8,7 +8,7 @@ import { secretPurpose } from '../../src/connectors/connector-credentials.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { installKeyFor } from '../../src/db/models/connector.model.js';
 import type { DirectoryUserDoc } from '../../src/db/models/directory-user.model.js';
-import { edgeOf, groupEdgeRange } from '../../src/db/models/directory-group-member.model.js';
+import { edgeOf, edgeRange } from '../../src/db/models/directory-group-member.model.js';
 import type { DirectoryGroupDoc } from '../../src/db/models/directory-group.model.js';
 import type { SyncRunDoc } from '../../src/db/models/sync-run.model.js';
 import {
@@ -140,7 +140,7 @@ export async function startSyncHarness(
       return Promise.all(
         docs.map(async (doc) => {
           const edges = await engine.models.DirectoryGroupMember.find(
-            { _id: groupEdgeRange(companyId, doc.entraId), inScope: true },
+            { _id: edgeRange(companyId, doc.entraId), inScope: true },
             { _id: 1 },
           ).lean<{ _id: string }[]>();
           return { ...doc, memberIds: edges.map((edge) => edgeOf(edge._id).userId) };

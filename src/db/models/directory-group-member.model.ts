@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { nativeCollection } from '../native-collection.js';
 
 /**
  * One Entra user member of a selected group (in scope or not), one document per membership, so
@@ -10,7 +11,7 @@ export interface DirectoryGroupMemberDoc {
   /**
    * `${companyId}:${groupId}:${userId}` (Entra object ids): a membership is found and written
    * by _id, and read back through `edgeOf`. A group's memberships share the `_id` prefix
-   * `${companyId}:${groupId}:`, so they are read as one `_id` range (`groupEdgeRange`) with no
+   * `${companyId}:${groupId}:`, so they are read as one `_id` range (`edgeRange`) with no
    * index of their own: on the offline database (FerretDB) every index and every field costs on
    * each of the tenant's edge inserts.
    */
@@ -37,9 +38,22 @@ export function edgeOf(id: string): { groupId: string; userId: string } {
  * `;`, which follows `:`): MongoDB reads it from the `_id` index, and so does the offline
  * FerretDB (the launcher's prefix range).
  */
-export function groupEdgeRange(companyId: string, groupId?: string): { $gte: string; $lt: string } {
+export function edgeRange(companyId: string, groupId?: string): { $gte: string; $lt: string } {
   const prefix = groupId === undefined ? companyId : `${companyId}:${groupId}`;
   return { $gte: `${prefix}:`, $lt: `${prefix};` };
+}
+
+/** A group's stored memberships, streamed by `_id` range. */
+export async function* groupEdges(
+  model: DirectoryGroupMemberModel,
+  companyId: string,
+  groupId: string,
+): AsyncGenerator<{ userId: string; inScope: boolean }> {
+  const cursor = nativeCollection<DirectoryGroupMemberDoc>(model).find(
+    { _id: edgeRange(companyId, groupId) },
+    { projection: { inScope: 1 }, batchSize: 5_000 },
+  );
+  for await (const { _id, inScope } of cursor) yield { userId: edgeOf(_id).userId, inScope };
 }
 
 /** The document of one membership. */

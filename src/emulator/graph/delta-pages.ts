@@ -37,8 +37,7 @@ const removed = (id: string, reason: 'changed' | 'deleted') => ({ id, '@removed'
  * changed after `since` (created, restored, a tracked property changed) and removals, `changed`
  * for a soft delete (restorable) and `deleted` for a permanent one, also in creation order. It
  * reads only the users changed since (the directory's change log), so its cost follows the
- * changes, not the tenant: a round over a million users that found nothing new used to read
- * them all, 50,000 rows a page, twenty requests.
+ * changes, not the tenant.
  */
 export function usersDeltaPage(directory: TenantDirectory, read: DeltaRead): DeltaPage {
   const { state } = read;

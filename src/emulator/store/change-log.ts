@@ -1,3 +1,5 @@
+import { countAtMost } from './sorted.js';
+
 /**
  * Objects' changes in sequence order (the sequence number and the object's id), so an
  * incremental delta round reads the objects changed after it started instead of every object.
@@ -14,14 +16,6 @@ export class ChangeLog {
 
   /** The ids of the objects changed after sequence `since`, each once. */
   idsSince(since: number): Set<string> {
-    const seqs = this.seqs;
-    let lo = 0;
-    let hi = seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (seqs[mid]! <= since) lo = mid + 1;
-      else hi = mid;
-    }
-    return new Set(this.ids.slice(lo));
+    return new Set(this.ids.slice(countAtMost(this.seqs, since, (seq) => seq)));
   }
 }

@@ -1,3 +1,5 @@
+import { countAtMost } from './sorted.js';
+
 /**
  * Rows kept in creation order (`ord` ascending) with lookup by id, so listings and delta rounds
  * resume from a cursor (`ord` of the last row served) by binary search instead of by offset.
@@ -26,14 +28,7 @@ export class OrderedTable<T extends { id: string; ord: number }> {
   /** Rows with `ord` greater than `afterOrd`, in order. */
   *after(afterOrd = 0): Generator<T> {
     const rows = this.rows;
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rows[mid]!.ord <= afterOrd) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < rows.length; i++) {
+    for (let i = countAtMost(rows, afterOrd, (row) => row.ord); i < rows.length; i++) {
       yield rows[i]!;
     }
   }

@@ -1,6 +1,7 @@
 import {
   edgeOf,
-  groupEdgeRange,
+  edgeRange,
+  groupEdges,
   groupMemberDoc,
   groupMemberKey,
   type DirectoryGroupMemberDoc,
@@ -82,7 +83,7 @@ export class MembershipStore {
   /** Whether any edge of the group (without one: of the company) is stored. */
   async hasEdges(groupId?: string): Promise<boolean> {
     const one = await nativeCollection<DirectoryGroupMemberDoc>(this.model).findOne(
-      { _id: groupEdgeRange(this.companyId, groupId) },
+      { _id: edgeRange(this.companyId, groupId) },
       { projection: { _id: 1 } },
     );
     return one !== null;
@@ -90,12 +91,8 @@ export class MembershipStore {
 
   /** A group's stored edges, streamed (a full sync's sweep). */
   async *groupEdges(groupId: string): AsyncGenerator<Membership> {
-    const cursor = nativeCollection<DirectoryGroupMemberDoc>(this.model).find(
-      { _id: groupEdgeRange(this.companyId, groupId) },
-      { projection: { inScope: 1 }, batchSize: 5_000 },
-    );
-    for await (const { _id, inScope } of cursor) {
-      yield { groupId, userId: edgeOf(_id).userId, inScope };
+    for await (const edge of groupEdges(this.model, this.companyId, groupId)) {
+      yield { groupId, ...edge };
     }
   }
 
