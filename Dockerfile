@@ -40,7 +40,13 @@ LABEL org.opencontainers.image.title="entra-connector-hub" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="MIT"
+# The V8 heap budget. Left to itself V8 sizes the heap from the host's memory, not the
+# container's, and on a large host lets garbage grow to about four times the live heap before a
+# full collection. 512 MB fits deploy/compose.yaml's 768M limit (what a full sync peaks at under
+# it: docs/sync.md); keep it about two thirds of the container's memory when you change either.
+# The sync benches measure under the same budget (package.json).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=512 \
     MONGOMS_DISABLE_POSTINSTALL=1 \
     HOST=0.0.0.0 \
     PORT=4000

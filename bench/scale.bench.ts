@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { loadProvisionConfig } from '../src/config.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
 import { SyncTrigger } from '../src/domain/connector.js';
-import { EmulatorChild, peakRss, startSyncStack } from './support/sync-stack.js';
+import { EmulatorChild, heapLimitMb, peakRss, startSyncStack } from './support/sync-stack.js';
 
 const SIZES = (process.env['BENCH_SCALE_SIZES'] ?? '1000,10000,100000,1000000')
   .split(',')
@@ -76,6 +76,7 @@ try {
   const figures = {
     database: handle.provider,
     selectedGroups: GROUPS,
+    heapLimitMb: heapLimitMb(),
     sizes: Object.fromEntries(
       sizes.map((s) => [
         `users${s.users}`,
@@ -89,7 +90,9 @@ try {
       hundredChangeGrowthMax: 2,
     },
   };
-  console.log(`\nSync scale benchmark (${figures.database}; ${GROUPS} selected groups)`);
+  console.log(
+    `\nSync scale benchmark (${figures.database}; ${GROUPS} selected groups; heap limit ${figures.heapLimitMb} MB)`,
+  );
   console.log('  users      full sync    peak RSS  memberships  100-change  growth vs first');
   for (const s of sizes) {
     console.log(

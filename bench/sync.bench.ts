@@ -8,7 +8,8 @@
  *   1. 10,000 users in the sync group, 200 selected groups: initial full sync, the idle probe
  *      (the one-minute poll when nothing changed), a 100-change delta run;
  *   2. the same 10,000 with the sync group only: initial full sync, a 100-change delta run;
- *   3. 100,000 users in the sync group: full sync time and this process's peak RSS.
+ *   3. 100,000 users in the sync group: full sync time and this process's peak RSS (under the
+ *      V8 heap limit the process runs with: `npm run bench:sync` sets the image's).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,7 +18,13 @@ import { pino } from 'pino';
 import { loadProvisionConfig } from '../src/config.js';
 import { provisionMongo } from '../src/db/provision/provision.js';
 import { SyncTrigger } from '../src/domain/connector.js';
-import { EmulatorChild, median, peakRss, startSyncStack } from './support/sync-stack.js';
+import {
+  EmulatorChild,
+  heapLimitMb,
+  median,
+  peakRss,
+  startSyncStack,
+} from './support/sync-stack.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const RUNS_100K = Number(process.env['BENCH_RUNS_100K'] ?? 1);
@@ -136,6 +143,7 @@ try {
       usersCreated: median(large.map((r) => r.usersCreated)),
       graphRequests: median(large.map((r) => r.graphRequests)),
       peakRssMb: round(median(large.map((r) => r.peakRssMb))),
+      heapLimitMb: heapLimitMb(),
     },
   };
   const g = figures.groups200;
@@ -181,7 +189,7 @@ try {
     ),
     row(`${l.users / 1000}k full sync`, l.fullSyncMs, BEFORE.large.fullMs, TARGETS.large.fullMs),
     row(
-      `${l.users / 1000}k peak RSS (hub process)`,
+      `${l.users / 1000}k peak RSS (hub process, heap limit ${l.heapLimitMb} MB)`,
       l.peakRssMb,
       BEFORE.large.peakRssMb,
       TARGETS.large.peakRssMb,

@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import mongoose, { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -211,6 +212,14 @@ async function createConnector(
     authTokenHash: `bench-${connectorId}`,
   });
   return connectorId;
+}
+
+/**
+ * This process's V8 heap limit in MB: how far V8 lets garbage grow before it must collect, so
+ * the peak RSS depends on it. `npm run bench:sync` and `bench:scale` set the image's budget.
+ */
+export function heapLimitMb(): number {
+  return Math.round(v8.getHeapStatistics().heap_size_limit / 1_048_576);
 }
 
 /** Peak RSS of this process while `work` runs, sampled every 25 ms. */

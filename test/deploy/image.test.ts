@@ -18,6 +18,7 @@ import {
   RESOLVE,
 } from '../../scripts/release.js';
 import { testDatabaseUri, uniqueDatabaseName } from '../helpers/database.js';
+import { readCompose, services, type ComposeMap } from './compose-file.js';
 import { TEST_JWT_SECRET } from '../helpers/hub.js';
 
 const root = projectRoot();
@@ -28,6 +29,7 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
   version: string;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  scripts: Record<string, string>;
 };
 
 /**
@@ -153,6 +155,7 @@ describe('the release the image holds', () => {
 describe('the Dockerfile', () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+  const hubService = services(readCompose())['hub-1']!;
 
   it('builds from a Node image pinned to a patch release', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
@@ -177,6 +180,22 @@ describe('the Dockerfile', () => {
       expect(runtime).toMatch(
         new RegExp(`org\\.opencontainers\\.image\\.${label}="\\$\\{[A-Z]+\\}"`),
       );
+    }
+  });
+
+  it('caps the V8 heap within the memory limit of the hubs, the budget the sync benches measure under', () => {
+    const budget = /^\s+NODE_OPTIONS=--max-old-space-size=(\d+) \\$/m.exec(runtime)?.[1];
+    expect(budget).toBeDefined();
+    const resources = (hubService['deploy'] as ComposeMap)['resources'] as ComposeMap;
+    const memory = (resources['limits'] as ComposeMap)['memory'] as string;
+    expect(memory).toMatch(/^\d+M$/);
+    // About two thirds: room beside the heap for code, buffers and the young generation.
+    expect(Number(budget)).toBeLessThanOrEqual(Math.round((parseInt(memory, 10) * 3) / 4));
+    for (const bench of ['bench:sync', 'bench:scale']) {
+      expect([bench, pkg.scripts[bench]]).toEqual([
+        bench,
+        expect.stringContaining(` --max-old-space-size=${budget} `),
+      ]);
     }
   });
 
