@@ -9,6 +9,8 @@ import { Types, type Connection } from 'mongoose';
 import { ConnectorKind } from '../../src/domain/connector.js';
 import { connectorModel } from '../../src/db/models/connector.model.js';
 import { graphSubscriptionModel } from '../../src/db/models/graph-subscription.model.js';
+import { JobName } from '../../src/jobs/job-names.js';
+import { AGENDA_COLLECTION } from '../../src/jobs/scheduler.js';
 import { readBuildInfo } from '../../src/observability/build-info.js';
 import {
   subscriptionHealth,
@@ -17,6 +19,7 @@ import {
 } from '../../src/observability/connector-health.collector.js';
 import { openTestConnection } from '../helpers/database.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { waitFor } from '../helpers/wait.js';
 import { metricSum } from './dev-stack.helpers.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
@@ -67,16 +70,45 @@ describe('subscription state', () => {
   });
 });
 
+/**
+ * A hub's jobs change subscriptions from the start: the renewal reconciles the ones due (and
+ * deletes what it cannot keep), the reconcile tick those of the connectors due now, and a hub
+ * without PUBLIC_BASE_URL deletes every one it reconciles. The metrics are read from
+ * subscriptions written after both first runs finished: the next runs are minutes away (an hour
+ * for the renewal, a 288th of the reconcile interval for its tick).
+ */
+async function startupJobsFinished(connection: Connection, since: Date): Promise<void> {
+  const jobs = connection.db!.collection(AGENDA_COLLECTION);
+  const names = [JobName.RENEW_SUBSCRIPTIONS, JobName.RECONCILE_CONNECTORS];
+  await waitFor(
+    async () =>
+      (await jobs.countDocuments({ name: { $in: names }, lastFinishedAt: { $gte: since } })) ===
+      names.length,
+    15_000,
+    'the first runs of the subscription jobs',
+  );
+}
+
 describe('GET /metrics of a running hub', () => {
   let db: { connection: Connection; close(): Promise<void> };
   let hub: TestRuntime;
   const ids = { healthy: '', renewalDue: '', removed: '', noSubscription: '', disabled: '' };
   const secretExpiry = new Date('2027-03-01T00:00:00Z');
+  const live = (connectorId: string, extra: Record<string, unknown> = {}) => ({
+    _id: `sub-${randomBytes(6).toString('hex')}`,
+    connectorId,
+    tenantId: 't',
+    resource: '/users',
+    changeType: 'updated,deleted',
+    clientStateHash: 'x'.repeat(64),
+    expiresAt: new Date(Date.now() + 20 * DAY),
+    renewAfter: new Date(Date.now() + 13 * DAY),
+    ...extra,
+  });
 
   beforeAll(async () => {
     db = await openTestConnection();
     const Connector = connectorModel(db.connection);
-    const Subscription = graphSubscriptionModel(db.connection);
     const now = Date.now();
     for (const name of Object.keys(ids) as (keyof typeof ids)[]) {
       const created = await Connector.create({
@@ -93,24 +125,15 @@ describe('GET /metrics of a running hub', () => {
       });
       ids[name] = created._id.toHexString();
     }
-    const live = (connectorId: string, extra: Record<string, unknown> = {}) => ({
-      _id: `sub-${randomBytes(6).toString('hex')}`,
-      connectorId,
-      tenantId: 't',
-      resource: '/users',
-      changeType: 'updated,deleted',
-      clientStateHash: 'x'.repeat(64),
-      expiresAt: new Date(now + 20 * DAY),
-      renewAfter: new Date(now + 13 * DAY),
-      ...extra,
-    });
-    await Subscription.create([
+    const started = new Date();
+    hub = await startTestRuntime({ connection: db.connection });
+    await startupJobsFinished(db.connection, started);
+    await graphSubscriptionModel(db.connection).create([
       live(ids.healthy),
       live(ids.healthy, { resource: '/groups/sync-group' }),
       live(ids.renewalDue, { renewAfter: new Date(now - 2 * HOUR) }),
       live(ids.removed, { removedAt: new Date(now - HOUR) }),
     ]);
-    hub = await startTestRuntime({ connection: db.connection });
   });
   afterAll(async () => {
     await hub?.stop();
@@ -142,6 +165,7 @@ describe('GET /metrics of a running hub', () => {
   });
 
   it('a hub without PUBLIC_BASE_URL expects no subscriptions: only existing ones are reported', async () => {
+    // It shares the first hub's job schedule: its jobs do not run again at start.
     const polling = await startTestRuntime({ connection: db.connection, webhooks: false });
     try {
       const text = await (await fetch(`${polling.url}/metrics`)).text();
