@@ -10,6 +10,7 @@ import { type AgendaNotificationScheduler } from '../jobs/notification-scheduler
 import { releaseOrphanedLocksAfterOutages } from '../jobs/orphaned-locks.js';
 import type { RealtimeJobs } from '../jobs/register-jobs.js';
 import { shutdownScheduler } from '../jobs/shutdown.js';
+import { heapBudgetProblem, memoryFacts } from '../observability/heap-budget.js';
 import type { Operability } from '../observability/operability.js';
 import type { RunningHubServer } from '../server/hub-server.js';
 import type { GraphSubscriptionService } from '../webhooks/graph-subscription.service.js';
@@ -216,6 +217,9 @@ function logStarted(logger: Logger, config: Readonly<Config>, url: string, insta
       ? 'hub runtime started: Graph notifications and polling'
       : 'hub runtime started: polling only (PUBLIC_BASE_URL is not set)',
   );
+  const memory = memoryFacts();
+  const problem = heapBudgetProblem(memory);
+  if (problem) logger.warn(memory, problem);
 }
 
 function defaultInstanceName(): string {
