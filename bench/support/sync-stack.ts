@@ -7,7 +7,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import mongoose, { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -20,6 +19,7 @@ import { ConnectorKind, ConnectorStatus, type SyncTrigger } from '../../src/doma
 import { FINISHED_STATUSES, SyncRunStatus } from '../../src/domain/sync-run.js';
 import { DEFAULT_SYNC_RULES } from '../../src/domain/sync-rules.js';
 import { InMemoryLiveEvents, LiveTopic } from '../../src/events/live-events.js';
+import { memoryFacts } from '../../src/observability/heap-budget.js';
 import { buildEngine } from '../../src/runtime/engine.js';
 import { buildInfrastructure, type Infrastructure } from '../../src/runtime/infrastructure.js';
 import type { SyncEngine } from '../../src/sync/create-sync-engine.js';
@@ -219,7 +219,7 @@ async function createConnector(
  * the peak RSS depends on it. `npm run bench:sync` and `bench:scale` set the image's budget.
  */
 export function heapLimitMb(): number {
-  return Math.round(v8.getHeapStatistics().heap_size_limit / 1_048_576);
+  return Math.round(memoryFacts().heapLimitBytes / 1_048_576);
 }
 
 /** Peak RSS of this process while `work` runs, sampled every 25 ms. */
